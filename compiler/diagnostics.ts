@@ -1,0 +1,162 @@
+// The one table of tsxdp diagnostics. Codes are stable: a number is never reused or
+// renumbered. Bands: 1xxx syntax and subset, 2xxx types and conversions, 3xxx BPF limits
+// (stack, loops, recursion, packet views), 4xxx maps and helpers, 5xxx toolchain, verifier
+// and loader, 9xxx internal. Messages take `{0}`-style arguments; a hint says what to write
+// instead.
+import ts from "typescript";
+
+export interface DiagnosticTemplate {
+  readonly code: number;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export const Diagnostics = {
+  // ---- 1xxx: syntax and subset ----------------------------------------------------------
+  UnsupportedSyntax: { code: 1001, message: "{0} is not supported in .xdp.ts programs.", hint: "Programs are a subset of TypeScript: integers, structs (interfaces), views, maps, functions, if/for/switch." },
+  StringNotAllowed: { code: 1002, message: "Strings are not supported in .xdp.ts programs.", hint: "Only a printk() format may be a string literal; use integers or FixedArray<u8, N> for bytes." },
+  FloatNotAllowed: { code: 1003, message: "Floating-point value '{0}' is not supported: BPF has no floating point.", hint: "Use an integer type (u8 … u64, i8 … i64) and scale the value." },
+  AnyNotAllowed: { code: 1004, message: "'any' is not supported in .xdp.ts programs.", hint: "Give the value an integer, struct or view type." },
+  ClassNotAllowed: { code: 1005, message: "Classes are not supported in .xdp.ts programs.", hint: "Declare the data as an interface (a C struct) and write functions that take it." },
+  ClosureNotAllowed: { code: 1006, message: "Closures and function expressions are not supported.", hint: "Declare a named top-level function and call it." },
+  ExceptionNotAllowed: { code: 1007, message: "Exceptions ({0}) are not supported: BPF programs cannot unwind.", hint: "Return an XDP verdict (e.g. XDP.ABORTED) instead." },
+  AsyncNotAllowed: { code: 1008, message: "async functions, await and generators are not supported.", hint: "An XDP program runs to completion on one packet; remove async." },
+  DynamicArrayNotAllowed: { code: 1009, message: "Array literals and dynamic arrays are not supported.", hint: "Use a FixedArray<T, N> field inside a struct, or a map." },
+  AllocationNotAllowed: { code: 1010, message: "'new {0}' allocates memory, which is not supported.", hint: "Only maps may be created with new, at module level: export const m = new HashMap<K, V>({ maxEntries: N })." },
+  ProgramSignature: { code: 1011, message: "Exported function '{0}' must have the signature (ctx: XdpContext): XDP to be an XDP program.", hint: "Export only XDP programs; keep helpers unexported or give them a different file." },
+  ModuleStatement: { code: 1012, message: "Only imports, interfaces, type aliases, const enums, constants, maps and functions may appear at module level.", hint: "Move the statement into a function." },
+  MutableGlobal: { code: 1013, message: "Module-level 'let' and 'var' are not supported yet.", hint: "Use a const for a compile-time constant, or an ArrayMap with one entry for a mutable value." },
+  UnsupportedOperator: { code: 1014, message: "Operator '{0}' is not supported.", hint: "{1}" },
+  DeleteNotAllowed: { code: 1015, message: "The 'delete' operator is not supported.", hint: "Use map.delete(key) for map entries." },
+  VarNotAllowed: { code: 1016, message: "'var' is not supported; use 'let' or 'const'." },
+  ObjectLiteralNeedsType: { code: 1017, message: "An object literal needs a struct type here.", hint: "Annotate the variable: const key: FlowKey = { … }." },
+  DestructuringNotAllowed: { code: 1018, message: "Destructuring is not supported.", hint: "Read the fields one by one: const a = s.a." },
+  OptionalChainingNotAllowed: { code: 1019, message: "Optional chaining ('?.') is not supported.", hint: "Check for null with if (v !== null) first." },
+  ImportNotAllowed: { code: 1020, message: "Cannot import '{0}': a .xdp.ts program may import only \"tsxdp\", other .xdp.ts files and plain .ts files inside the subset." },
+  ThisNotAllowed: { code: 1021, message: "'this' is not supported in .xdp.ts programs." },
+  PrintkFormat: { code: 1022, message: "printk() needs a string literal format and at most 3 integer arguments." },
+  LabelNotAllowed: { code: 1023, message: "Labeled statements are not supported.", hint: "Restructure the loop, or move it into a helper that returns." },
+
+  // ---- 2xxx: types and conversions ------------------------------------------------------
+  ImplicitNarrowing: { code: 2001, message: "Cannot convert '{0}' to '{1}' implicitly: the value may not fit.", hint: "Convert explicitly with {1}(…), which truncates." },
+  SignMix: { code: 2002, message: "Cannot mix signed '{0}' and unsigned '{1}'.", hint: "Convert one side explicitly, e.g. {1}(x) or {0}(x)." },
+  ByteOrderMix: { code: 2003, message: "Cannot mix network-order '{0}' with '{1}'.", hint: "Convert with ntohs/ntohl (network to host) or htons/htonl (host to network)." },
+  ConstantOutOfRange: { code: 2004, message: "Constant {0} does not fit in '{1}'.", hint: "Use a wider type, or convert explicitly with {1}(…) to truncate." },
+  UnsupportedType: { code: 2005, message: "Type '{0}' is not supported in .xdp.ts programs.", hint: "Use u8 … u64, i8 … i64, be16/be32/be64, bool, an interface (struct) or a view." },
+  NumberType: { code: 2006, message: "'number' has no size: give this value an integer type.", hint: "Use u8, u16, u32, u64, i8, i16, i32 or i64." },
+  ByteOrderArithmetic: { code: 2007, message: "Arithmetic on network-order '{0}' is not meaningful.", hint: "Convert to host order with ntohs/ntohl first, and back with htons/htonl." },
+  NotABoolean: { code: 2008, message: "A condition must be a bool, a comparison or a nullable view; got '{0}'.", hint: "Compare explicitly: x !== 0." },
+  StructFieldType: { code: 2009, message: "Field '{0}' has type '{1}', which cannot be laid out in a struct.", hint: "Struct fields are integers, nested interfaces or FixedArray<T, N> with a literal N." },
+  BitFieldType: { code: 2010, message: "Bit field '{0}' must be an unsigned integer of at most its storage width, with @bits between 1 and the storage width." },
+  FixedArrayIndex: { code: 2011, message: "Index into FixedArray<{0}, {1}> is not provably below {1}.", hint: "Check it first (if (i < {1})) or use a loop counter bounded by the length." },
+  ConstantRequired: { code: 2012, message: "{0} must be a compile-time constant." },
+  BigIntNotAllowed: { code: 2013, message: "A bigint literal must be converted: write u64({0}) or i64({0})." },
+  DivisionSigned: { code: 2014, message: "Signed division and remainder are slow on BPF; '{0}' is lowered to unsigned operations and a sign fix-up." },
+  UnknownField: { code: 2015, message: "'{0}' has no field '{1}'." },
+  AssignToConst: { code: 2016, message: "Cannot assign to '{0}': it is not a variable, a view field or a Ref's value." },
+  StructCopy: { code: 2017, message: "Struct values are references: assign fields one by one, or use a helper that copies.", hint: "A view aliases the packet or map; a struct literal lives on the stack." },
+
+  // ---- 3xxx: BPF limits -----------------------------------------------------------------
+  UnboundedLoop: { code: 3001, message: "This loop has no bound the compiler can prove.", hint: "Write for (let i = 0; i < N; i++) with a constant N (the counter must not be assigned in the body)." },
+  Recursion: { code: 3002, message: "Recursion is not supported: '{0}' calls itself through {1}.", hint: "BPF forbids recursive calls; rewrite with a bounded loop." },
+  StackTooLarge: { code: 3003, message: "Function '{0}' needs about {1} bytes of stack; BPF allows 512.", hint: "Keep large structs in a map (e.g. a PerCpuArray scratch entry) instead of on the stack." },
+  UncheckedNull: { code: 3004, message: "'{0}' may be null here: check it before use.", hint: "if ({0} === null) return XDP.PASS;" },
+  StaleView: { code: 3005, message: "View '{0}' was invalidated by {1} at line {2}.", hint: "Every earlier packet view is stale after adjustHead/adjustTail/adjustMeta: take the view again with ctx.header<T>(…)." },
+  ViewEscapes: { code: 3006, message: "A packet or map view cannot be stored in a map or a struct." },
+  TooManyArguments: { code: 3007, message: "Function '{0}' has {1} parameters; BPF calls take at most 5.", hint: "Pass a struct instead." },
+  LoopTooLong: { code: 3008, message: "Loop bound {0} exceeds {1} iterations.", hint: "The verifier walks every iteration; keep loops short." },
+
+  // ---- 4xxx: maps and helpers -----------------------------------------------------------
+  MapAtModuleLevel: { code: 4001, message: "Maps must be created at module level: export const name = new {0}<…>({ … }).", hint: "Move the map to the top of the file." },
+  MapOptionNotConstant: { code: 4002, message: "Map option '{0}' must be a constant.", hint: "Use a literal or a module-level const." },
+  MapOptionMissing: { code: 4003, message: "Map '{0}' needs option '{1}'." },
+  MapKeyType: { code: 4004, message: "Map key/value type '{0}' is not supported.", hint: "Keys and values are integers or structs (interfaces)." },
+  MapMethod: { code: 4005, message: "'{0}' is not available on {1}." },
+  MapAsValue: { code: 4006, message: "A map can only be used to call its methods, not as a value." },
+  UnknownIntrinsic: { code: 4007, message: "'{0}' from \"tsxdp\" cannot be used in a program." },
+  HelperArgument: { code: 4008, message: "Argument {0} of {1} must be {2}." },
+  LpmKey: { code: 4009, message: "An LpmTrie key must be a struct whose first field is 'prefixlen: u32'." },
+  RingBufOptions: { code: 4010, message: "RingBuf maxBytes must be a power of two and a multiple of 4096; got {0}." },
+
+  // ---- 5xxx: toolchain, verifier, loader ------------------------------------------------
+  LlvmNotFound: { code: 5001, message: "LLVM tools 'opt' and 'llc' (version 14 or newer) were not found.", hint: "Install them: apt-get install llvm (or set TSXDP_LLVM_DIR to the folder holding opt and llc)." },
+  LlvmFailed: { code: 5002, message: "LLVM failed on the generated IR: {0}" },
+  VerifierRejected: { code: 5003, message: "The kernel verifier rejected program '{0}': {1}" },
+  LoadFailed: { code: 5004, message: "Loading '{0}' into the kernel failed: {1}" },
+  NoPrograms: { code: 5005, message: "No XDP program found: export a function (ctx: XdpContext): XDP." },
+
+  // ---- 9xxx: internal -------------------------------------------------------------------
+  InternalError: { code: 9001, message: "Internal compiler error while compiling this: {0}", hint: "Please report it with this file; the compiler continued with the next declaration." },
+} as const satisfies Record<string, DiagnosticTemplate>;
+
+export type DiagnosticName = keyof typeof Diagnostics;
+
+export interface TsxDiagnostic {
+  readonly code: number;
+  readonly category: ts.DiagnosticCategory;
+  readonly message: string;
+  readonly hint?: string;
+  readonly file?: ts.SourceFile;
+  readonly start?: number;
+  readonly length?: number;
+  /** "TSX" for ours, "TS" for TypeScript's own. */
+  readonly prefix: "TSX" | "TS";
+}
+
+function format(text: string, args: readonly (string | number)[]): string {
+  return text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ""));
+}
+
+export function makeDiagnostic(
+  template: DiagnosticTemplate,
+  node: ts.Node | undefined,
+  ...args: (string | number)[]
+): TsxDiagnostic {
+  const file = node?.getSourceFile();
+  return {
+    code: template.code,
+    category: ts.DiagnosticCategory.Error,
+    message: format(template.message, args),
+    hint: template.hint === undefined ? undefined : format(template.hint, args),
+    file,
+    start: node && file ? node.getStart(file) : undefined,
+    length: node && file ? node.getEnd() - node.getStart(file) : undefined,
+    prefix: "TSX",
+  };
+}
+
+export function fromTypeScript(d: ts.Diagnostic): TsxDiagnostic {
+  return {
+    code: d.code,
+    category: d.category,
+    message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    file: d.file,
+    start: d.start,
+    length: d.length,
+    prefix: "TS",
+  };
+}
+
+/** tsc's `--pretty false` format, plus the source line, a caret and the hint. */
+export function formatDiagnostic(d: TsxDiagnostic, cwd = process.cwd()): string {
+  const kind = ts.DiagnosticCategory[d.category].toLowerCase();
+  const head = `${kind} ${d.prefix}${d.code}: ${d.message}`;
+  if (!d.file || d.start === undefined) return head;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  const name = relativeName(d.file.fileName, cwd);
+  const lines = [`${name}:${line + 1}:${character + 1} - ${head}`];
+  const text = d.file.text.split(/\r?\n/)[line] ?? "";
+  const width = Math.max(1, Math.min(d.length ?? 1, text.length - character));
+  lines.push(`  ${line + 1} | ${text}`, `  ${" ".repeat(String(line + 1).length)} | ${" ".repeat(character)}${"~".repeat(width)}`);
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  return lines.join("\n");
+}
+
+function relativeName(fileName: string, cwd: string): string {
+  return fileName.startsWith(cwd + "/") ? fileName.slice(cwd.length + 1) : fileName;
+}
+
+export function diagnosticLine(d: TsxDiagnostic): number | undefined {
+  if (!d.file || d.start === undefined) return undefined;
+  return d.file.getLineAndCharacterOfPosition(d.start).line + 1;
+}
