@@ -274,7 +274,7 @@ export declare class RingBuf<T> {
 
 // ---- helpers ----------------------------------------------------------------------------
 /** Adds `delta` atomically to a map value (a `Ref`) or to an integer field of a map view. */
-export declare function atomicAdd<T extends number>(target: Ref<T>, delta: number): void;
+export declare function atomicAdd<T extends number>(target: Ref<T> | T, delta: number): void;
 export declare function ktimeGetNs(): u64;
 export declare function ktimeGetBootNs(): u64;
 export declare function prandomU32(): u32;

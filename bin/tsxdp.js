@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import("../dist/compiler/cli.js").then((cli) => cli.main(process.argv.slice(2))).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error && error.code === "ERR_MODULE_NOT_FOUND") {
+      console.error("tsxdp: the compiler is not built; run `npm run build` (npm ci builds it)");
+      process.exit(2);
+    }
+    console.error(`tsxdp: internal error: ${error && error.stack ? error.stack : error}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,113 @@
+// The compiler's public API and pipeline:
+//   frontend (parse + TypeScript check) → subset → call graph → lowering → LLVM → ELF.
+// Each pass reports diagnostics; the pipeline stops after the first pass that reports an
+// error, so later passes never see a program an earlier one rejected.
+import fs from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine } from "./diagnostics.js";
+import { parseAndCheck, isStdlibFile } from "./frontend.js";
+import { checkSubset } from "./subset.js";
+import { analyseCalls } from "./callgraph.js";
+import { lowerModule } from "./lower/module.js";
+import { compileIr, findLlvm, LlvmError } from "./llvm.js";
+import type { MapDefinition } from "./lower/maps.js";
+
+export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
+export type { TsxDiagnostic } from "./diagnostics.js";
+
+export interface CompileOptions {
+  readonly files: readonly string[];
+  /** Where NAME.o goes; default: beside each source. */
+  readonly outDir?: string;
+  /** Also write NAME.ll. */
+  readonly emitLlvm?: boolean;
+  /** Load each object into the kernel and unload it (needs root). */
+  readonly verify?: boolean;
+}
+
+export interface CompiledObject {
+  readonly source: string;
+  readonly object: string;
+  readonly programs: readonly string[];
+  readonly maps: readonly MapDefinition[];
+  readonly ir: string;
+}
+
+export interface CompileResult {
+  readonly diagnostics: PublicDiagnostic[];
+  readonly objects: CompiledObject[];
+}
+
+/** A diagnostic with its line resolved, for tests and tools. */
+export interface PublicDiagnostic extends TsxDiagnostic {
+  readonly line?: number;
+}
+
+const withLine = (d: TsxDiagnostic): PublicDiagnostic => ({ ...d, line: diagnosticLine(d) });
+
+/** Front end, subset and call-graph passes for `files`; stops at the first failing pass. */
+function analyse(files: readonly string[]) {
+  const front = parseAndCheck(files);
+  const userFiles = front.program.getSourceFiles().filter((f) => !f.isDeclarationFile && !isStdlibFile(f));
+  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: front.diagnostics };
+  const subset = checkSubset(userFiles, front.checker);
+  const calls = analyseCalls(userFiles.concat(front.program.getSourceFiles().filter(isStdlibFile)), front.checker);
+  const diagnostics = [...subset, ...calls.diagnostics];
+  return { front, diagnostics, calls };
+}
+
+/** Diagnostics only (`tsxdp check`): runs every pass up to and including the lowering. */
+export async function check(options: { files: readonly string[] }): Promise<{ diagnostics: PublicDiagnostic[] }> {
+  return guarded(options.files, () => {
+    const { front, diagnostics, calls } = analyse(options.files);
+    if (diagnostics.length || !calls) return { diagnostics: diagnostics.map(withLine) };
+    const out: TsxDiagnostic[] = [];
+    for (const root of front.roots) out.push(...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }).diagnostics);
+    return { diagnostics: out.map(withLine) };
+  });
+}
+
+export async function compile(options: CompileOptions): Promise<CompileResult> {
+  return guarded(options.files, () => compileSync(options));
+}
+
+function compileSync(options: CompileOptions): CompileResult {
+  const { front, diagnostics, calls } = analyse(options.files);
+  if (diagnostics.length || !calls) return { diagnostics: diagnostics.map(withLine), objects: [] };
+  const lowered = front.roots.map((root) => ({ root, ...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }) }));
+  const loweringDiagnostics = lowered.flatMap((l) => l.diagnostics);
+  if (loweringDiagnostics.length) return { diagnostics: loweringDiagnostics.map(withLine), objects: [] };
+  const tools = findLlvm();
+  if (!tools) return { diagnostics: [withLine(makeDiagnostic(Diagnostics.LlvmNotFound, undefined))], objects: [] };
+  const objects: CompiledObject[] = [];
+  const out: TsxDiagnostic[] = [];
+  for (const { root, module } of lowered) {
+    if (!module) continue;
+    const base = path.basename(root.fileName).replace(/\.xdp\.ts$|\.ts$/, "");
+    const dir = options.outDir ?? path.dirname(root.fileName);
+    fs.mkdirSync(dir, { recursive: true });
+    const object = path.join(dir, `${base}.o`);
+    if (options.emitLlvm) fs.writeFileSync(path.join(dir, `${base}.ll`), module.ir);
+    try {
+      compileIr(tools, module.ir, object);
+    } catch (error) {
+      if (!(error instanceof LlvmError)) throw error;
+      out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
+      continue;
+    }
+    objects.push({ source: root.fileName, object, programs: module.programs, maps: module.maps, ir: module.ir });
+  }
+  return { diagnostics: out.map(withLine), objects };
+}
+
+/** The compiler never crashes: anything thrown becomes an internal-error diagnostic. */
+function guarded<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly string[], run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    const message = error instanceof Error ? `${error.message}` : String(error);
+    const d = makeDiagnostic(Diagnostics.InternalError, undefined, `${message} (in ${files.join(", ")})`);
+    return Promise.resolve({ diagnostics: [withLine(d)], objects: [] } as unknown as T);
+  }
+}

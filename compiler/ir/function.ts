@@ -1,0 +1,119 @@
+// Builds one LLVM function as text: basic blocks, SSA temporaries, entry-block allocas, and
+// a debug location on every instruction (LLVM requires one on inlinable calls, and BTF line
+// info is derived from them, so the verifier log can show .xdp.ts lines).
+import type { ModuleBuilder } from "./module.js";
+
+interface Block {
+  readonly label: string;
+  readonly lines: string[];
+  terminated: boolean;
+}
+
+export class FunctionBuilder {
+  private readonly blocks: Block[] = [];
+  private readonly entryAllocas: string[] = [];
+  private current: Block;
+  private temp = 0;
+  private labels = new Map<string, number>();
+  private location = "";
+  private readonly locations = new Map<string, string>();
+
+  constructor(private readonly module: ModuleBuilder, readonly scope: string) {
+    this.current = this.newBlock("entry");
+  }
+
+  /** Sets the source position attached to the following instructions. */
+  at(line: number, column: number): void {
+    const key = `${line}:${column}`;
+    let ref = this.locations.get(key);
+    if (!ref) {
+      ref = this.module.meta(`!DILocation(line: ${line}, column: ${column}, scope: ${this.scope})`);
+      this.locations.set(key, ref);
+    }
+    this.location = ref;
+  }
+  get debugLocation(): string {
+    return this.location;
+  }
+
+  newBlock(hint: string): Block {
+    const n = this.labels.get(hint) ?? 0;
+    this.labels.set(hint, n + 1);
+    const block: Block = { label: n === 0 ? hint : `${hint}.${n}`, lines: [], terminated: false };
+    this.blocks.push(block);
+    return block;
+  }
+  setBlock(block: Block): void {
+    this.current = block;
+  }
+  get block(): Block {
+    return this.current;
+  }
+  get terminated(): boolean {
+    return this.current.terminated;
+  }
+
+  private dbg(): string {
+    return this.location ? `, !dbg ${this.location}` : "";
+  }
+
+  /** An instruction producing a value; returns the SSA name. */
+  value(text: string): string {
+    const name = `%t${this.temp++}`;
+    this.push(`${name} = ${text}${this.dbg()}`);
+    return name;
+  }
+  /** An instruction without a result. */
+  inst(text: string): void {
+    this.push(`${text}${this.dbg()}`);
+  }
+  private push(line: string): void {
+    if (this.current.terminated) {
+      // Code after return/break is unreachable: keep the IR well-formed in a dead block.
+      this.current = this.newBlock("dead");
+    }
+    this.current.lines.push("  " + line);
+  }
+
+  br(target: Block): void {
+    if (this.current.terminated) return;
+    this.inst(`br label %${target.label}`);
+    this.current.terminated = true;
+  }
+  condBr(cond: string, ifTrue: Block, ifFalse: Block): void {
+    if (this.current.terminated) return;
+    this.inst(`br i1 ${cond}, label %${ifTrue.label}, label %${ifFalse.label}`);
+    this.current.terminated = true;
+  }
+  ret(text: string): void {
+    if (this.current.terminated) return;
+    this.inst(`ret ${text}`);
+    this.current.terminated = true;
+  }
+  unreachable(): void {
+    if (this.current.terminated) return;
+    this.inst("unreachable");
+    this.current.terminated = true;
+  }
+
+  /** Stack memory in the entry block, so mem2reg/SROA can promote it. */
+  alloca(type: string, align: number): string {
+    const name = `%a${this.temp++}`;
+    this.entryAllocas.push(`  ${name} = alloca ${type}, align ${align}`);
+    return name;
+  }
+
+  toString(signature: string, attributes: string): string {
+    const lines = [`define ${signature} ${attributes} {`];
+    this.blocks.forEach((b, i) => {
+      lines.push(`${b.label}:`);
+      if (i === 0) lines.push(...this.entryAllocas);
+      lines.push(...b.lines);
+      if (!b.terminated) lines.push("  unreachable");
+    });
+    lines.push("}");
+    return lines.join("\n");
+  }
+}
+
+export type { Block };

@@ -1,0 +1,77 @@
+// A small builder for textual LLVM IR modules targeting BPF: globals, functions and the
+// numbered metadata that carries debug info (from which LLVM writes .BTF and .BTF.ext).
+// Pointers are opaque (`ptr`); LLVM 14 is run with -opaque-pointers (see llvm.ts).
+
+export class ModuleBuilder {
+  private readonly globals: string[] = [];
+  private readonly functions: string[] = [];
+  private readonly declarations = new Set<string>();
+  private readonly metadata: string[] = [];
+  private readonly metadataByText = new Map<string, string>();
+  private readonly used: string[] = [];
+  private readonly strings = new Map<string, string>();
+  readonly cuGlobals: string[] = [];
+  /** Named metadata lines (`!llvm.dbg.cu = !{!0}`). */
+  readonly named: string[] = [];
+
+  /** A metadata node; identical non-distinct nodes are shared. Returns its reference "!N". */
+  meta(text: string): string {
+    const distinct = text.startsWith("distinct ");
+    if (!distinct) {
+      const known = this.metadataByText.get(text);
+      if (known) return known;
+    }
+    const ref = `!${this.metadata.length}`;
+    this.metadata.push(text);
+    if (!distinct) this.metadataByText.set(text, ref);
+    return ref;
+  }
+
+  /** Reserve a metadata slot to fill later (for self-referencing nodes such as struct scopes). */
+  reserveMeta(): string {
+    const ref = `!${this.metadata.length}`;
+    this.metadata.push("");
+    return ref;
+  }
+  fillMeta(ref: string, text: string): void {
+    this.metadata[Number(ref.slice(1))] = text;
+  }
+
+  addGlobal(text: string, name?: string, used = false): void {
+    this.globals.push(text);
+    if (used && name) this.used.push(name);
+  }
+  addFunction(text: string): void {
+    this.functions.push(text);
+  }
+  declare(text: string): void {
+    this.declarations.add(text);
+  }
+
+  /** A NUL-terminated constant string (printk formats); returns the global's name. */
+  cString(value: string): string {
+    const known = this.strings.get(value);
+    if (known) return known;
+    const name = `@.str.${this.strings.size}`;
+    const bytes = [...Buffer.from(value + "\0", "utf8")];
+    const escaped = bytes.map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : "\\" + b.toString(16).padStart(2, "0").toUpperCase())).join("");
+    this.globals.push(`${name} = private unnamed_addr constant [${bytes.length} x i8] c"${escaped}", align 1`);
+    this.strings.set(value, name);
+    return name;
+  }
+
+  toString(header: string[]): string {
+    const out = [...header, ""];
+    out.push(...this.globals);
+    if (this.used.length) {
+      out.push(`@llvm.compiler.used = appending global [${this.used.length} x ptr] [${this.used.map((u) => `ptr ${u}`).join(", ")}], section "llvm.metadata"`);
+    }
+    out.push("", ...this.functions, "", ...this.declarations, "");
+    out.push("attributes #0 = { nounwind \"frame-pointer\"=\"all\" }");
+    out.push("attributes #1 = { alwaysinline nounwind \"frame-pointer\"=\"all\" }");
+    out.push("attributes #2 = { nofree nosync nounwind readnone speculatable willreturn }", "");
+    out.push(...this.named);
+    this.metadata.forEach((text, i) => out.push(`!${i} = ${text}`));
+    return out.join("\n") + "\n";
+  }
+}

@@ -1,0 +1,105 @@
+// C layout of structs declared as interfaces: natural alignment and padding as a C
+// compiler for BPF would lay them out, bit fields (`/** @bits N */`) packed LSB-first into
+// storage units of their declared type (GCC's little-endian rule), `/** @packed */` for
+// no padding. The same layouts feed field access, BTF debug types and the skeleton.
+import ts from "typescript";
+import { Diagnostics, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
+import {
+  type ArrayLayout, type FieldLayout, type FieldType, type StructLayout,
+  fieldAlign, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments,
+} from "./types.js";
+
+export class Layouts {
+  private readonly structs = new Map<ts.Type, StructLayout | undefined>();
+
+  constructor(private readonly checker: ts.TypeChecker, private readonly report: (d: TsxDiagnostic) => void) {}
+
+  /** The layout of a struct (interface) or FixedArray type; undefined when it has none. */
+  layoutOf(type: ts.Type, at: ts.Node): StructLayout | ArrayLayout | undefined {
+    const field = this.fieldTypeOf(type, at, "value");
+    if (field?.kind === "struct") return field.struct;
+    if (field?.kind === "array") return field.array;
+    return undefined;
+  }
+
+  fieldTypeOf(type: ts.Type, at: ts.Node, fieldName: string): FieldType | undefined {
+    const int = intFromType(type, this.checker);
+    if (int) return { kind: "int", int };
+    if (isBooleanType(type)) return { kind: "bool" };
+    if (stdlibName(type) === "FixedArray") {
+      const [element, length] = typeArguments(type, this.checker);
+      const elementType = element && this.fieldTypeOf(element, at, fieldName);
+      if (!elementType || !length || !length.isNumberLiteral()) {
+        this.report(makeDiagnostic(Diagnostics.StructFieldType, at, fieldName, this.checker.typeToString(type)));
+        return undefined;
+      }
+      const n = length.value;
+      return { kind: "array", array: { kind: "array", element: elementType, length: n, size: fieldSize(elementType) * n, align: fieldAlign(elementType) } };
+    }
+    if (type.flags & ts.TypeFlags.Object && !type.getCallSignatures().length && (type.getSymbol()?.flags ?? 0) & ts.SymbolFlags.Interface) {
+      const struct = this.structOf(type, at);
+      return struct && { kind: "struct", struct };
+    }
+    return undefined;
+  }
+
+  private structOf(type: ts.Type, at: ts.Node): StructLayout | undefined {
+    if (this.structs.has(type)) return this.structs.get(type);
+    this.structs.set(type, undefined); // a self-containing struct ends here, reported below
+    const symbol = type.getSymbol()!;
+    const decl = symbol.declarations?.find(ts.isInterfaceDeclaration);
+    const packed = decl ? ts.getJSDocTags(decl).some((t) => t.tagName.text === "packed") : false;
+    const fields: FieldLayout[] = [];
+    let bitPos = 0;
+    let align = 1;
+    for (const prop of this.checker.getPropertiesOfType(type)) {
+      if (prop.getName().startsWith("__@")) continue;
+      const propDecl = prop.declarations?.[0];
+      const where = propDecl ?? at;
+      const propType = this.checker.getTypeOfSymbol(prop);
+      const ft = this.fieldTypeOf(propType, where, prop.getName());
+      if (!ft) {
+        this.report(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));
+        continue;
+      }
+      const bits = propDecl ? bitsTag(propDecl) : undefined;
+      if (bits !== undefined) {
+        if (ft.kind !== "int" || ft.int.signed || ft.int.be || bits < 1 || bits > ft.int.bits) {
+          this.report(makeDiagnostic(Diagnostics.BitFieldType, where, prop.getName()));
+          continue;
+        }
+        const unit = ft.int.bits;
+        let unitStart = Math.floor(bitPos / unit) * unit;
+        if (bitPos + bits > unitStart + unit) {
+          bitPos = unitStart + unit;
+          unitStart = bitPos;
+        }
+        fields.push({ name: prop.getName(), offset: unitStart / 8, type: ft, bitField: { storage: ft.int, bitOffset: bitPos - unitStart, bits } });
+        bitPos += bits;
+        if (!packed) align = Math.max(align, unit / 8);
+        continue;
+      }
+      const fa = packed ? 1 : fieldAlign(ft);
+      let offset = Math.ceil(bitPos / 8);
+      offset = Math.ceil(offset / fa) * fa;
+      fields.push({ name: prop.getName(), offset, type: ft });
+      bitPos = (offset + fieldSize(ft)) * 8;
+      align = Math.max(align, fa);
+    }
+    let size = Math.ceil(bitPos / 8);
+    size = Math.ceil(size / align) * align;
+    const layout: StructLayout = { kind: "struct", name: symbol.getName(), size, align, fields, packed, declaration: decl };
+    this.structs.set(type, layout);
+    return layout;
+  }
+}
+
+function bitsTag(decl: ts.Declaration): number | undefined {
+  for (const tag of ts.getJSDocTags(decl)) {
+    if (tag.tagName.text !== "bits") continue;
+    const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
+    const n = Number.parseInt(text.trim(), 10);
+    return Number.isFinite(n) ? n : -1;
+  }
+  return undefined;
+}

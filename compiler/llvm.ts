@@ -1,0 +1,58 @@
+// The LLVM step: `opt -O2` then `llc -march=bpf`, from the system LLVM (14 or newer),
+// located at run time. TSXDP_LLVM_DIR overrides the search. LLVM 14 needs
+// -opaque-pointers for the `ptr` IR we emit; 15+ have it on by default.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+export interface LlvmTools {
+  readonly opt: string;
+  readonly llc: string;
+  readonly version: number;
+}
+
+let cached: LlvmTools | null | undefined;
+
+export function findLlvm(): LlvmTools | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  const dirs = [process.env.TSXDP_LLVM_DIR, ...((process.env.PATH ?? "").split(":")), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d): d is string => !!d);
+  for (const dir of dirs) {
+    for (const suffix of ["", "-14", "-15", "-16", "-17", "-18", "-19", "-20"]) {
+      const opt = path.join(dir, `opt${suffix}`);
+      const llc = path.join(dir, `llc${suffix}`);
+      if (!fs.existsSync(opt) || !fs.existsSync(llc)) continue;
+      const version = versionOf(llc);
+      if (version !== undefined && version >= 14) {
+        cached = { opt, llc, version };
+        return cached;
+      }
+    }
+  }
+  cached = null;
+  return undefined;
+}
+
+function versionOf(tool: string): number | undefined {
+  try {
+    const out = execFileSync(tool, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const m = /LLVM version (\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class LlvmError extends Error {}
+
+/** Compiles textual IR to a BPF ELF object at `outFile`. */
+export function compileIr(tools: LlvmTools, ir: string, outFile: string, cpu = "v3"): void {
+  const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
+  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", "-", "-o", "-"], { input: ir, maxBuffer: 64 << 20 });
+  if (opt.status !== 0) throw new LlvmError(firstLines(opt.stderr.toString()));
+  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", outFile, "-"], { input: opt.stdout, maxBuffer: 64 << 20 });
+  if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr.toString()));
+}
+
+function firstLines(text: string): string {
+  return text.split("\n").slice(0, 12).join("\n").trim();
+}

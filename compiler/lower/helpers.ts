@@ -1,0 +1,36 @@
+// Calls to kernel BPF helpers: `call i64 inttoptr (i64 ID to ptr)(…)`, the form clang emits
+// for `static long (*bpf_x)(…) = (void *) ID;`. IDs are the kernel's `enum bpf_func_id`.
+import type { FunctionState } from "./context.js";
+
+export const BpfHelper = {
+  mapLookupElem: 1,
+  mapUpdateElem: 2,
+  mapDeleteElem: 3,
+  ktimeGetNs: 5,
+  tracePrintk: 6,
+  getPrandomU32: 7,
+  getSmpProcessorId: 8,
+  tailCall: 12,
+  redirect: 23,
+  csumDiff: 28,
+  xdpAdjustHead: 44,
+  redirectMap: 51,
+  xdpAdjustMeta: 54,
+  xdpAdjustTail: 65,
+  fibLookup: 69,
+  ktimeGetBootNs: 125,
+  ringbufOutput: 130,
+} as const;
+
+/** Emits a helper call; `args` are typed operands ("ptr %x", "i64 4"). */
+export function callHelper(fs: FunctionState, id: number, returns: "i64" | "ptr", args: string[]): string {
+  return fs.fb.value(`call ${returns} inttoptr (i64 ${id} to ptr)(${args.join(", ")})`);
+}
+
+/** A value in a fresh stack slot, for helpers that take a pointer (map keys and values). */
+export function spill(fs: FunctionState, llType: string, operand: string, size: number): string {
+  const ptr = fs.fb.alloca(llType, size);
+  fs.stackBytes += size;
+  fs.fb.inst(`store ${llType} ${operand}, ptr ${ptr}, align ${size}`);
+  return ptr;
+}

@@ -1,0 +1,167 @@
+// BTF-defined maps: `export const m = new HashMap<K, V>({ maxEntries: N })` becomes a global
+// in section ".maps" whose debug type is the struct libbpf expects — the equivalent of
+// C's `struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, K); … } m SEC(".maps");`.
+import ts from "typescript";
+import { Diagnostics } from "../diagnostics.js";
+import { type FieldType, Int, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
+import type { ModuleState, Reporter } from "./context.js";
+
+export interface MapKind {
+  readonly bpfType: number;
+  /** How many type arguments carry key and value: [keyIndex, valueIndex]. */
+  readonly keyFrom: "arg0" | "u32" | "none";
+  readonly valueFrom: "arg0" | "arg1" | "u32" | "none";
+  readonly perCpu?: boolean;
+  readonly redirect?: boolean;
+  readonly flags?: number;
+}
+
+/** BPF_MAP_TYPE_* per stdlib class. */
+export const mapKinds: Record<string, MapKind> = {
+  HashMap: { bpfType: 1, keyFrom: "arg0", valueFrom: "arg1" },
+  ArrayMap: { bpfType: 2, keyFrom: "u32", valueFrom: "arg0" },
+  ProgArray: { bpfType: 3, keyFrom: "u32", valueFrom: "u32" },
+  PerCpuHashMap: { bpfType: 5, keyFrom: "arg0", valueFrom: "arg1", perCpu: true },
+  PerCpuArray: { bpfType: 6, keyFrom: "u32", valueFrom: "arg0", perCpu: true },
+  LruHashMap: { bpfType: 9, keyFrom: "arg0", valueFrom: "arg1" },
+  LruPerCpuHashMap: { bpfType: 10, keyFrom: "arg0", valueFrom: "arg1", perCpu: true },
+  LpmTrie: { bpfType: 11, keyFrom: "arg0", valueFrom: "arg1", flags: 1 /* BPF_F_NO_PREALLOC, required */ },
+  DevMap: { bpfType: 14, keyFrom: "u32", valueFrom: "u32", redirect: true },
+  CpuMap: { bpfType: 16, keyFrom: "u32", valueFrom: "u32", redirect: true },
+  XskMap: { bpfType: 17, keyFrom: "u32", valueFrom: "u32", redirect: true },
+  DevMapHash: { bpfType: 25, keyFrom: "u32", valueFrom: "u32", redirect: true },
+  RingBuf: { bpfType: 27, keyFrom: "none", valueFrom: "none" },
+};
+
+export interface MapDefinition {
+  readonly name: string;
+  readonly className: string;
+  readonly kind: MapKind;
+  readonly key?: FieldType;
+  readonly value?: FieldType;
+  /** RingBuf record type. */
+  readonly record?: FieldType;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly pinByName: boolean;
+  readonly declaration: ts.VariableDeclaration;
+  /** The LLVM global. */
+  readonly global: string;
+}
+
+/** Reads a map declaration; undefined (with a diagnostic) when it is not a valid one. */
+export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclaration, evalConstant: (e: ts.Expression) => bigint | undefined): MapDefinition | undefined {
+  const { checker, reporter } = state;
+  const init = decl.initializer;
+  if (!init || !ts.isNewExpression(init)) return undefined;
+  const type = checker.getTypeAtLocation(init);
+  const className = stdlibName(type);
+  const kind = className ? mapKinds[className] : undefined;
+  if (!className || !kind) return undefined;
+  const name = decl.name.getText();
+  const args = typeArguments(type, checker);
+  const fieldOf = (t: ts.Type | undefined, what: string): FieldType | undefined => {
+    if (!t) return undefined;
+    const int = intFromType(t, checker);
+    if (int) return { kind: "int", int };
+    if (isBooleanType(t)) return { kind: "bool" };
+    const layout = state.layouts.layoutOf(t, decl);
+    if (layout?.kind === "struct") return { kind: "struct", struct: layout };
+    if (layout?.kind === "array") return { kind: "array", array: layout };
+    reporter.error(Diagnostics.MapKeyType, init, `${what} ${checker.typeToString(t)}`);
+    return undefined;
+  };
+  const pick = (from: MapKind["keyFrom"] | MapKind["valueFrom"], what: string): FieldType | undefined =>
+    from === "arg0" ? fieldOf(args[0], what) : from === "arg1" ? fieldOf(args[1], what) : from === "u32" ? { kind: "int", int: Int.u32 } : undefined;
+
+  const options = readOptions(init, reporter, evalConstant);
+  const maxEntries = className === "RingBuf" ? options.maxBytes : options.maxEntries;
+  if (maxEntries === undefined) {
+    reporter.error(Diagnostics.MapOptionMissing, init, name, className === "RingBuf" ? "maxBytes" : "maxEntries");
+    return undefined;
+  }
+  if (className === "RingBuf" && (maxEntries & (maxEntries - 1) || maxEntries % 4096)) {
+    reporter.error(Diagnostics.RingBufOptions, init, maxEntries);
+  }
+  const key = pick(kind.keyFrom, "key");
+  if (className === "LpmTrie" && !(key?.kind === "struct" && key.struct.fields[0]?.name === "prefixlen" && key.struct.fields[0].type.kind === "int" && key.struct.fields[0].type.int.bits === 32)) {
+    reporter.error(Diagnostics.LpmKey, init);
+  }
+  return {
+    name,
+    className,
+    kind,
+    key,
+    value: pick(kind.valueFrom, "value"),
+    record: className === "RingBuf" ? fieldOf(args[0], "record") : undefined,
+    maxEntries,
+    flags: (options.flags ?? 0) | (kind.flags ?? 0),
+    pinByName: options.pinning === "byName",
+    declaration: decl,
+    global: `@${name}`,
+  };
+}
+
+interface MapOptionsRead {
+  maxEntries?: number;
+  maxBytes?: number;
+  flags?: number;
+  pinning?: string;
+}
+
+function readOptions(init: ts.NewExpression, reporter: Reporter, evalConstant: (e: ts.Expression) => bigint | undefined): MapOptionsRead {
+  const out: MapOptionsRead = {};
+  const arg = init.arguments?.[0];
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return out;
+  for (const p of arg.properties) {
+    if (!ts.isPropertyAssignment(p)) {
+      reporter.error(Diagnostics.MapOptionNotConstant, p, p.name?.getText() ?? "?");
+      continue;
+    }
+    const key = p.name.getText();
+    if (key === "pinning") {
+      if (ts.isStringLiteral(p.initializer)) out.pinning = p.initializer.text;
+      else reporter.error(Diagnostics.MapOptionNotConstant, p.initializer, key);
+      continue;
+    }
+    const v = evalConstant(p.initializer);
+    if (v === undefined) {
+      reporter.error(Diagnostics.MapOptionNotConstant, p.initializer, key);
+      continue;
+    }
+    if (key === "maxEntries" || key === "maxBytes" || key === "flags") out[key] = Number(v);
+  }
+  return out;
+}
+
+/** Emits the map's `.maps` global and its BTF-shaped debug type. */
+export function emitMap(state: ModuleState, map: MapDefinition): void {
+  const { module: m, debug } = state;
+  const members: { name: string; type: string }[] = [
+    { name: "type", type: debug.mapAttribute(map.kind.bpfType) },
+    { name: "max_entries", type: debug.mapAttribute(map.maxEntries) },
+  ];
+  if (map.flags) members.push({ name: "map_flags", type: debug.mapAttribute(map.flags) });
+  // Array-like maps of redirect targets are declared by size (as C does with __uint(key_size)),
+  // so libbpf accepts value layouts the kernel defines (bpf_devmap_val, bpf_cpumap_val).
+  if (map.kind.redirect || map.className === "ProgArray") {
+    members.push({ name: "key_size", type: debug.mapAttribute(4) });
+    members.push({ name: "value_size", type: debug.mapAttribute(4) });
+  } else {
+    if (map.key) members.push({ name: "key", type: debug.pointer(debug.fieldType(map.key)) });
+    if (map.value) members.push({ name: "value", type: debug.pointer(debug.fieldType(map.value)) });
+  }
+  if (map.pinByName) members.push({ name: "pinning", type: debug.mapAttribute(1) });
+  const file = map.declaration.getSourceFile();
+  const line = file.getLineAndCharacterOfPosition(map.declaration.getStart()).line + 1;
+  const structRef = m.reserveMeta();
+  const memberRefs = members.map((mem, i) => m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${mem.name}", scope: ${structRef}, file: ${debug.file(file.fileName)}, line: ${line}, baseType: ${mem.type}, size: 64, offset: ${i * 64})`));
+  m.fillMeta(structRef, `distinct !DICompositeType(tag: DW_TAG_structure_type, file: ${debug.file(file.fileName)}, line: ${line}, size: ${members.length * 64}, elements: ${m.meta(`!{${memberRefs.join(", ")}}`)})`);
+  const dbg = debug.globalVariable(map.name, structRef, file.fileName, line);
+  const llStruct = `{ ${members.map(() => "ptr").join(", ")} }`;
+  m.addGlobal(`${map.global} = dso_local global ${llStruct} zeroinitializer, section ".maps", align 8, !dbg ${dbg}`, map.global, true);
+}
+
+export function valueSize(t: FieldType): number {
+  return fieldSize(t);
+}

@@ -1,0 +1,231 @@
+// The lowering pass for one .xdp.ts file: finds its XDP programs (exported
+// `(ctx: XdpContext): XDP` functions), the maps of every user file it includes, and emits
+// one LLVM module: programs in section "xdp", helpers as internal always-inline functions,
+// maps in ".maps", the license, and the debug info BTF is made from.
+import ts from "typescript";
+import { Diagnostics } from "../diagnostics.js";
+import { isStdlibFile } from "../frontend.js";
+import { ModuleBuilder } from "../ir/module.js";
+import { FunctionBuilder } from "../ir/function.js";
+import { DebugInfo } from "../ir/debug.js";
+import { Layouts } from "../layout.js";
+import { type Ty, Int, intTy, llType, stdlibName } from "../types.js";
+import { FunctionState, Reporter, type ModuleState, type Value, constValue } from "./context.js";
+import { type MapDefinition, emitMap, readMapDeclaration } from "./maps.js";
+import { convertImplicit, typedConst, foldBinary } from "./integers.js";
+import { lowerStatements } from "./statements/index.js";
+import { declaredTy, tyOf } from "./typing.js";
+import { intrinsics } from "./intrinsics.js";
+
+export interface LoweredModule {
+  readonly ir: string;
+  readonly programs: readonly string[];
+  readonly maps: readonly MapDefinition[];
+}
+
+export interface LowerOptions {
+  readonly license?: string;
+  /** Functions that call adjustHead/adjustTail/adjustMeta, directly or through helpers. */
+  readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
+}
+
+/** Whether `decl` is an XDP program: exported, one XdpContext parameter, returns XDP. */
+export function isProgram(decl: ts.FunctionDeclaration, checker: ts.TypeChecker): boolean {
+  if (!decl.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || !decl.body || !decl.name) return false;
+  const sig = checker.getSignatureFromDeclaration(decl);
+  if (!sig || decl.parameters.length !== 1) return false;
+  const paramType = checker.getTypeAtLocation(decl.parameters[0]!);
+  const returnType = sig.getReturnType();
+  return stdlibName(paramType) === "XdpContext" && stdlibName(returnType) === "XDP";
+}
+
+export function lowerModule(program: ts.Program, root: ts.SourceFile, options: LowerOptions): { module?: LoweredModule; diagnostics: Reporter["diagnostics"] } {
+  const checker = program.getTypeChecker();
+  const reporter = new Reporter();
+  const m = new ModuleBuilder();
+  const debug = new DebugInfo(m, root.fileName);
+  const layouts = new Layouts(checker, (d) => reporter.diagnostics.push(d));
+  const maps = new Map<ts.Symbol, MapDefinition>();
+  const helpers = new Map<ts.FunctionDeclaration, string>();
+  const pending: ts.FunctionDeclaration[] = [];
+  const constants = new Map<ts.Symbol, Value | null>();
+
+  const state: ModuleState = {
+    checker, layouts, module: m, debug, reporter, maps,
+    invalidatesPacket: options.invalidatesPacket,
+    helperFunction(decl) {
+      let name = helpers.get(decl);
+      if (!name) {
+        const base = decl.name?.text ?? "helper";
+        name = `@${base}.${helpers.size}`;
+        helpers.set(decl, name);
+        pending.push(decl);
+      }
+      return name;
+    },
+    moduleConstant(symbol) {
+      if (constants.has(symbol)) return constants.get(symbol) ?? undefined;
+      constants.set(symbol, null); // a constant defined through itself ends here
+      const value = evaluateModuleConstant(state, symbol);
+      constants.set(symbol, value ?? null);
+      return value;
+    },
+  };
+
+  // Maps of every user file in the program (imported .xdp.ts files may declare them).
+  for (const file of program.getSourceFiles()) {
+    if (file.isDeclarationFile || isStdlibFile(file)) continue;
+    for (const statement of file.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const decl of statement.declarationList.declarations) {
+        if (!decl.initializer || !ts.isNewExpression(decl.initializer)) continue;
+        const symbol = checker.getSymbolAtLocation(decl.name);
+        const map = readMapDeclaration(state, decl, (e) => evaluateConstantExpression(state, e)?.constant);
+        if (symbol && map) maps.set(symbol, map);
+      }
+    }
+  }
+  for (const map of maps.values()) emitMap(state, map);
+
+  const programs: string[] = [];
+  for (const statement of root.statements) {
+    if (!ts.isFunctionDeclaration(statement) || !isProgram(statement, checker)) continue;
+    programs.push(statement.name!.text);
+    emitFunction(state, statement, true);
+  }
+  if (programs.length === 0) reporter.error(Diagnostics.NoPrograms, root.statements[0] ?? root);
+  for (let i = 0; i < pending.length; i++) emitFunction(state, pending[i]!, false, helpers.get(pending[i]!)!);
+
+  const license = options.license ?? "GPL";
+  const licenseBytes = Buffer.byteLength(license) + 1;
+  const licenseDebug = debug.globalVariable("_license", debug.array(debug.basic("char", 8, true), 8, licenseBytes), root.fileName, 1);
+  m.addGlobal(`@_license = dso_local global [${licenseBytes} x i8] c"${license}\\00", section "license", align 1, !dbg ${licenseDebug}`, "@_license", true);
+  debug.finish();
+
+  const ir = m.toString([
+    `; generated by tsxdp from ${root.fileName}`,
+    `source_filename = "${root.fileName}"`,
+    `target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"`,
+    `target triple = "bpf"`,
+  ]);
+  return { module: { ir, programs, maps: [...maps.values()] }, diagnostics: reporter.diagnostics };
+}
+
+function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgramEntry: boolean, llName?: string): void {
+  const { checker, debug, module: m } = state;
+  const file = decl.getSourceFile();
+  const line = file.getLineAndCharacterOfPosition(decl.getStart()).line + 1;
+  const name = decl.name?.text ?? "anonymous";
+  const params = decl.parameters.map((p) => ({ decl: p, name: p.name.getText(), ty: isProgramEntry ? ({ kind: "ctx" } as Ty) : declaredTy(state, p) }));
+  const signature = checker.getSignatureFromDeclaration(decl);
+  const returnTy: Ty = isProgramEntry ? intTy(Int.u32) : signature ? tyOf(state, signature.getReturnType(), decl.type ?? decl) : { kind: "void" };
+
+  const diParam = (ty: Ty) => (ty.kind === "ctx" ? debug.xdpMdPointer() : ty.kind === "int" ? debug.int(ty.int) : ty.kind === "bool" ? debug.basic("_Bool", 8, false) : debug.pointer(debug.basic("void", 8, false)));
+  const sp = debug.subprogram(name, file.fileName, line, returnTy.kind === "void" ? null : isProgramEntry ? debug.basic("int", 32, true) : diParam(returnTy), params.map((p) => ({ name: p.name, type: diParam(p.ty) })), !isProgramEntry);
+  const fb = new FunctionBuilder(m, sp.scope);
+  const ctxParam = params.find((p) => p.ty.kind === "ctx");
+  const fs = new FunctionState(state, fb, decl, returnTy, ctxParam ? `%${sanitize(ctxParam.name)}` : undefined);
+  fb.at(line, 1);
+  m.declare("declare void @llvm.dbg.value(metadata, metadata, metadata) #2");
+  params.forEach((p, i) => {
+    const symbol = checker.getSymbolAtLocation(p.decl.name);
+    const arg = `%${sanitize(p.name)}`;
+    fb.inst(`call void @llvm.dbg.value(metadata ${llType(p.ty)} ${arg}, metadata ${sp.params[i]}, metadata !DIExpression())`);
+    if (!symbol) return;
+    if (p.ty.kind === "ctx") {
+      fs.locals.set(symbol, { kind: "constant", value: { ty: p.ty, ir: arg } });
+      return;
+    }
+    const slot = fb.alloca(llType(p.ty), 8);
+    fb.inst(`store ${llType(p.ty)} ${arg}, ptr ${slot}`);
+    fs.locals.set(symbol, { kind: "slot", ptr: slot, ty: p.ty, epoch: p.ty.kind === "view" ? 0 : undefined, name: p.name });
+  });
+  try {
+    lowerStatements(fs, decl.body!.statements);
+  } catch (error) {
+    state.reporter.error(Diagnostics.InternalError, decl, error instanceof Error ? error.message : String(error));
+    if (process.env.TSXDP_DEBUG) console.error(error);
+  }
+  if (!fb.terminated) {
+    if (returnTy.kind === "void") fb.ret("void");
+    else fb.unreachable();
+  }
+  if (fs.stackBytes > 512) state.reporter.error(Diagnostics.StackTooLarge, decl.name ?? decl, name, fs.stackBytes);
+  const paramList = params.map((p) => `${llType(p.ty)} %${sanitize(p.name)}`).join(", ");
+  if (isProgramEntry) {
+    m.addFunction(fb.toString(`dso_local i32 @${name}(${paramList})`, `#0 section "xdp" !dbg ${sp.scope}`));
+  } else {
+    m.addFunction(fb.toString(`internal ${llType(returnTy)} ${llName}(${paramList})`, `#1 !dbg ${sp.scope}`));
+  }
+}
+
+function sanitize(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.]/g, "_");
+}
+
+/** Module-level `const X = <constant>` (any user file or the stdlib). */
+function evaluateModuleConstant(state: ModuleState, symbol: ts.Symbol): Value | undefined {
+  const decl = symbol.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) return undefined;
+  const list = decl.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const) || !ts.isSourceFile(list.parent.parent)) return undefined;
+  const value = evaluateConstantExpression(state, decl.initializer);
+  if (!value || !decl.type) return value;
+  const ty = declaredTy(state, decl);
+  if (ty.kind !== "int") return value;
+  return value.ty.kind === "const" ? typedConst(value.constant!, ty.int) : value;
+}
+
+const foldable: Partial<Record<ts.SyntaxKind, Parameters<typeof foldBinary>[0]>> = {
+  [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/", [ts.SyntaxKind.PercentToken]: "%", [ts.SyntaxKind.AmpersandToken]: "&",
+  [ts.SyntaxKind.BarToken]: "|", [ts.SyntaxKind.CaretToken]: "^", [ts.SyntaxKind.LessThanLessThanToken]: "<<",
+  [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>", [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: ">>>",
+};
+
+/** Constant folding outside any function (module constants, map options). */
+export function evaluateConstantExpression(state: ModuleState, expr: ts.Expression): Value | undefined {
+  while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr)) expr = expr.expression;
+  if (ts.isNumericLiteral(expr)) return /^[\d_xXa-fA-FoObB]+$/.test(expr.getText()) && !expr.getText().includes(".") ? constValue(BigInt(expr.getText().replace(/_/g, ""))) : undefined;
+  if (ts.isBigIntLiteral(expr)) return constValue(BigInt(expr.text.replace(/_/g, "").replace(/n$/, "")));
+  if (expr.kind === ts.SyntaxKind.TrueKeyword || expr.kind === ts.SyntaxKind.FalseKeyword) {
+    const v = expr.kind === ts.SyntaxKind.TrueKeyword;
+    return { ty: { kind: "bool" }, ir: String(v), constant: v ? 1n : 0n };
+  }
+  if (ts.isPrefixUnaryExpression(expr)) {
+    const v = evaluateConstantExpression(state, expr.operand);
+    if (v?.ty.kind !== "const") return undefined;
+    if (expr.operator === ts.SyntaxKind.MinusToken) return constValue(-v.constant!);
+    if (expr.operator === ts.SyntaxKind.TildeToken) return constValue(~v.constant!);
+    if (expr.operator === ts.SyntaxKind.PlusToken) return v;
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(expr)) {
+    const v = state.checker.getConstantValue(expr);
+    return typeof v === "number" ? constValue(BigInt(v)) : undefined;
+  }
+  if (ts.isIdentifier(expr)) {
+    let symbol = state.checker.getSymbolAtLocation(expr);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = state.checker.getAliasedSymbol(symbol);
+    return symbol ? state.moduleConstant(symbol) : undefined;
+  }
+  if (ts.isBinaryExpression(expr)) {
+    const op = foldable[expr.operatorToken.kind];
+    const a = evaluateConstantExpression(state, expr.left);
+    const b = evaluateConstantExpression(state, expr.right);
+    if (op && a?.ty.kind === "const" && b?.ty.kind === "const") return constValue(foldBinary(op, a.constant!, b.constant!));
+    return undefined;
+  }
+  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.arguments.length === 1) {
+    // Typed constants such as u16(100) or htons(ETH_P_IP) at module level.
+    const name = expr.expression.text;
+    const v = evaluateConstantExpression(state, expr.arguments[0]!);
+    if (!v || v.constant === undefined || !(name in intrinsics)) return undefined;
+    const target = name in Int ? Int[name as keyof typeof Int] : undefined;
+    if (target) return typedConst(v.constant, target);
+    return undefined;
+  }
+  return undefined;
+}
+
+export { convertImplicit };

@@ -1,0 +1,102 @@
+// Packet access through the context: `ctx.header<T>(offset)` and the calls that move packet
+// data. The bounds check is emitted in the shape the verifier understands: a packet pointer
+// plus a constant compared against data_end marks that many bytes safe.
+import ts from "typescript";
+import { Diagnostics } from "../diagnostics.js";
+import { BoolTy, Int, intTy, fieldSize } from "../types.js";
+import { type FunctionState, type Value, constValue } from "./context.js";
+import { convertImplicit } from "./integers.js";
+import { lowerExpression } from "./expressions/index.js";
+import { XdpMd } from "./expressions/names.js";
+import { offsetPointer } from "./places.js";
+import { BpfHelper, callHelper } from "./helpers.js";
+
+/** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
+const maxPacketOffset = 0xffff;
+
+export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
+  switch (name) {
+    case "header": return lowerHeader(fs, ctx, node);
+    case "adjustHead": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustHead, "ctx.adjustHead()");
+    case "adjustTail": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustTail, "ctx.adjustTail()");
+    case "adjustMeta": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustMeta, "ctx.adjustMeta()");
+  }
+  fs.error(Diagnostics.UnsupportedSyntax, node, `ctx.${name}()`);
+  return constValue(0n);
+}
+
+function packetPointer(fs: FunctionState, ctx: string, field: number): string {
+  const raw = fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
+  const wide = fs.fb.value(`zext i32 ${raw} to i64`);
+  return fs.fb.value(`inttoptr i64 ${wide} to ptr`);
+}
+
+// header<T>(offset: number): T | null
+function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): Value {
+  const typeNode = node.typeArguments?.[0];
+  const offsetExpr = node.arguments[0];
+  if (!typeNode || !offsetExpr) {
+    fs.error(Diagnostics.HelperArgument, node, 1, "ctx.header<T>(offset)", "a struct type argument and an offset");
+    return { ty: { kind: "null" }, ir: "null" };
+  }
+  const layout = fs.mod.layouts.layoutOf(fs.checker.getTypeFromTypeNode(typeNode), typeNode);
+  if (!layout) {
+    fs.error(Diagnostics.UnsupportedType, typeNode, typeNode.getText());
+    return { ty: { kind: "null" }, ir: "null" };
+  }
+  const offset = lowerExpression(fs, offsetExpr);
+  const fb = fs.fb;
+  const data = packetPointer(fs, ctx, XdpMd.data);
+  const end = packetPointer(fs, ctx, XdpMd.dataEnd);
+  const ok = fb.newBlock("header.ok");
+  const fail = fb.newBlock("header.null");
+  const join = fb.newBlock("header.join");
+  let start: string;
+  if (offset.constant !== undefined) {
+    if (offset.constant < 0n || offset.constant > BigInt(maxPacketOffset)) fs.error(Diagnostics.ConstantOutOfRange, offsetExpr, offset.constant.toString(), "a packet offset (0…65535)");
+    start = offsetPointer(fs, data, Number(offset.constant));
+  } else {
+    const wide = convertImplicit(fs, offset, intTy(Int.u64), offsetExpr);
+    if (offset.ty.kind === "int" && offset.ty.int.signed) fs.error(Diagnostics.SignMix, offsetExpr, "offset", "u32");
+    // The verifier only adds a bounded scalar to a packet pointer: prove offset ≤ 0xffff.
+    const inRange = fb.newBlock("header.offset");
+    if (!(offset.ty.kind === "int" && offset.ty.int.bits <= 16)) {
+      const tooFar = fb.value(`icmp ugt i64 ${wide.ir}, ${maxPacketOffset}`);
+      fb.condBr(tooFar, fail, inRange);
+    } else {
+      fb.br(inRange);
+    }
+    fb.setBlock(inRange);
+    const moved = fb.value(`getelementptr inbounds i8, ptr ${data}, i64 ${wide.ir}`);
+    // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
+    // verifier proves bounds per pointer "id", and only data + off is what we access.
+    fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
+    start = fb.value(`call ptr @llvm.bpf.passthrough.p0.p0(i32 0, ptr ${moved})`);
+  }
+  const past = offsetPointer(fs, start, layout.size);
+  const outOfBounds = fb.value(`icmp ugt ptr ${past}, ${end}`);
+  fb.condBr(outOfBounds, fail, ok);
+  fb.setBlock(ok);
+  const okEnd = fb.block;
+  fb.br(join);
+  fb.setBlock(fail);
+  fb.br(join);
+  fb.setBlock(join);
+  const result = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
+  return { ty: { kind: "view", layout, nullable: true }, ir: result, epoch: fs.epoch };
+}
+
+// adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool
+function lowerAdjust(fs: FunctionState, ctx: string, node: ts.CallExpression, helper: number, what: string): Value {
+  const deltaExpr = node.arguments[0];
+  if (!deltaExpr) {
+    fs.error(Diagnostics.HelperArgument, node, 1, what, "a byte count");
+    return constValue(0n);
+  }
+  const delta = convertImplicit(fs, lowerExpression(fs, deltaExpr), intTy(Int.i64), deltaExpr);
+  const result = callHelper(fs, helper, "i64", [`ptr ${ctx}`, `i64 ${delta.ir}`]);
+  fs.invalidatePacket(what, node);
+  return { ty: BoolTy, ir: fs.fb.value(`icmp eq i64 ${result}, 0`) };
+}
+
+export { fieldSize };

@@ -1,0 +1,216 @@
+// Pass 2: the subset check. Walks every user file and reports each construct outside the
+// .xdp.ts subset with a diagnostic that names it and says what to write instead. It looks
+// at syntax (and at the checker where a construct depends on a type); integer typing,
+// bounds and views are checked later, during lowering.
+import ts from "typescript";
+import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
+import { isStdlibFile } from "./frontend.js";
+import { stdlibName } from "./types.js";
+import { isProgram } from "./lower/module.js";
+
+const maxHelperParameters = 5;
+
+export function checkSubset(files: readonly ts.SourceFile[], checker: ts.TypeChecker): TsxDiagnostic[] {
+  const out: TsxDiagnostic[] = [];
+  const report = (t: DiagnosticTemplate, node: ts.Node, ...args: (string | number)[]) => out.push(makeDiagnostic(t, node, ...args));
+  for (const file of files) {
+    if (file.isDeclarationFile || isStdlibFile(file)) continue;
+    checkModuleLevel(file, checker, report);
+    const visit = (node: ts.Node): void => {
+      if (checkNode(node, checker, report)) ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(file, visit);
+  }
+  return out;
+}
+
+type Report = (t: DiagnosticTemplate, node: ts.Node, ...args: (string | number)[]) => void;
+
+function checkModuleLevel(file: ts.SourceFile, checker: ts.TypeChecker, report: Report): void {
+  for (const statement of file.statements) {
+    switch (statement.kind) {
+      case ts.SyntaxKind.ImportDeclaration: {
+        const spec = (statement as ts.ImportDeclaration).moduleSpecifier;
+        if (ts.isStringLiteral(spec) && spec.text !== "tsxdp" && !spec.text.startsWith(".")) report(Diagnostics.ImportNotAllowed, spec, spec.text);
+        break;
+      }
+      case ts.SyntaxKind.FunctionDeclaration: {
+        const fn = statement as ts.FunctionDeclaration;
+        const exported = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+        const takesContext = fn.parameters.length === 1 && stdlibName(checker.getTypeAtLocation(fn.parameters[0]!)) === "XdpContext";
+        if (exported && takesContext && fn.body && !isProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
+        if (fn.parameters.length > maxHelperParameters) report(Diagnostics.TooManyArguments, fn.name ?? fn, fn.name?.text ?? "?", fn.parameters.length);
+        break;
+      }
+      case ts.SyntaxKind.VariableStatement: {
+        const list = (statement as ts.VariableStatement).declarationList;
+        if (!(list.flags & ts.NodeFlags.Const)) report(list.flags & ts.NodeFlags.Let ? Diagnostics.MutableGlobal : Diagnostics.VarNotAllowed, list);
+        break;
+      }
+      case ts.SyntaxKind.InterfaceDeclaration:
+      case ts.SyntaxKind.TypeAliasDeclaration:
+      case ts.SyntaxKind.EnumDeclaration:
+      case ts.SyntaxKind.ExportDeclaration:
+      case ts.SyntaxKind.EmptyStatement:
+        break;
+      case ts.SyntaxKind.ClassDeclaration:
+        break; // reported by the node walk
+      default:
+        report(Diagnostics.ModuleStatement, statement);
+    }
+  }
+}
+
+/** Reports a node outside the subset; returns whether to visit its children. */
+function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.StringLiteral:
+    case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+      if (!stringAllowed(node)) report(Diagnostics.StringNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.TemplateExpression:
+      report(Diagnostics.StringNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.NumericLiteral: {
+      const text = (node as ts.NumericLiteral).getText();
+      if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) report(Diagnostics.FloatNotAllowed, node, text);
+      return false;
+    }
+    case ts.SyntaxKind.BigIntLiteral: {
+      const call = node.parent;
+      const ok = ts.isCallExpression(call) && ts.isIdentifier(call.expression) && ["u64", "i64"].includes(call.expression.text);
+      if (!ok) report(Diagnostics.BigIntNotAllowed, node, node.getText());
+      return false;
+    }
+    case ts.SyntaxKind.AnyKeyword:
+      report(Diagnostics.AnyNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.ClassDeclaration:
+    case ts.SyntaxKind.ClassExpression:
+      report(Diagnostics.ClassNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.ArrowFunction:
+    case ts.SyntaxKind.FunctionExpression:
+      report(Diagnostics.ClosureNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.FunctionDeclaration: {
+      const fn = node as ts.FunctionDeclaration;
+      if (!ts.isSourceFile(fn.parent)) {
+        report(Diagnostics.ClosureNotAllowed, fn.name ?? fn);
+        return false;
+      }
+      if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) report(Diagnostics.AsyncNotAllowed, fn.name ?? fn);
+      return true;
+    }
+    case ts.SyntaxKind.ThrowStatement:
+      report(Diagnostics.ExceptionNotAllowed, node, "throw");
+      return false;
+    case ts.SyntaxKind.TryStatement:
+      report(Diagnostics.ExceptionNotAllowed, node, "try/catch");
+      return false;
+    case ts.SyntaxKind.AwaitExpression:
+    case ts.SyntaxKind.YieldExpression:
+      report(Diagnostics.AsyncNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.ArrayLiteralExpression:
+      report(Diagnostics.DynamicArrayNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.NewExpression: {
+      const ne = node as ts.NewExpression;
+      const name = stdlibName(checker.getTypeAtLocation(ne));
+      const isMap = name !== undefined && /Map$|Array$|Trie$|^RingBuf$|^ProgArray$/.test(name);
+      if (!isMap) report(Diagnostics.AllocationNotAllowed, ne, ne.expression.getText());
+      else if (!isModuleLevelConst(ne)) report(Diagnostics.MapAtModuleLevel, ne, name!);
+      return true;
+    }
+    case ts.SyntaxKind.ThisKeyword:
+      report(Diagnostics.ThisNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.DeleteExpression:
+      report(Diagnostics.DeleteNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.LabeledStatement:
+      report(Diagnostics.LabelNotAllowed, node);
+      return true;
+    case ts.SyntaxKind.ObjectBindingPattern:
+    case ts.SyntaxKind.ArrayBindingPattern:
+      report(Diagnostics.DestructuringNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.QuestionDotToken:
+      report(Diagnostics.OptionalChainingNotAllowed, node.parent);
+      return false;
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.ForOfStatement:
+      report(Diagnostics.UnsupportedSyntax, (node as ts.ForInOrOfStatement).initializer, node.kind === ts.SyntaxKind.ForInStatement ? "for…in" : "for…of");
+      return false;
+    case ts.SyntaxKind.TypeOfExpression:
+      report(Diagnostics.UnsupportedOperator, node, "typeof", "Values have static types in .xdp.ts; no runtime type tests are needed.");
+      return false;
+    case ts.SyntaxKind.VoidExpression:
+      report(Diagnostics.UnsupportedOperator, node, "void", "Call the function as a statement.");
+      return false;
+    case ts.SyntaxKind.SpreadElement:
+    case ts.SyntaxKind.SpreadAssignment:
+      report(Diagnostics.UnsupportedSyntax, node, "Spread (...)");
+      return false;
+    case ts.SyntaxKind.RegularExpressionLiteral:
+      report(Diagnostics.StringNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.BinaryExpression: {
+      const op = (node as ts.BinaryExpression).operatorToken;
+      const unsupported: Partial<Record<ts.SyntaxKind, string>> = {
+        [ts.SyntaxKind.AsteriskAsteriskToken]: "Multiply explicitly, or precompute the constant.",
+        [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "Multiply explicitly, or precompute the constant.",
+        [ts.SyntaxKind.InstanceOfKeyword]: "Values have static types in .xdp.ts; no runtime type tests are needed.",
+        [ts.SyntaxKind.InKeyword]: "Struct fields are fixed at compile time; use a map's lookup() for membership.",
+        [ts.SyntaxKind.QuestionQuestionToken]: "Check for null with if (v === null) … instead.",
+        [ts.SyntaxKind.QuestionQuestionEqualsToken]: "Check for null with if (v === null) … instead.",
+        [ts.SyntaxKind.BarBarEqualsToken]: "Write the assignment inside an if.",
+        [ts.SyntaxKind.AmpersandAmpersandEqualsToken]: "Write the assignment inside an if.",
+      };
+      const hint = unsupported[op.kind];
+      if (hint) report(Diagnostics.UnsupportedOperator, op, op.getText(), hint);
+      return true;
+    }
+    case ts.SyntaxKind.VariableDeclarationList: {
+      const list = node as ts.VariableDeclarationList;
+      if (!(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) && !ts.isSourceFile(list.parent.parent)) report(Diagnostics.VarNotAllowed, list);
+      return true;
+    }
+    case ts.SyntaxKind.WithStatement:
+    case ts.SyntaxKind.DebuggerStatement:
+      report(Diagnostics.UnsupportedSyntax, node, node.kind === ts.SyntaxKind.WithStatement ? "with" : "debugger");
+      return false;
+    case ts.SyntaxKind.GetAccessor:
+    case ts.SyntaxKind.SetAccessor:
+    case ts.SyntaxKind.MethodDeclaration:
+      report(Diagnostics.ClassNotAllowed, node);
+      return false;
+    case ts.SyntaxKind.CallExpression: {
+      const call = node as ts.CallExpression;
+      if (ts.isIdentifier(call.expression) && call.expression.text === "printk") {
+        const fmt = call.arguments[0];
+        if (!fmt || !ts.isStringLiteralLike(fmt) || call.arguments.length > 4) report(Diagnostics.PrintkFormat, fmt ?? call);
+      }
+      return true;
+    }
+  }
+  // Type positions may use literal types (strings in `keyof`, `"byName"` options, …).
+  return !ts.isTypeNode(node) || node.kind === ts.SyntaxKind.TypeReference;
+}
+
+/** Strings are allowed only as printk formats, module specifiers, offsetof field names and map options. */
+function stringAllowed(node: ts.Node): boolean {
+  const parent = node.parent;
+  if (ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isLiteralTypeNode(parent)) return true;
+  if (ts.isCallExpression(parent) && ts.isIdentifier(parent.expression) && parent.arguments[0] === node) {
+    return ["printk", "offsetof"].includes(parent.expression.text);
+  }
+  if (ts.isPropertyAssignment(parent) && parent.name.getText() === "pinning") return true;
+  return false;
+}
+
+function isModuleLevelConst(ne: ts.NewExpression): boolean {
+  const decl = ne.parent;
+  return ts.isVariableDeclaration(decl) && decl.initializer === ne && ts.isVariableDeclarationList(decl.parent) && (decl.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isSourceFile(decl.parent.parent.parent);
+}
