@@ -141,7 +141,7 @@ export function fromTypeScript(d: ts.Diagnostic): TsxDiagnostic {
 export function formatDiagnostic(d: TsxDiagnostic, cwd = process.cwd()): string {
   const kind = ts.DiagnosticCategory[d.category].toLowerCase();
   const head = `${kind} ${d.prefix}${d.code}: ${d.message}`;
-  if (!d.file || d.start === undefined) return head;
+  if (!d.file || d.start === undefined) return d.hint ? `${head}\n  hint: ${d.hint}` : head;
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
   const name = relativeName(d.file.fileName, cwd);
   const lines = [`${name}:${line + 1}:${character + 1} - ${head}`];

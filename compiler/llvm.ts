@@ -15,7 +15,8 @@ let cached: LlvmTools | null | undefined;
 
 export function findLlvm(): LlvmTools | undefined {
   if (cached !== undefined) return cached ?? undefined;
-  const dirs = [process.env.TSXDP_LLVM_DIR, ...((process.env.PATH ?? "").split(":")), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d): d is string => !!d);
+  const override = process.env.TSXDP_LLVM_DIR;
+  const dirs = override ? [override] : [...(process.env.PATH ?? "").split(":"), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d) => d);
   for (const dir of dirs) {
     for (const suffix of ["", "-14", "-15", "-16", "-17", "-18", "-19", "-20"]) {
       const opt = path.join(dir, `opt${suffix}`);

@@ -93,7 +93,9 @@ export class FunctionState {
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    const s = this.checker.getSymbolAtLocation(node);
+    const s = node.parent && ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+      : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) return this.checker.getAliasedSymbol(s);
     return s;
   }

@@ -1,0 +1,72 @@
+// The `tsxdp` command line: outputs, exit codes and diagnostics format.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import elfy from "elfy";
+import { repoRoot } from "../lib/paths.js";
+
+const bin = path.join(repoRoot, "bin", "tsxdp.js");
+const firewall = path.join(repoRoot, "examples", "firewall", "firewall.xdp.ts");
+
+function tsxdp(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env, cwd: repoRoot });
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-cli-"));
+}
+
+test("build writes NAME.o with the sections loaders need", () => {
+  const out = tempDir();
+  const r = tsxdp(["build", firewall, "-o", out]);
+  assert.is(r.status, 0, r.stderr);
+  const elf = elfy.parse(fs.readFileSync(path.join(out, "firewall.o")));
+  const names = new Set<string>(elf.body.sections.map((s: { name: string }) => s.name));
+  for (const section of ["xdp", ".maps", "license", ".BTF", ".BTF.ext"]) assert.ok(names.has(section), `missing ${section}`);
+  assert.match(r.stdout, /1 program \(firewall\), 2 maps/);
+});
+
+test("build --emit-llvm also writes the IR", () => {
+  const out = tempDir();
+  assert.is(tsxdp(["build", firewall, "-o", out, "--emit-llvm"]).status, 0);
+  assert.match(fs.readFileSync(path.join(out, "firewall.ll"), "utf8"), /section "xdp"/);
+});
+
+test("check reports diagnostics in tsc's format and exits 1", () => {
+  const dir = tempDir();
+  const file = path.join(dir, "narrow.xdp.ts");
+  fs.writeFileSync(file, [
+    `import { XdpContext, XDP, u8, u32 } from "tsxdp";`,
+    `export function p(ctx: XdpContext): XDP {`,
+    `  const a: u32 = ctx.len;`,
+    `  const b: u8 = a + 1;`,
+    `  return b === 0 ? XDP.DROP : XDP.PASS;`,
+    `}`,
+  ].join("\n"));
+  const r = tsxdp(["check", file]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /narrow\.xdp\.ts:4:17 - error TSX2001: Cannot convert 'u32' to 'u8' implicitly/);
+  assert.match(r.stderr, /hint: Convert explicitly with u8/);
+});
+
+test("usage errors exit 2 with a one-line reason", () => {
+  const r = tsxdp(["build"]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /no input files/);
+  const missing = tsxdp(["build", "/nonexistent.xdp.ts"]);
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /cannot read '\/nonexistent\.xdp\.ts'/);
+  assert.is(tsxdp(["frobnicate"]).status, 2);
+});
+
+test("a missing LLVM is an environment error (exit 2) that says what to install", () => {
+  const r = tsxdp(["build", firewall, "-o", tempDir()], { ...process.env, TSXDP_LLVM_DIR: "/nonexistent" });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /TSX5001.*'opt' and 'llc'/);
+  assert.match(r.stderr, /apt-get install llvm/);
+});
+
+test.run();
