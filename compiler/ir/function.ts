@@ -80,9 +80,11 @@ export class FunctionBuilder {
     this.inst(`br label %${target.label}`);
     this.current.terminated = true;
   }
-  condBr(cond: string, ifTrue: Block, ifFalse: Block): void {
+  /** `unlikely`: the true edge is rare (bounds failures), so the hot path falls through. */
+  condBr(cond: string, ifTrue: Block, ifFalse: Block, unlikely = false): void {
     if (this.current.terminated) return;
-    this.inst(`br i1 ${cond}, label %${ifTrue.label}, label %${ifFalse.label}`);
+    const weights = unlikely ? `, !prof ${this.module.meta('!{!"branch_weights", i32 1, i32 2000}')}` : "";
+    this.inst(`br i1 ${cond}, label %${ifTrue.label}, label %${ifFalse.label}${weights}`);
     this.current.terminated = true;
   }
   ret(text: string): void {
