@@ -1,6 +1,7 @@
 // `tsxdp build --verify`: load every program of an object into the kernel (bpftool, which
-// uses libbpf) and unload it. The kernel's verifier log already interleaves each
-// instruction with its `.xdp.ts` source line (from BTF line info); on rejection we print it.
+// uses libbpf) and unload it. The kernel's verifier log already interleaves instructions
+// with their `.xdp.ts` source lines (`; source @ file.xdp.ts:LINE`, from BTF line info);
+// on rejection we print it, shortened in the middle when it is long.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,16 +9,23 @@ import path from "node:path";
 export interface VerifyOutcome {
   readonly ok: boolean;
   readonly report: string;
+  /** The verifier's log on rejection. */
+  readonly log?: string;
 }
+
+const shownHead = 60;
+const shownTail = 40;
 
 export function verifyObject(object: string, programs: readonly string[]): VerifyOutcome {
   const pinDir = fs.mkdtempSync(path.join("/sys/fs/bpf", `tsxdp-verify-${process.pid}-`));
   try {
-    const run = spawnSync("bpftool", ["-d", "prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8" });
+    const run = spawnSync("bpftool", ["prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
     if (run.status !== 0) {
       const log = extractVerifierLog(run.stderr);
-      return { ok: false, report: `error TSX5003: The kernel verifier rejected ${path.basename(object)} (${programs.join(", ")}):\n${log}` };
+      const program = /prog '([^']+)': BPF program load failed/.exec(run.stderr)?.[1] ?? programs.join(", ");
+      const cause = verifierCause(log) ?? run.stderr.split("\n").find((l) => /failed/.test(l)) ?? "rejected";
+      return { ok: false, log, report: `${path.basename(object)} - error TSX5003: The kernel verifier rejected program '${program}': ${cause}\n${shorten(log)}` };
     }
     return { ok: true, report: `${programs.length} program${programs.length === 1 ? "" : "s"} loaded and unloaded` };
   } finally {
@@ -25,11 +33,32 @@ export function verifyObject(object: string, programs: readonly string[]): Verif
   }
 }
 
-/** The verifier's part of libbpf's debug output, with the source-line comments kept. */
+/** The verifier's part of libbpf's output. */
 export function extractVerifierLog(stderr: string): string {
   const lines = stderr.split("\n");
   const start = lines.findIndex((l) => /BEGIN PROG LOAD LOG/.test(l));
   const end = lines.findIndex((l) => /END PROG LOAD LOG/.test(l));
-  const body = start >= 0 ? lines.slice(start + 1, end > start ? end : undefined) : lines.filter((l) => !/^libbpf: (elf|map|sec|prog '.*': found|CO-RE)/.test(l));
-  return body.join("\n").trim();
+  if (start < 0) return lines.filter((l) => l.startsWith("libbpf:")).join("\n").trim();
+  return lines.slice(start + 1, end > start ? end : undefined).join("\n").trim();
+}
+
+/** The line that says why: the last message that is not a statistics line. */
+export function verifierCause(log: string): string | undefined {
+  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (/^processed \d+ insns/.test(l)) {
+      if (/limit/.test(l) && /\(limit \d+\)/.test(l) && Number(/processed (\d+)/.exec(l)?.[1]) > Number(/limit (\d+)/.exec(l)?.[1])) return `the program is too complex: ${l}`;
+      continue;
+    }
+    if (/^(verification time|stack depth|mark_read|; |\d+: )/.test(l)) continue;
+    return l;
+  }
+  return undefined;
+}
+
+function shorten(log: string): string {
+  const lines = log.split("\n");
+  if (lines.length <= shownHead + shownTail) return log;
+  return [...lines.slice(0, shownHead), `… ${lines.length - shownHead - shownTail} lines of the verifier log omitted …`, ...lines.slice(-shownTail)].join("\n");
 }
