@@ -272,6 +272,18 @@ export declare class RingBuf<T> {
   output(record: T, flags?: number): i64;
 }
 
+// ---- configuration and globals ------------------------------------------------------------
+/**
+ * Read-only configuration, set from Node before load (libbpf's `const volatile` in
+ * `.rodata`): `export const PORT = config<u16>(53);` then read `PORT` like a constant.
+ */
+export declare function config<T extends number | boolean>(initial: T): T;
+/**
+ * A mutable global both sides read and write (`.data`/`.bss`):
+ * `export const packets = global<u64>(0);` then `packets.value += 1`.
+ */
+export declare function global<T extends number>(initial: T): Ref<T>;
+
 // ---- helpers ----------------------------------------------------------------------------
 /** Adds `delta` atomically to a map value (a `Ref`) or to an integer field of a map view. */
 export declare function atomicAdd<T extends number>(target: Ref<T> | T, delta: number): void;

@@ -9,6 +9,7 @@ import type { DebugInfo } from "../ir/debug.js";
 import type { Layouts } from "../layout.js";
 import type { Ty } from "../types.js";
 import type { MapDefinition } from "./maps.js";
+import type { GlobalDefinition } from "./globals.js";
 
 /** A lowered expression: its type and the IR operand that holds it. */
 export interface Value {
@@ -50,6 +51,7 @@ export interface ModuleState {
   readonly debug: DebugInfo;
   readonly reporter: Reporter;
   readonly maps: Map<ts.Symbol, MapDefinition>;
+  readonly globals: Map<ts.Symbol, GlobalDefinition>;
   /** Functions whose body (transitively) calls adjustHead/adjustTail/adjustMeta. */
   readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
   /** LLVM name of a helper function, emitting it on first use. */

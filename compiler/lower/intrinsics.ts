@@ -60,7 +60,15 @@ const noArgsHelper = (id: number, result: IntType): Intrinsic => (fs) => {
   return result.bits === 64 ? { ty: intTy(result), ir: r } : { ty: intTy(result), ir: fs.fb.value(`trunc i64 ${r} to ${llInt(result)}`) };
 };
 
+// config<T>(…) / global<T>(…) are declarations, only valid as a module-level const
+const moduleLevelOnly: Intrinsic = (fs, node) => {
+  fs.error(Diagnostics.GlobalAtModuleLevel, node, node.expression.getText());
+  return constValue(0n);
+};
+
 export const intrinsics: Record<string, Intrinsic> = {
+  config: moduleLevelOnly,
+  global: moduleLevelOnly,
   u8: conversion("u8"), u16: conversion("u16"), u32: conversion("u32"), u64: conversion("u64"),
   i8: conversion("i8"), i16: conversion("i16"), i32: conversion("i32"), i64: conversion("i64"),
   htons: byteSwap(Int.u16, Int.be16), ntohs: byteSwap(Int.be16, Int.u16),

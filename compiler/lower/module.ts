@@ -12,6 +12,7 @@ import { Layouts } from "../layout.js";
 import { type Ty, Int, intTy, llType, stdlibName } from "../types.js";
 import { FunctionState, Reporter, type ModuleState, type Value, constValue } from "./context.js";
 import { type MapDefinition, emitMap, readMapDeclaration } from "./maps.js";
+import { type GlobalDefinition, emitGlobal, readGlobalDeclaration } from "./globals.js";
 import { convertImplicit, typedConst, foldBinary } from "./integers.js";
 import { lowerStatements } from "./statements/index.js";
 import { declaredTy, tyOf } from "./typing.js";
@@ -21,6 +22,7 @@ export interface LoweredModule {
   readonly ir: string;
   readonly programs: readonly string[];
   readonly maps: readonly MapDefinition[];
+  readonly globals: readonly GlobalDefinition[];
 }
 
 export interface LowerOptions {
@@ -46,12 +48,13 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   const debug = new DebugInfo(m, root.fileName);
   const layouts = new Layouts(checker, (d) => reporter.diagnostics.push(d));
   const maps = new Map<ts.Symbol, MapDefinition>();
+  const globals = new Map<ts.Symbol, GlobalDefinition>();
   const helpers = new Map<ts.FunctionDeclaration, string>();
   const pending: ts.FunctionDeclaration[] = [];
   const constants = new Map<ts.Symbol, Value | null>();
 
   const state: ModuleState = {
-    checker, layouts, module: m, debug, reporter, maps,
+    checker, layouts, module: m, debug, reporter, maps, globals,
     invalidatesPacket: options.invalidatesPacket,
     helperFunction(decl) {
       let name = helpers.get(decl);
@@ -78,14 +81,21 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     for (const statement of file.statements) {
       if (!ts.isVariableStatement(statement)) continue;
       for (const decl of statement.declarationList.declarations) {
-        if (!decl.initializer || !ts.isNewExpression(decl.initializer)) continue;
         const symbol = checker.getSymbolAtLocation(decl.name);
-        const map = readMapDeclaration(state, decl, (e) => evaluateConstantExpression(state, e)?.constant);
-        if (symbol && map) maps.set(symbol, map);
+        const evalConstant = (e: ts.Expression) => evaluateConstantExpression(state, e)?.constant;
+        if (!symbol || !decl.initializer) continue;
+        if (ts.isNewExpression(decl.initializer)) {
+          const map = readMapDeclaration(state, decl, evalConstant);
+          if (map) maps.set(symbol, map);
+        } else if (ts.isCallExpression(decl.initializer)) {
+          const g = readGlobalDeclaration(state, decl, evalConstant);
+          if (g) globals.set(symbol, g);
+        }
       }
     }
   }
   for (const map of maps.values()) emitMap(state, map);
+  for (const g of globals.values()) emitGlobal(state, g);
 
   const programs: string[] = [];
   for (const statement of root.statements) {
@@ -108,7 +118,7 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     `target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"`,
     `target triple = "bpf"`,
   ]);
-  return { module: { ir, programs, maps: [...maps.values()] }, diagnostics: reporter.diagnostics };
+  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()] }, diagnostics: reporter.diagnostics };
 }
 
 function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgramEntry: boolean, llName?: string): void {

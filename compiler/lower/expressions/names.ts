@@ -3,7 +3,8 @@
 // `.value`, and FixedArray elements whose index the compiler can prove in range.
 import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
-import { type ArrayLayout, Int, intTy, fieldSize, describeTy } from "../../types.js";
+import { type ArrayLayout, Int, intTy, fieldSize, describeTy, llInt } from "../../types.js";
+import type { GlobalDefinition } from "../globals.js";
 import { type FunctionState, type Value, constValue } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
@@ -24,6 +25,8 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
   if (local?.kind === "slot") return load(fs, { kind: "slot", ptr: local.ptr, ty: local.ty, name: local.name, symbol }, node);
   const map = fs.mod.maps.get(symbol);
   if (map) return { ty: { kind: "map", mapName: map.name }, ir: map.global };
+  const global = fs.mod.globals.get(symbol);
+  if (global) return lowerGlobal(fs, global);
   const constant = fs.mod.moduleConstant(symbol);
   if (constant) return constant;
   if (symbol.flags & ts.SymbolFlags.Function) {
@@ -32,6 +35,16 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
   }
   fs.error(Diagnostics.UnsupportedSyntax, node, `A reference to '${node.text}'`);
   return constValue(0n);
+}
+
+function lowerGlobal(fs: FunctionState, g: GlobalDefinition): Value {
+  if (g.kind === "global") return { ty: { kind: "ref", int: g.int!, nullable: false }, ir: g.global };
+  // A volatile load: the default must not be folded, the loader rewrites .rodata.
+  if (!g.int) {
+    const byte = fs.fb.value(`load volatile i8, ptr ${g.global}, align 1`);
+    return { ty: { kind: "bool" }, ir: fs.fb.value(`icmp ne i8 ${byte}, 0`) };
+  }
+  return { ty: intTy(g.int), ir: fs.fb.value(`load volatile ${llInt(g.int)}, ptr ${g.global}, align ${g.int.bits / 8}`) };
 }
 
 export function lowerPropertyAccess(fs: FunctionState, node: ts.PropertyAccessExpression): Value {
