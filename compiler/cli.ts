@@ -6,7 +6,8 @@ import { compile, check, formatDiagnostic, Diagnostics, type PublicDiagnostic } 
 import { verifyObject } from "./verify.js";
 
 const usage = `usage:
-  tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify]   compile to DIR/NAME.o
+  tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify] [--no-skeleton]
+                                      compile to DIR/NAME.o and the typed skeleton DIR/NAME.skel.js (+ .d.ts)
   tsxdp check <file.xdp.ts…>                                     diagnostics only
 `;
 
@@ -27,7 +28,7 @@ function parse(args: string[], withBuildOptions: boolean) {
     args,
     allowPositionals: true,
     options: withBuildOptions
-      ? { out: { type: "string", short: "o" }, "emit-llvm": { type: "boolean" }, verify: { type: "boolean" } }
+      ? { out: { type: "string", short: "o" }, "emit-llvm": { type: "boolean" }, verify: { type: "boolean" }, "no-skeleton": { type: "boolean" } }
       : {},
   });
 }
@@ -61,7 +62,7 @@ async function build(args: string[]): Promise<number> {
     process.stderr.write(`tsxdp build: ${problem}\n${usage}`);
     return 2;
   }
-  const result = await compile({ files, outDir: parsed.values.out as string | undefined, emitLlvm: parsed.values["emit-llvm"] as boolean | undefined });
+  const result = await compile({ files, outDir: parsed.values.out as string | undefined, emitLlvm: parsed.values["emit-llvm"] as boolean | undefined, noSkeleton: parsed.values["no-skeleton"] as boolean | undefined });
   printDiagnostics(result.diagnostics);
   if (environmentError(result.diagnostics)) return 2;
   if (result.diagnostics.length) return 1;

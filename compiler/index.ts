@@ -12,6 +12,8 @@ import { analyseCalls } from "./callgraph.js";
 import { lowerModule } from "./lower/module.js";
 import { compileIr, findLlvm, LlvmError } from "./llvm.js";
 import type { MapDefinition } from "./lower/maps.js";
+import type { GlobalDefinition } from "./lower/globals.js";
+import { generateSkeleton } from "./skeleton.js";
 
 export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
 export type { TsxDiagnostic } from "./diagnostics.js";
@@ -24,6 +26,8 @@ export interface CompileOptions {
   readonly emitLlvm?: boolean;
   /** Load each object into the kernel and unload it (needs root). */
   readonly verify?: boolean;
+  /** Do not write NAME.skel.js / NAME.skel.d.ts. */
+  readonly noSkeleton?: boolean;
 }
 
 export interface CompiledObject {
@@ -31,7 +35,10 @@ export interface CompiledObject {
   readonly object: string;
   readonly programs: readonly string[];
   readonly maps: readonly MapDefinition[];
+  readonly globals: readonly GlobalDefinition[];
   readonly ir: string;
+  /** NAME.skel.js, when written. */
+  readonly skeleton?: string;
 }
 
 export interface CompileResult {
@@ -96,7 +103,15 @@ function compileSync(options: CompileOptions): CompileResult {
       out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
       continue;
     }
-    objects.push({ source: root.fileName, object, programs: module.programs, maps: module.maps, ir: module.ir });
+    const compiled = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, ir: module.ir };
+    let skeleton: string | undefined;
+    if (!options.noSkeleton) {
+      const { js, dts } = generateSkeleton(compiled);
+      skeleton = path.join(dir, `${base}.skel.js`);
+      fs.writeFileSync(skeleton, js);
+      fs.writeFileSync(path.join(dir, `${base}.skel.d.ts`), dts);
+    }
+    objects.push({ ...compiled, skeleton });
   }
   return { diagnostics: out.map(withLine), objects };
 }

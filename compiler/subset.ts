@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
-import { stdlibName } from "./types.js";
+import { intFromType, stdlibName } from "./types.js";
 import { isProgram } from "./lower/module.js";
 
 const maxHelperParameters = 5;
@@ -37,8 +37,7 @@ function checkModuleLevel(file: ts.SourceFile, checker: ts.TypeChecker, report: 
       case ts.SyntaxKind.FunctionDeclaration: {
         const fn = statement as ts.FunctionDeclaration;
         const exported = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-        const takesContext = fn.parameters.length === 1 && stdlibName(checker.getTypeAtLocation(fn.parameters[0]!)) === "XdpContext";
-        if (exported && takesContext && fn.body && !isProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
+        if (exported && fn.body && looksLikeMisdeclaredProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
         if (fn.parameters.length > maxHelperParameters) report(Diagnostics.TooManyArguments, fn.name ?? fn, fn.name?.text ?? "?", fn.parameters.length);
         break;
       }
@@ -59,6 +58,21 @@ function checkModuleLevel(file: ts.SourceFile, checker: ts.TypeChecker, report: 
         report(Diagnostics.ModuleStatement, statement);
     }
   }
+}
+
+/**
+ * An exported function taking the context is a helper unless it looks like a program gone
+ * wrong: it returns XDP but takes more than the context, or it takes only the context
+ * and returns a plain integer where XDP was meant.
+ */
+function looksLikeMisdeclaredProgram(fn: ts.FunctionDeclaration, checker: ts.TypeChecker): boolean {
+  const first = fn.parameters[0];
+  if (!first || stdlibName(checker.getTypeAtLocation(first)) !== "XdpContext" || isProgram(fn, checker)) return false;
+  const returnType = checker.getSignatureFromDeclaration(fn)?.getReturnType();
+  if (!returnType) return false;
+  if (stdlibName(returnType) === "XDP") return true;
+  const integer = (returnType.flags & ts.TypeFlags.NumberLike) !== 0 || intFromType(returnType, checker) !== undefined;
+  return fn.parameters.length === 1 && integer && !(returnType.flags & ts.TypeFlags.EnumLike);
 }
 
 /** Reports a node outside the subset; returns whether to visit its children. */

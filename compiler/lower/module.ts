@@ -75,9 +75,8 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     },
   };
 
-  // Maps of every user file in the program (imported .xdp.ts files may declare them).
-  for (const file of program.getSourceFiles()) {
-    if (file.isDeclarationFile || isStdlibFile(file)) continue;
+  // Maps and globals of the root and of every user file it imports (transitively).
+  for (const file of importClosure(root, checker)) {
     for (const statement of file.statements) {
       if (!ts.isVariableStatement(statement)) continue;
       for (const decl of statement.declarationList.declarations) {
@@ -167,6 +166,24 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgra
   } else {
     m.addFunction(fb.toString(`internal ${llType(returnTy)} ${llName}(${paramList})`, `#1 !dbg ${sp.scope}`));
   }
+}
+
+/** `root` and the user files it imports, directly or not (the stdlib excluded). */
+export function importClosure(root: ts.SourceFile, checker: ts.TypeChecker): ts.SourceFile[] {
+  const seen = new Set<ts.SourceFile>([root]);
+  const queue = [root];
+  while (queue.length) {
+    const file = queue.shift()!;
+    for (const statement of file.statements) {
+      if (!(ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) || !statement.moduleSpecifier) continue;
+      const target = checker.getSymbolAtLocation(statement.moduleSpecifier)?.valueDeclaration;
+      if (target && ts.isSourceFile(target) && !seen.has(target) && !target.isDeclarationFile && !isStdlibFile(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...seen];
 }
 
 function sanitize(name: string): string {
