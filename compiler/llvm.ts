@@ -34,6 +34,9 @@ export function findLlvm(): LlvmTools | undefined {
 }
 
 function versionOf(tool: string): number | undefined {
+  // Debian's /usr/bin/llc links to /usr/lib/llvm-N/bin/llc: the path tells, no process needed.
+  const fromPath = /llvm-(\d+)\//.exec(fs.realpathSync(tool));
+  if (fromPath) return Number(fromPath[1]);
   try {
     const out = execFileSync(tool, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const m = /LLVM version (\d+)/.exec(out);
