@@ -56,7 +56,8 @@ export class Layouts {
       if (prop.getName().startsWith("__@")) continue;
       const propDecl = prop.declarations?.[0];
       const where = propDecl ?? at;
-      const propType = this.checker.getTypeOfSymbol(prop);
+      // An optional field (padding the user need not spell out) has the same layout.
+      const propType = this.checker.getNonNullableType(this.checker.getTypeOfSymbol(prop));
       const ft = this.fieldTypeOf(propType, where, prop.getName());
       if (!ft) {
         this.report(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));

@@ -84,6 +84,8 @@ export declare interface XdpContext {
 }
 
 export declare function sizeof<T>(): u32;
+/** A zero-filled struct on the stack, to fill field by field: `const p = zero<FibLookup>();`. */
+export declare function zero<T>(): T;
 export declare function offsetof<T>(field: keyof T & string): u32;
 
 // ---- byte order -------------------------------------------------------------------------
@@ -309,11 +311,11 @@ export interface FibLookup {
   totLen: u16;
   ifindex: u32;
   tos: u8;
-  pad0: FixedArray<u8, 3>;
+  pad0?: FixedArray<u8, 3>;
   ipv4Src: be32;
-  pad1: FixedArray<u8, 12>;
+  pad1?: FixedArray<u8, 12>;
   ipv4Dst: be32;
-  pad2: FixedArray<u8, 12>;
+  pad2?: FixedArray<u8, 12>;
   hVlanProto: be16;
   hVlanTci: be16;
   smac: FixedArray<u8, 6>;

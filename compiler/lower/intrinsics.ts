@@ -8,6 +8,7 @@ import { convertExplicit, convertImplicit, typedConst } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
 import { lowerPlace } from "./expressions/names.js";
 import { BpfHelper, callHelper } from "./helpers.js";
+import { allocateStruct } from "./expressions/objects.js";
 
 type Intrinsic = (fs: FunctionState, node: ts.CallExpression) => Value;
 
@@ -87,6 +88,16 @@ export const intrinsics: Record<string, Intrinsic> = {
       return constValue(0n);
     }
     return constValue(BigInt(field.offset));
+  },
+
+  // zero<T>(): T — a zero-filled stack struct
+  zero: (fs, node) => {
+    const t = sizeTypeArgument(fs, node);
+    if (!t?.layout) {
+      fs.error(Diagnostics.ObjectLiteralNeedsType, node);
+      return { ty: { kind: "null" }, ir: "null" };
+    }
+    return { ty: { kind: "view", layout: t.layout, nullable: false }, ir: allocateStruct(fs, t.layout) };
   },
 
   // atomicAdd(target: Ref<T> | field, delta): void — a BPF atomic add (lock xadd)

@@ -28,13 +28,10 @@ export function lowerContextMethod(fs: FunctionState, ctx: string, name: string,
 function packetPointer(fs: FunctionState, ctx: string, field: number): string {
   const raw = fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
-  const pointer = fs.fb.value(`inttoptr i64 ${wide} to ptr`);
-  // The kernel never hands out a null packet pointer; telling LLVM lets it drop the
-  // null check of a view taken at offset 0 (`eth === null` is then only the bounds check).
-  const nonNull = fs.fb.value(`icmp ne ptr ${pointer}, null`);
-  fs.mod.module.declare("declare void @llvm.assume(i1 noundef)");
-  fs.fb.inst(`call void @llvm.assume(i1 ${nonNull})`);
-  return pointer;
+  // No llvm.assume(data != null) here: it lets LLVM replace a view's null test by a second
+  // bounds comparison, which the verifier cannot relate to the first (it rejected
+  // `a === null || b === null` that way).
+  return fs.fb.value(`inttoptr i64 ${wide} to ptr`);
 }
 
 // header<T>(offset: number): T | null
