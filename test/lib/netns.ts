@@ -1,0 +1,45 @@
+// Test network namespaces with a veth pair inside, unique per run and always removed.
+// Tests never touch the host's interfaces: everything happens inside the namespace.
+import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
+
+export interface VethNamespace {
+  readonly ns: string;
+  readonly a: string;
+  readonly b: string;
+  /** Runs a command inside the namespace; returns stdout. */
+  exec(command: string, args: string[]): string;
+  remove(): void;
+}
+
+export function createVethNamespace(prefix = "tsxdp"): VethNamespace {
+  const id = crypto.randomBytes(3).toString("hex");
+  const ns = `${prefix}-${process.pid}-${id}`;
+  const a = `va${id}`;
+  const b = `vb${id}`;
+  execFileSync("ip", ["netns", "add", ns]);
+  const env: VethNamespace = {
+    ns, a, b,
+    exec: (command, args) => execFileSync("ip", ["netns", "exec", ns, command, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+    remove: () => execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }),
+  };
+  try {
+    execFileSync("ip", ["-n", ns, "link", "add", a, "type", "veth", "peer", "name", b]);
+    execFileSync("ip", ["-n", ns, "link", "set", a, "up"]);
+    execFileSync("ip", ["-n", ns, "link", "set", b, "up"]);
+  } catch (error) {
+    env.remove();
+    throw error;
+  }
+  return env;
+}
+
+/** Runs `body` with a fresh namespace, removing it afterwards, also on failure. */
+export async function withVethNamespace<T>(body: (env: VethNamespace) => T | Promise<T>): Promise<T> {
+  const env = createVethNamespace();
+  try {
+    return await body(env);
+  } finally {
+    env.remove();
+  }
+}
