@@ -7,6 +7,7 @@ import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnosti
 import { isStdlibFile } from "./frontend.js";
 import { intFromType, stdlibName } from "./types.js";
 import { isProgram } from "./lower/module.js";
+import { mapKinds } from "./lower/maps.js";
 
 const maxHelperParameters = 5;
 
@@ -132,7 +133,7 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
     case ts.SyntaxKind.NewExpression: {
       const ne = node as ts.NewExpression;
       const name = stdlibName(checker.getTypeAtLocation(ne));
-      const isMap = name !== undefined && /Map$|Array$|Trie$|^RingBuf$|^ProgArray$/.test(name);
+      const isMap = name !== undefined && name in mapKinds;
       if (!isMap) report(Diagnostics.AllocationNotAllowed, ne, ne.expression.getText());
       else if (!isModuleLevelConst(ne)) report(Diagnostics.MapAtModuleLevel, ne, name!);
       return true;
