@@ -9,6 +9,7 @@ import { type FunctionState, type Value, constValue } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
 import { convertImplicit } from "../integers.js";
+import { evalConstant } from "../constants.js";
 
 /** Offsets of struct xdp_md fields. */
 export const XdpMd = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 } as const;
@@ -143,7 +144,7 @@ function indexProvablyInRange(fs: FunctionState, expr: ts.Expression, index: Val
     return range !== undefined && range.min >= 0n && range.max < n;
   }
   if (ts.isBinaryExpression(expr)) {
-    const right = constantOf(fs, expr.right);
+    const right = evalConstant(fs, expr.right);
     if (right === undefined) return false;
     if (expr.operatorToken.kind === ts.SyntaxKind.PercentToken) return right > 0n && right <= n;
     if (expr.operatorToken.kind === ts.SyntaxKind.AmpersandToken) return right >= 0n && right < n;
@@ -151,13 +152,6 @@ function indexProvablyInRange(fs: FunctionState, expr: ts.Expression, index: Val
   return false;
 }
 
-function constantOf(fs: FunctionState, expr: ts.Expression): bigint | undefined {
-  if (ts.isNumericLiteral(expr)) return BigInt(expr.text);
-  const symbol = ts.isIdentifier(expr) ? fs.symbolOf(expr) : undefined;
-  const local = symbol && fs.locals.get(symbol);
-  if (local?.kind === "constant") return local.value.constant;
-  return symbol ? fs.mod.moduleConstant(symbol)?.constant : undefined;
-}
 
 /** The place an assignment target denotes, or undefined (reported) when it has none. */
 export function lowerPlace(fs: FunctionState, node: ts.Expression): Place | undefined {

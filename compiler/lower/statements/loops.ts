@@ -5,7 +5,7 @@
 import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { FunctionState } from "../context.js";
-import { foldBinary } from "../integers.js";
+import { evalConstant } from "../constants.js";
 import { lowerExpression } from "../expressions/index.js";
 import { lowerCondition } from "../expressions/operators.js";
 import { lowerVariableDeclarationList } from "./variables.js";
@@ -139,39 +139,3 @@ function assigns(fs: FunctionState, node: ts.Node, counter: ts.Symbol): boolean 
   return found;
 }
 
-/** A compile-time integer, without emitting code: literals, constants, enum members, folds. */
-export function evalConstant(fs: FunctionState, expr: ts.Expression): bigint | undefined {
-  while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
-  if (ts.isNumericLiteral(expr)) return /^\d+$/.test(expr.text) ? BigInt(expr.getText().replace(/_/g, "")) : undefined;
-  if (ts.isPrefixUnaryExpression(expr) && expr.operator === ts.SyntaxKind.MinusToken) {
-    const v = evalConstant(fs, expr.operand);
-    return v === undefined ? undefined : -v;
-  }
-  if (ts.isPropertyAccessExpression(expr)) {
-    const v = fs.checker.getConstantValue(expr);
-    return typeof v === "number" ? BigInt(v) : undefined;
-  }
-  if (ts.isIdentifier(expr)) {
-    const symbol = fs.symbolOf(expr);
-    if (!symbol) return undefined;
-    const local = fs.locals.get(symbol);
-    if (local) return local.kind === "constant" ? local.value.constant : undefined;
-    return fs.mod.moduleConstant(symbol)?.constant;
-  }
-  if (ts.isBinaryExpression(expr)) {
-    const ops: Record<number, Parameters<typeof foldBinary>[0]> = {
-      [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*",
-      [ts.SyntaxKind.SlashToken]: "/", [ts.SyntaxKind.LessThanLessThanToken]: "<<", [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>",
-    };
-    const op = ops[expr.operatorToken.kind];
-    const a = evalConstant(fs, expr.left);
-    const b = evalConstant(fs, expr.right);
-    if (op && a !== undefined && b !== undefined) return foldBinary(op, a, b);
-    return undefined;
-  }
-  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "sizeof") {
-    const v = lowerExpression(fs, expr);
-    return v.constant;
-  }
-  return undefined;
-}

@@ -1,0 +1,71 @@
+// Constant folding outside any function: module constants, map options, config initial
+// values, loop bounds. Integers fold with arbitrary precision (they are untyped until they
+// meet a type); conversions such as u16(100) give typed constants.
+import ts from "typescript";
+import { Int } from "../types.js";
+import { type FunctionState, type ModuleState, type Value, constValue } from "./context.js";
+import { lowerExpression } from "./expressions/index.js";
+import { typedConst, foldBinary } from "./integers.js";
+
+const foldable: Partial<Record<ts.SyntaxKind, Parameters<typeof foldBinary>[0]>> = {
+  [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/", [ts.SyntaxKind.PercentToken]: "%", [ts.SyntaxKind.AmpersandToken]: "&",
+  [ts.SyntaxKind.BarToken]: "|", [ts.SyntaxKind.CaretToken]: "^", [ts.SyntaxKind.LessThanLessThanToken]: "<<",
+  [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>", [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: ">>>",
+};
+
+export function evaluateConstantExpression(state: ModuleState, expr: ts.Expression): Value | undefined {
+  while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr)) expr = expr.expression;
+  if (ts.isNumericLiteral(expr)) return /^[\d_xXa-fA-FoObB]+$/.test(expr.getText()) && !expr.getText().includes(".") ? constValue(BigInt(expr.getText().replace(/_/g, ""))) : undefined;
+  if (ts.isBigIntLiteral(expr)) return constValue(BigInt(expr.text.replace(/_/g, "").replace(/n$/, "")));
+  if (expr.kind === ts.SyntaxKind.TrueKeyword || expr.kind === ts.SyntaxKind.FalseKeyword) {
+    const v = expr.kind === ts.SyntaxKind.TrueKeyword;
+    return { ty: { kind: "bool" }, ir: String(v), constant: v ? 1n : 0n };
+  }
+  if (ts.isPrefixUnaryExpression(expr)) {
+    const v = evaluateConstantExpression(state, expr.operand);
+    if (v?.ty.kind !== "const") return undefined;
+    if (expr.operator === ts.SyntaxKind.MinusToken) return constValue(-v.constant!);
+    if (expr.operator === ts.SyntaxKind.TildeToken) return constValue(~v.constant!);
+    if (expr.operator === ts.SyntaxKind.PlusToken) return v;
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(expr)) {
+    const v = state.checker.getConstantValue(expr);
+    return typeof v === "number" ? constValue(BigInt(v)) : undefined;
+  }
+  if (ts.isIdentifier(expr)) {
+    let symbol = state.checker.getSymbolAtLocation(expr);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = state.checker.getAliasedSymbol(symbol);
+    return symbol ? state.moduleConstant(symbol) : undefined;
+  }
+  if (ts.isBinaryExpression(expr)) {
+    const op = foldable[expr.operatorToken.kind];
+    const a = evaluateConstantExpression(state, expr.left);
+    const b = evaluateConstantExpression(state, expr.right);
+    if (op && a?.ty.kind === "const" && b?.ty.kind === "const") return constValue(foldBinary(op, a.constant!, b.constant!));
+    return undefined;
+  }
+  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.arguments.length === 1) {
+    // Typed constants such as u16(100) or htons(ETH_P_IP) at module level.
+    const name = expr.expression.text;
+    const v = evaluateConstantExpression(state, expr.arguments[0]!);
+    if (!v || v.constant === undefined) return undefined;
+    const target = name in Int ? Int[name as keyof typeof Int] : undefined;
+    if (target) return typedConst(v.constant, target);
+    return undefined;
+  }
+  return undefined;
+}
+
+
+/** A compile-time integer, without emitting code: local constants, then module-level folding. */
+export function evalConstant(fs: FunctionState, expr: ts.Expression): bigint | undefined {
+  while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
+  if (ts.isIdentifier(expr)) {
+    const local = fs.locals.get(fs.symbolOf(expr)!);
+    if (local) return local.kind === "constant" ? local.value.constant : undefined;
+  }
+  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "sizeof") return lowerExpression(fs, expr).constant;
+  return evaluateConstantExpression(fs.mod, expr)?.constant;
+}
