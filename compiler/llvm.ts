@@ -48,10 +48,18 @@ function versionOf(tool: string): number | undefined {
 
 export class LlvmError extends Error {}
 
+/**
+ * SimplifyCFG's "sink common instructions" merges loads of two different context fields
+ * on two paths into one load from `ctx + select(off1, off2)`; the verifier only allows
+ * constant offsets from the context pointer ("dereference of modified ctx ptr"). LLVM 18
+ * added a BPF pass for this (preserve_static_offset); before it, sinking must be off.
+ */
+const verifierSafeOptFlags = ["-simplifycfg-sink-common=false"];
+
 /** Compiles textual IR to a BPF ELF object at `outFile`. */
 export function compileIr(tools: LlvmTools, ir: string, outFile: string, cpu = "v3"): void {
   const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
-  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", "-", "-o", "-"], { input: ir, maxBuffer: 64 << 20 });
+  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"], { input: ir, maxBuffer: 64 << 20 });
   if (opt.status !== 0) throw new LlvmError(firstLines(opt.stderr.toString()));
   const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", outFile, "-"], { input: opt.stdout, maxBuffer: 64 << 20 });
   if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr.toString()));

@@ -25,8 +25,18 @@ export function lowerContextMethod(fs: FunctionState, ctx: string, name: string,
   return constValue(0n);
 }
 
+/**
+ * A 32-bit field of struct xdp_md. The verifier allows only constant offsets from the
+ * context pointer, but LLVM may merge two loads from different fields on two paths into
+ * one load from `ctx + select(…)`. A volatile load is never merged that way; data and
+ * data_end stay plain loads so LLVM can share them between views.
+ */
+export function loadContextField(fs: FunctionState, ctx: string, offset: number, mergeable = false): string {
+  return fs.fb.value(`load${mergeable ? "" : " volatile"} i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
+}
+
 function packetPointer(fs: FunctionState, ctx: string, field: number): string {
-  const raw = fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
+  const raw = loadContextField(fs, ctx, field, true);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
   // No llvm.assume(data != null) here: it lets LLVM replace a view's null test by a second
   // bounds comparison, which the verifier cannot relate to the first (it rejected

@@ -8,6 +8,7 @@ import type { GlobalDefinition } from "../globals.js";
 import { type FunctionState, type Value, constValue } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
+import { loadContextField } from "../packet.js";
 import { convertImplicit } from "../integers.js";
 import { evalConstant } from "../constants.js";
 
@@ -62,11 +63,11 @@ export function lowerPropertyAccess(fs: FunctionState, node: ts.PropertyAccessEx
 
 function lowerContextField(fs: FunctionState, ctx: string, name: string, node: ts.Node): Value {
   const fb = fs.fb;
-  const field = (offset: number) => fb.value(`load i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
+  const field = (offset: number) => loadContextField(fs, ctx, offset);
   switch (name) {
     case "len": {
-      const data = field(XdpMd.data);
-      const end = field(XdpMd.dataEnd);
+      const data = loadContextField(fs, ctx, XdpMd.data, true);
+      const end = loadContextField(fs, ctx, XdpMd.dataEnd, true);
       return { ty: intTy(Int.u32), ir: fb.value(`sub i32 ${end}, ${data}`) };
     }
     case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
