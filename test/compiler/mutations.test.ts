@@ -1,0 +1,61 @@
+// Robustness by mutation: variants of the pass programs (truncated, lines deleted, tokens
+// inserted; fixed seed) must never crash the compiler (no exception, no TSX9001), and every
+// variant it accepts must also pass the kernel verifier.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { compile } from "../../compiler/index.js";
+import { verifyObject } from "../../compiler/verify.js";
+import { repoRoot } from "../lib/paths.js";
+import { kernelUnavailable, requireKernel } from "../lib/kernel-env.js";
+
+const variantsPerFile = 25;
+const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)"];
+
+function* variants(text: string, seed: number): Generator<string> {
+  let state = seed;
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const lines = text.split("\n");
+  for (let k = 0; k < variantsPerFile; k++) {
+    const r = random();
+    if (r < 0.3) yield text.slice(0, Math.floor(random() * text.length));
+    else if (r < 0.6) {
+      const copy = lines.slice();
+      copy.splice(Math.floor(random() * copy.length), 1 + Math.floor(random() * 3));
+      yield copy.join("\n");
+    } else {
+      const at = Math.floor(random() * text.length);
+      yield text.slice(0, at) + tokens[Math.floor(random() * tokens.length)] + text.slice(at);
+    }
+  }
+}
+
+test("mutated programs: diagnostics or a verified object, never a crash", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-mutations-"));
+  const sources = fs.readdirSync(path.join(repoRoot, "verifier-tests/pass")).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(repoRoot, "verifier-tests/pass", f));
+  sources.push(path.join(repoRoot, "examples/firewall/firewall.xdp.ts"));
+  const canVerify = kernelUnavailable() === undefined || requireKernel("BPF_PROG_LOAD");
+  let n = 0;
+  let accepted = 0;
+  for (const source of sources) {
+    for (const text of variants(fs.readFileSync(source, "utf8"), 42 + n)) {
+      const file = path.join(dir, `variant${n++}.xdp.ts`);
+      fs.writeFileSync(file, text);
+      const result = await compile({ files: [file], outDir: dir, noSkeleton: true });
+      const internal = result.diagnostics.find((d) => d.code === 9001 && d.prefix === "TSX");
+      assert.not.ok(internal, `${file}: ${internal?.message}`);
+      for (const object of result.objects) {
+        accepted++;
+        if (!canVerify) continue;
+        const outcome = verifyObject(object.object, object.programs);
+        assert.ok(outcome.ok, `${file} compiled but the verifier rejected it:\n${outcome.report.slice(0, 2000)}`);
+      }
+    }
+  }
+  assert.ok(n > 50 && accepted > 0, `${n} variants, ${accepted} accepted`);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test.run();
