@@ -98,6 +98,18 @@ export class FunctionBuilder {
     this.current.terminated = true;
   }
 
+  /** Replaces the instruction that defines `name` (its debug location is kept). */
+  rewrite(name: string, text: string): void {
+    const prefix = `  ${name} = `;
+    for (const block of this.blocks) {
+      const i = block.lines.findIndex((l) => l.startsWith(prefix));
+      if (i < 0) continue;
+      const dbg = /, !dbg !\d+$/.exec(block.lines[i]!)?.[0] ?? "";
+      block.lines[i] = `${prefix}${text}${dbg}`;
+      return;
+    }
+  }
+
   /** Stack memory in the entry block, so mem2reg/SROA can promote it. */
   alloca(type: string, align: number): string {
     const name = `%a${this.temp++}`;

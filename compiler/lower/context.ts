@@ -19,12 +19,14 @@ export interface Value {
   readonly constant?: bigint;
   /** For views: the packet epoch they were taken in (undefined: not a packet view). */
   readonly epoch?: number;
+  /** For packet views: which ctx.header() call made it (see FunctionState.uncheckedViews). */
+  readonly viewId?: number;
 }
 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
 
 export type Local =
-  | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; readonly name: string }
+  | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string }
   | { readonly kind: "constant"; readonly value: Value };
 
 export interface LoopTargets {
@@ -69,6 +71,13 @@ export class FunctionState {
   /** Loop counters with the range the loop guarantees, for FixedArray index proofs. */
   readonly counterRanges = new Map<ts.Symbol, { min: bigint; max: bigint }>();
   stackBytes = 0;
+  /**
+   * Packet views not yet tested against null, by view id, with the SSA name of their
+   * pass-through. See lowerHeader: a view whose null test comes after a later bounds check
+   * gets an opaque barrier.
+   */
+  readonly views: { readonly name: string; readonly pointer: string; barrier: boolean }[] = [];
+  readonly uncheckedViews = new Set<number>();
 
   constructor(
     readonly mod: ModuleState,
@@ -106,6 +115,35 @@ export class FunctionState {
     this.epoch++;
     const file = node.getSourceFile();
     this.invalidations[this.epoch] = { what, line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 };
+  }
+
+  /** A view was tested against null: later bounds checks no longer concern it. */
+  viewChecked(value: Value): void {
+    if (value.viewId !== undefined) this.uncheckedViews.delete(value.viewId);
+  }
+
+  /**
+   * Wraps a nullable packet view (from ctx.header or a helper returning one) in an identity
+   * that finishFunction may turn into a barrier; returns the view with its id.
+   */
+  trackView(value: Value): Value {
+    const name = this.fb.value(`getelementptr i8, ptr ${value.ir}, i64 0`);
+    const viewId = this.views.length;
+    this.views.push({ name, pointer: value.ir, barrier: false });
+    this.uncheckedViews.add(viewId);
+    return { ...value, ir: name, viewId };
+  }
+
+  /** A new bounds check is coming: every view still waiting for its null test needs a barrier. */
+  boundsCheckAhead(): void {
+    for (const id of this.uncheckedViews) this.views[id]!.barrier = true;
+  }
+
+  /** Puts the barrier (an opaque empty asm LLVM cannot see through) where needed. */
+  placeViewBarriers(): void {
+    for (const view of this.views) {
+      if (view.barrier) this.fb.rewrite(view.name, `call ptr asm "", "=r,0"(ptr ${view.pointer})`);
+    }
   }
 
   /** Reports a use of a view from an earlier packet epoch. */

@@ -159,6 +159,7 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgra
     if (returnTy.kind === "void") fb.ret("void");
     else fb.unreachable();
   }
+  fs.placeViewBarriers();
   if (fs.stackBytes > 512) state.reporter.error(Diagnostics.StackTooLarge, decl.name ?? decl, name, fs.stackBytes);
   const paramList = params.map((p) => `${llType(p.ty)} %${sanitize(p.name)}`).join(", ");
   if (isProgramEntry) {

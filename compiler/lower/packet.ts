@@ -13,6 +13,7 @@ import { BpfHelper, callHelper } from "./helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 const maxPacketOffset = 0xffff;
+let passthroughSeq = 1000;
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
@@ -84,8 +85,13 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
     // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
     // verifier proves bounds per pointer "id", and only data + off is what we access.
     fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
-    start = fb.value(`call ptr @llvm.bpf.passthrough.p0.p0(i32 0, ptr ${moved})`);
+    start = fb.value(`call ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughSeq++}, ptr ${moved})`);
   }
+  // This bounds check extends what the verifier knows about every pointer into the packet.
+  // A view still waiting for its null test would then be tested by LLVM re-evaluating its
+  // own (smaller) bounds comparison — which the verifier now believes true even on the
+  // path where it was false, and follows with a null view. Such views get a barrier.
+  fs.boundsCheckAhead();
   const past = offsetPointer(fs, start, layout.size);
   const outOfBounds = fb.value(`icmp ugt ptr ${past}, ${end}`);
   fb.condBr(outOfBounds, fail, ok, true);
@@ -95,9 +101,10 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   fb.setBlock(fail);
   fb.br(join);
   fb.setBlock(join);
-  const result = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
-  return { ty: { kind: "view", layout, nullable: true }, ir: result, epoch: fs.epoch };
+  const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
+  return fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch });
 }
+
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool
 function lowerAdjust(fs: FunctionState, ctx: string, node: ts.CallExpression, helper: number, what: string): Value {

@@ -36,7 +36,8 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
   if (place.kind === "slot") {
     const local = fs.locals.get(place.symbol);
     const epoch = local?.kind === "slot" ? local.epoch : undefined;
-    const v: Value = { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch };
+    const viewId = local?.kind === "slot" ? local.viewId : undefined;
+    const v: Value = { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId };
     if (place.ty.kind === "view" || place.ty.kind === "ref") fs.checkFresh(v, place.name, node);
     return v;
   }
@@ -66,7 +67,10 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
   if (place.kind === "slot") {
     fb.inst(`store ${llType(place.ty)} ${value.ir}, ptr ${place.ptr}`);
     const local = fs.locals.get(place.symbol);
-    if (local?.kind === "slot" && (place.ty.kind === "view" || place.ty.kind === "ref")) local.epoch = value.epoch;
+    if (local?.kind === "slot" && (place.ty.kind === "view" || place.ty.kind === "ref")) {
+      local.epoch = value.epoch;
+      local.viewId = value.viewId;
+    }
     return;
   }
   const field = place.field;

@@ -11,17 +11,18 @@ import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { withVethNamespace } from "../lib/netns.js";
 
-let object = "";
-
-test.before(async () => {
+// Built once, on first use (uvu swallows errors thrown in before hooks).
+let built: Promise<string> | undefined;
+async function firewallObject(): Promise<string> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-loaders-"));
   const result = await compile({ files: [path.join(repoRoot, "examples/firewall/firewall.xdp.ts")], outDir: out });
   assert.equal(result.diagnostics, []);
-  object = result.objects[0]!.object;
-});
+  return result.objects[0]!.object;
+}
 
-test("bpftool prog load: no warnings", () => {
+test("bpftool prog load: no warnings", async () => {
   if (!requireKernel("BPF_PROG_LOAD")) return;
+  const object = await (built ??= firewallObject());
   const pin = `/sys/fs/bpf/tsxdp-test-${process.pid}-bpftool`;
   try {
     const r = spawnSync("bpftool", ["prog", "load", object, pin, "type", "xdp"], { encoding: "utf8" });
@@ -34,6 +35,7 @@ test("bpftool prog load: no warnings", () => {
 
 test("ip link set dev X xdp obj: attaches with no warnings", async () => {
   if (!requireKernel("XDP attach via iproute2")) return;
+  const object = await (built ??= firewallObject());
   await withVethNamespace((env) => {
     const r = spawnSync("ip", ["-n", env.ns, "link", "set", "dev", env.a, "xdp", "obj", object, "sec", "xdp"], { encoding: "utf8" });
     assert.is(r.status, 0, r.stderr);
@@ -45,6 +47,7 @@ test("ip link set dev X xdp obj: attaches with no warnings", async () => {
 
 test("xdp-loader loads it (single program mode)", async () => {
   if (!requireKernel("XDP attach via xdp-loader")) return;
+  const object = await (built ??= firewallObject());
   await withVethNamespace((env) => {
     const r = spawnSync("ip", ["netns", "exec", env.ns, "xdp-loader", "load", "-m", "native", env.a, object], { encoding: "utf8" });
     assert.is(r.status, 0, r.stderr);

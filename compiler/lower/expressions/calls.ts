@@ -64,6 +64,8 @@ function lowerHelperCall(fs: FunctionState, decl: ts.FunctionDeclaration, node: 
     result = { ty: returnTy, ir: fs.fb.value(`call ${llType(returnTy)} ${name}(${args.join(", ")})`) };
   }
   if (fs.mod.invalidatesPacket.has(decl)) fs.invalidatePacket(`the call to ${decl.name?.text}()`, node);
+  // A nullable view from a helper may be a packet view whose null test is still to come.
+  if (returnTy.kind === "view" && returnTy.nullable) return fs.trackView({ ...result, epoch: fs.epoch });
   if (returnTy.kind === "view") return { ...result, epoch: fs.epoch };
   return result;
 }

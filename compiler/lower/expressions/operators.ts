@@ -103,6 +103,8 @@ function lowerComparison(fs: FunctionState, op: CompareOp, node: ts.BinaryExpres
 export function compareValues(fs: FunctionState, op: CompareOp, a: Value, b: Value, node: ts.Node): Value {
   if (isPointer(a.ty) || isPointer(b.ty)) {
     if (op !== "==" && op !== "!=") fs.error(Diagnostics.UnsupportedOperator, node, op, "Views compare only with null.");
+    fs.viewChecked(a);
+    fs.viewChecked(b);
     return { ty: BoolTy, ir: fs.fb.value(`icmp ${op === "==" ? "eq" : "ne"} ptr ${a.ir}, ${b.ir}`) };
   }
   if (a.ty.kind === "bool" || b.ty.kind === "bool") {
@@ -189,7 +191,9 @@ export function toBool(fs: FunctionState, v: Value, node: ts.Node): Value {
     case "bool": return v;
     case "const": return { ty: BoolTy, ir: v.constant ? "true" : "false", constant: v.constant ? 1n : 0n };
     case "int": return { ty: BoolTy, ir: fs.fb.value(`icmp ne ${llInt(v.ty.int)} ${v.ir}, 0`) };
-    case "view": case "ref": case "null": return { ty: BoolTy, ir: fs.fb.value(`icmp ne ptr ${v.ir}, null`) };
+    case "view": case "ref": case "null":
+      fs.viewChecked(v);
+      return { ty: BoolTy, ir: fs.fb.value(`icmp ne ptr ${v.ir}, null`) };
     default:
       fs.error(Diagnostics.NotABoolean, node, v.ty.kind);
       return { ty: BoolTy, ir: "false", constant: 0n };

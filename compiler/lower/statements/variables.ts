@@ -48,5 +48,5 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
   const ptr = fs.fb.alloca(llType(ty), 8);
   const initial = value ? value.ir : ty.kind === "int" ? "0" : ty.kind === "bool" ? "false" : "null";
   fs.fb.inst(`store ${llType(ty)} ${initial}, ptr ${ptr}`);
-  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, name: decl.name.text });
+  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text });
 }
