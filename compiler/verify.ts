@@ -21,6 +21,10 @@ export function verifyObject(object: string, programs: readonly string[]): Verif
   try {
     const run = spawnSync("bpftool", ["prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
+    if (run.status !== 0 && !/BEGIN PROG LOAD LOG/.test(run.stderr)) {
+      const libbpf = run.stderr.split("\n").filter((l) => l.startsWith("libbpf:")).join("\n");
+      return { ok: false, report: `${path.basename(object)} - error TSX5004: Loading '${path.basename(object)}' into the kernel failed:\n${libbpf}` };
+    }
     if (run.status !== 0) {
       const log = extractVerifierLog(run.stderr);
       const program = /prog '([^']+)': BPF program load failed/.exec(run.stderr)?.[1] ?? programs.join(", ");

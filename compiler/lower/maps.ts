@@ -80,6 +80,10 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
     reporter.error(Diagnostics.MapOptionMissing, init, name, className === "RingBuf" ? "maxBytes" : "maxEntries");
     return undefined;
   }
+  if (maxEntries < 1 || maxEntries > 0xffff_ffff) {
+    reporter.error(Diagnostics.MapOptionRange, init, className === "RingBuf" ? "maxBytes" : "maxEntries", maxEntries);
+    return undefined;
+  }
   if (className === "RingBuf" && (maxEntries & (maxEntries - 1) || maxEntries % 4096)) {
     reporter.error(Diagnostics.RingBufOptions, init, maxEntries);
   }
