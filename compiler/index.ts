@@ -57,8 +57,10 @@ const withLine = (d: TsxDiagnostic): PublicDiagnostic => ({ ...d, line: diagnost
 function analyse(files: readonly string[]) {
   const front = parseAndCheck(files);
   const userFiles = front.program.getSourceFiles().filter((f) => !f.isDeclarationFile && !isStdlibFile(f));
-  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: front.diagnostics };
+  // The subset pass is syntactic, so it runs even after TypeScript errors: `async` then gets
+  // "not supported in .xdp.ts" beside TypeScript's "cannot find Promise".
   const subset = checkSubset(userFiles, front.checker);
+  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: [...front.diagnostics, ...subset] };
   const calls = analyseCalls(userFiles.concat(front.program.getSourceFiles().filter(isStdlibFile)), front.checker);
   const diagnostics = [...subset, ...calls.diagnostics];
   return { front, diagnostics, calls };

@@ -76,6 +76,7 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
 
   const options = readOptions(init, reporter, evalConstant);
   const maxEntries = className === "RingBuf" ? options.maxBytes : options.maxEntries;
+  if (options.invalid) return undefined;
   if (maxEntries === undefined) {
     reporter.error(Diagnostics.MapOptionMissing, init, name, className === "RingBuf" ? "maxBytes" : "maxEntries");
     return undefined;
@@ -111,6 +112,8 @@ interface MapOptionsRead {
   maxBytes?: number;
   flags?: number;
   pinning?: string;
+  /** An option was present but not a constant (already reported). */
+  invalid?: boolean;
 }
 
 function readOptions(init: ts.NewExpression, reporter: Reporter, evalConstant: (e: ts.Expression) => bigint | undefined): MapOptionsRead {
@@ -131,6 +134,7 @@ function readOptions(init: ts.NewExpression, reporter: Reporter, evalConstant: (
     const v = evalConstant(p.initializer);
     if (v === undefined) {
       reporter.error(Diagnostics.MapOptionNotConstant, p.initializer, key);
+      out.invalid = true;
       continue;
     }
     if (key === "maxEntries" || key === "maxBytes" || key === "flags") out[key] = Number(v);

@@ -1,0 +1,7 @@
+// Rejected: A bigint literal outside u64(…).
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+export function p(ctx: XdpContext): XDP {
+  const mask = 0xffff_0000_0000_0000n; // @expect TSX2013
+  return XDP.PASS;
+}

@@ -1,0 +1,7 @@
+// Rejected: Imports a Node module into a program.
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+import { readFileSync } from "fs"; // @expect TSX1020 TS2307
+export function p(ctx: XdpContext): XDP {
+  return XDP.PASS;
+}

@@ -1,0 +1,7 @@
+// Rejected: Creates a map inside a function.
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+export function p(ctx: XdpContext): XDP {
+  const m = new HashMap<u32, u32>({ maxEntries: 4 }); // @expect TSX4001
+  return XDP.PASS;
+}

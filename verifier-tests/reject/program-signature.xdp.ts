@@ -1,0 +1,6 @@
+// Rejected: An exported program that returns a number instead of XDP.
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+export function p(ctx: XdpContext): u32 { // @expect TSX1011
+  return 2;
+}

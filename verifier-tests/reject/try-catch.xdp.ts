@@ -1,0 +1,10 @@
+// Rejected: try/catch.
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+export function p(ctx: XdpContext): XDP {
+  try { // @expect TSX1007
+    return XDP.PASS;
+  } catch {
+    return XDP.ABORTED;
+  }
+}

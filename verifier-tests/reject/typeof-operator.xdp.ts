@@ -1,0 +1,8 @@
+// Rejected: A runtime type test.
+// eslint-disable
+import { XdpContext, XDP, EthHdr, Ipv4Hdr, UdpHdr, HashMap, ArrayMap, DevMap, LpmTrie, FixedArray, ETH_P_IP, htons, printk, zero, config, be32, bool, u8, u16, u32, u64, i32 } from "tsxdp";
+export function p(ctx: XdpContext): XDP {
+  const n: u32 = ctx.len;
+  if (typeof n === "number") return XDP.PASS; // @expect TSX1014 TSX1002
+  return XDP.DROP;
+}
