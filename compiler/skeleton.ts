@@ -121,7 +121,9 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
     "",
     `const elf = Uint8Array.from(Buffer.from(${JSON.stringify(elf)}, "base64"));`,
     `const programNames = ${JSON.stringify(input.programs)};`,
-    `const mapNames = ${JSON.stringify(input.maps.map((m) => m.name))};`,
+    `const mapNames = ${JSON.stringify(input.maps.filter((m) => m.className !== "RingBuf").map((m) => m.name))};`,
+    `// RingBuf record layouts, from the .xdp.ts source (BTF does not describe ring records).`,
+    `const ringLayouts = ${JSON.stringify(Object.fromEntries(input.maps.filter((m) => m.className === "RingBuf").map((m) => [m.name, m.record ? layoutSpec(m.record) : { kind: "array", element: { kind: "int", bits: 8, signed: false }, length: 0 }])))};`,
     `const configNames = ${JSON.stringify(configs.map((g) => g.name))};`,
     `const globalNames = ${JSON.stringify(globals.map((g) => g.name))};`,
     "",
@@ -136,7 +138,10 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
     `  constructor(object) {`,
     `    this.object = object;`,
     `    this.programs = Object.freeze(Object.fromEntries(programNames.map((n) => [n, object.program(n)])));`,
-    `    this.maps = Object.freeze(Object.fromEntries(mapNames.map((n) => [n, object.map(n)])));`,
+    `    this.maps = Object.freeze(Object.fromEntries([`,
+    `      ...mapNames.map((n) => [n, object.map(n)]),`,
+    `      ...Object.entries(ringLayouts).map(([n, layout]) => [n, object.ringBuf(n, layout)]),`,
+    `    ]));`,
     `    this.config = variables(object, configNames);`,
     `    this.globals = variables(object, globalNames);`,
     `  }`,
@@ -169,4 +174,20 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
     "",
   ].join("\n");
   return { js, dts };
+}
+
+/** The runtime's LayoutSpec for a field type (see runtime/codec.ts). */
+function layoutSpec(t: FieldType): unknown {
+  switch (t.kind) {
+    case "int": return { kind: "int", bits: t.int.bits, signed: t.int.signed, be: t.int.be };
+    case "bool": return { kind: "bool" };
+    case "array": return { kind: "array", element: layoutSpec(t.array.element), length: t.array.length };
+    case "struct":
+      return {
+        kind: "struct", name: t.struct.name, size: t.struct.size,
+        fields: t.struct.fields.map((f) => (f.bitField
+          ? { name: f.name, offset: f.offset, type: layoutSpec(f.type), bitOffset: f.bitField.bitOffset, bits: f.bitField.bits }
+          : { name: f.name, offset: f.offset, type: layoutSpec(f.type) })),
+      };
+  }
 }

@@ -1,0 +1,212 @@
+// Codecs between JavaScript values and the bytes of map keys, values and globals, built
+// from BTF: 8–32-bit integers ↔ number, 64-bit ↔ bigint, network-order typedefs
+// (__be16/__be32/__be64, be16/…) ↔ host-order numbers, structs ↔ plain objects with the
+// source's field names (bit fields included), u8 arrays ↔ Uint8Array, other arrays ↔ arrays.
+import { Btf, BtfKind } from "./btf.js";
+
+export interface Codec<T = unknown> {
+  readonly size: number;
+  /** What the value looks like, for error messages. */
+  readonly describe: string;
+  read(view: DataView, offset: number): T;
+  write(view: DataView, offset: number, value: T): void;
+}
+
+export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
+  const bytes = new Uint8Array(codec.size);
+  codec.write(new DataView(bytes.buffer), 0, value);
+  return bytes;
+}
+
+export function decode<T>(codec: Codec<T>, bytes: Uint8Array, offset = 0): T {
+  return codec.read(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset);
+}
+
+const bigEndianTypedefs = new Map([["__be16", 16], ["be16", 16], ["__be32", 32], ["be32", 32], ["__be64", 64], ["be64", 64]]);
+
+function integerCodec(bits: number, signed: boolean, littleEndian: boolean, name: string): Codec<number | bigint> {
+  const size = bits / 8;
+  const check = (value: unknown): bigint => {
+    if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${typeof value}`);
+    if (typeof value === "number" && !Number.isInteger(value)) throw new TypeError(`expected an integer for ${name}, got ${value}`);
+    const v = BigInt(value);
+    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+    if (v < min || v > max) throw new RangeError(`${value} does not fit ${name}`);
+    return v;
+  };
+  return {
+    size,
+    describe: name,
+    read(view, offset) {
+      switch (bits) {
+        case 8: return signed ? view.getInt8(offset) : view.getUint8(offset);
+        case 16: return signed ? view.getInt16(offset, littleEndian) : view.getUint16(offset, littleEndian);
+        case 32: return signed ? view.getInt32(offset, littleEndian) : view.getUint32(offset, littleEndian);
+        default: return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
+      }
+    },
+    write(view, offset, value) {
+      const v = check(value);
+      switch (bits) {
+        case 8: return view.setUint8(offset, Number(BigInt.asUintN(8, v)));
+        case 16: return view.setUint16(offset, Number(BigInt.asUintN(16, v)), littleEndian);
+        case 32: return view.setUint32(offset, Number(BigInt.asUintN(32, v)), littleEndian);
+        default: return view.setBigUint64(offset, BigInt.asUintN(64, v), littleEndian);
+      }
+    },
+  };
+}
+
+export function rawCodec(size: number): Codec<Uint8Array> {
+  return {
+    size,
+    describe: `${size} bytes`,
+    read: (view, offset) => new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + size)),
+    write(view, offset, value) {
+      if (!(value instanceof Uint8Array) || value.length > size) throw new TypeError(`expected a Uint8Array of ${size} bytes`);
+      new Uint8Array(view.buffer, view.byteOffset + offset, size).set(value);
+    },
+  };
+}
+
+const booleanCodec: Codec<boolean> = {
+  size: 1,
+  describe: "boolean",
+  read: (view, offset) => view.getUint8(offset) !== 0,
+  write: (view, offset, value) => view.setUint8(offset, value ? 1 : 0),
+};
+
+/** A codec for BTF type `id` (undefined BTF: raw bytes of `fallbackSize`). */
+export function codecFor(btf: Btf | undefined, id: number, fallbackSize: number): Codec {
+  if (!btf || id === 0) return rawCodec(fallbackSize);
+  const codec = build(btf, id, 0);
+  return codec.size === fallbackSize || fallbackSize === 0 ? codec : rawCodec(fallbackSize);
+}
+
+function build(btf: Btf, id: number, depth: number): Codec {
+  if (depth > 32) throw new Error("BTF type nesting too deep");
+  const t = btf.type(id);
+  switch (t.kind) {
+    case BtfKind.TYPEDEF: {
+      const order = bigEndianTypedefs.get(t.name);
+      const target = btf.unqualified(t.sizeOrType);
+      if (order && target.kind === BtfKind.INT && target.int!.bits === order) return integerCodec(order, false, false, t.name.replace(/^__/, ""));
+      return build(btf, t.sizeOrType, depth + 1);
+    }
+    case BtfKind.CONST: case BtfKind.VOLATILE: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG: case BtfKind.VAR:
+      return build(btf, t.sizeOrType, depth + 1);
+    case BtfKind.INT: {
+      const { bits, signed, bool } = t.int!;
+      if (bool) return booleanCodec;
+      if (![8, 16, 32, 64].includes(bits)) return rawCodec(t.sizeOrType);
+      return integerCodec(bits, signed, true, `${signed ? "i" : "u"}${bits}`);
+    }
+    case BtfKind.ENUM:
+      return integerCodec(t.sizeOrType * 8, false, true, t.name || "enum");
+    case BtfKind.PTR:
+      return integerCodec(64, false, true, "pointer");
+    case BtfKind.ARRAY: {
+      const { type, length } = t.array!;
+      const element = btf.unqualified(type);
+      if (element.kind === BtfKind.INT && element.int!.bits === 8) return rawCodec(length);
+      const codec = build(btf, type, depth + 1);
+      return arrayCodec(codec, length);
+    }
+    case BtfKind.STRUCT:
+    case BtfKind.UNION:
+      return structCodec(btf, t.members!, t.sizeOrType, t.name, depth);
+    default:
+      return rawCodec(btf.sizeOf(id));
+  }
+}
+
+function arrayCodec(element: Codec, length: number): Codec<unknown[]> {
+  return {
+    size: element.size * length,
+    describe: `${element.describe}[${length}]`,
+    read: (view, offset) => Array.from({ length }, (_, i) => element.read(view, offset + i * element.size)),
+    write(view, offset, value) {
+      if (!Array.isArray(value) || value.length > length) throw new TypeError(`expected an array of at most ${length} ${element.describe}`);
+      value.forEach((v, i) => element.write(view, offset + i * element.size, v));
+    },
+  };
+}
+
+type FieldCodec = { name: string; offset: number; codec?: Codec; bitfield?: ReturnType<typeof bitfieldCodec> };
+
+function structCodec(btf: Btf, members: { name: string; type: number; bitOffset: number; bitSize: number }[], size: number, name: string, depth: number): Codec<Record<string, unknown>> {
+  const fields: FieldCodec[] = members.map((m) => {
+    if (m.bitSize) return { name: m.name, bitfield: bitfieldCodec(m.bitOffset, m.bitSize), offset: 0 };
+    return { name: m.name, codec: build(btf, m.type, depth + 1), offset: m.bitOffset / 8 };
+  });
+  return structFromFields(fields, size, name);
+}
+
+function structFromFields(fields: FieldCodec[], size: number, name: string): Codec<Record<string, unknown>> {
+  return {
+    size,
+    describe: name || "struct",
+    read(view, offset) {
+      const out: Record<string, unknown> = {};
+      for (const f of fields) out[f.name] = f.bitfield ? f.bitfield.read(view, offset) : f.codec!.read(view, offset + f.offset);
+      return out;
+    },
+    write(view, offset, value) {
+      if (typeof value !== "object" || value === null) throw new TypeError(`expected an object for struct ${name}`);
+      for (const f of fields) {
+        const v = (value as Record<string, unknown>)[f.name];
+        if (v === undefined) continue; // absent fields stay zero
+        try {
+          if (f.bitfield) f.bitfield.write(view, offset, v as number);
+          else f.codec!.write(view, offset + f.offset, v);
+        } catch (error) {
+          throw new TypeError(`field '${f.name}' of ${name}: ${(error as Error).message}`);
+        }
+      }
+    },
+  };
+}
+
+function bitfieldCodec(bitOffset: number, bitSize: number) {
+  const mask = (1n << BigInt(bitSize)) - 1n;
+  const firstByte = Math.floor(bitOffset / 8);
+  const shift = BigInt(bitOffset % 8);
+  const bytes = Math.ceil(((bitOffset % 8) + bitSize) / 8);
+  const load = (view: DataView, offset: number) => {
+    let word = 0n;
+    for (let i = bytes - 1; i >= 0; i--) word = (word << 8n) | BigInt(view.getUint8(offset + firstByte + i));
+    return word;
+  };
+  return {
+    read: (view: DataView, offset: number) => Number((load(view, offset) >> shift) & mask),
+    write(view: DataView, offset: number, value: number) {
+      if (!Number.isInteger(value) || value < 0 || BigInt(value) > mask) throw new RangeError(`${value} does not fit ${bitSize} bits`);
+      let word = (load(view, offset) & ~(mask << shift)) | (BigInt(value) << shift);
+      for (let i = 0; i < bytes; i++, word >>= 8n) view.setUint8(offset + firstByte + i, Number(word & 0xffn));
+    },
+  };
+}
+
+/** A layout described without BTF (skeletons describe RingBuf records with it). */
+export type LayoutSpec =
+  | { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be?: boolean }
+  | { kind: "bool" }
+  | { kind: "array"; element: LayoutSpec; length: number }
+  | { kind: "struct"; name: string; size: number; fields: { name: string; offset: number; type: LayoutSpec; bitOffset?: number; bits?: number }[] };
+
+export function codecFromLayout(spec: LayoutSpec): Codec {
+  switch (spec.kind) {
+    case "int": return integerCodec(spec.bits, spec.signed, !spec.be, `${spec.be ? "be" : spec.signed ? "i" : "u"}${spec.bits}`);
+    case "bool": return booleanCodec;
+    case "array":
+      if (spec.element.kind === "int" && spec.element.bits === 8) return rawCodec(spec.length);
+      return arrayCodec(codecFromLayout(spec.element), spec.length);
+    case "struct": {
+      const fields = spec.fields.map((f) => f.bits !== undefined
+        ? { name: f.name, bitfield: bitfieldCodec(f.offset * 8 + (f.bitOffset ?? 0), f.bits), offset: 0 }
+        : { name: f.name, codec: codecFromLayout(f.type), offset: f.offset });
+      return structFromFields(fields, spec.size, spec.name);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Errors that name the cause in words and what to do, with `code` set to the errno name.
+import os from "node:os";
+
+const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+
+export class BpfError extends Error {
+  readonly code: string;
+  readonly errno?: number;
+  /** libbpf's messages around the failure, when there were any. */
+  readonly libbpfLog?: string;
+  constructor(message: string, code: string, options: { errno?: number; libbpfLog?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "BpfError";
+    this.code = code;
+    this.errno = options.errno;
+    this.libbpfLog = options.libbpfLog;
+  }
+}
+
+/** The kernel verifier rejected a program: `.log` is its full log, with .xdp.ts lines. */
+export class VerifierError extends BpfError {
+  readonly program: string;
+  readonly log: string;
+  constructor(program: string, log: string, errno: number | undefined, cause?: unknown) {
+    super(`The kernel verifier rejected program '${program}': ${verifierCause(log) ?? "see .log"}`, errnoNames.get(errno ?? 0) ?? "EINVAL", { errno, libbpfLog: log, cause });
+    this.name = "VerifierError";
+    this.program = program;
+    this.log = log;
+  }
+}
+
+export function verifierCause(log: string): string | undefined {
+  const lines = log.split("\n").map((l) => l.replace(/^libbpf: /, "").trim()).filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (/^(processed \d+ insns|verification time|stack depth|-- END|-- BEGIN|prog '.*': (failed|BPF program load failed)|failed to load|mark_read|; |\d+: )/.test(l)) continue;
+    return l;
+  }
+  return undefined;
+}
+
+interface NativeError { errno?: number; libbpfLog?: string; message?: string }
+
+/** Turns a native failure into an error whose message says what happened and what to do. */
+export function explain(error: unknown, what: string, context: { ifname?: string; program?: string } = {}): BpfError {
+  const e = (error ?? {}) as NativeError;
+  if (e instanceof BpfError) return e;
+  const errno = e.errno;
+  const code = (errno !== undefined && errnoNames.get(errno)) || (error as { code?: string }).code || "EUNKNOWN";
+  const log = e.libbpfLog || undefined;
+  let message: string;
+  switch (code) {
+    case "EPERM":
+    case "EACCES":
+      message = `${what}: permission denied — BPF needs root, or CAP_BPF and CAP_NET_ADMIN (and CAP_PERFMON for some maps), and an unlimited memlock on old kernels (ulimit -l unlimited)`;
+      break;
+    case "ENODEV":
+      message = `${what}: no such network interface${context.ifname ? ` '${context.ifname}'` : ""} (ip link shows the interfaces of this namespace)`;
+      break;
+    case "EEXIST":
+    case "EBUSY":
+      message = `${what}: a program is already attached${context.ifname ? ` to '${context.ifname}'` : ""}; detach it first, or pass { replace: true }`;
+      break;
+    case "EOPNOTSUPP":
+      message = `${what}: not supported by this interface or kernel${context.ifname ? ` ('${context.ifname}')` : ""}`;
+      break;
+    case "ENOENT":
+      message = `${what}: not found`;
+      break;
+    case "E2BIG":
+      message = `${what}: too big (the program or value exceeds a kernel limit)`;
+      break;
+    default:
+      message = `${what}: ${e.message ?? String(error)}`;
+  }
+  return new BpfError(message, code, { errno, libbpfLog: log, cause: error });
+}

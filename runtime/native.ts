@@ -1,0 +1,77 @@
+// Loads the native addon (build/Release/tsxdp_bpf.node). A missing build or a missing system
+// library becomes one error that says what to install, not a dlopen message.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fs from "node:fs";
+
+export interface NativeBpf {
+  objectOpen(elf: Uint8Array, name: string, pinRoot: string): unknown;
+  objectLoad(handle: unknown): void;
+  objectClose(handle: unknown): void;
+  objectPrograms(handle: unknown): { name: string; section: string; fd: number }[];
+  objectMaps(handle: unknown): NativeMapInfo[];
+  objectBtf(handle: unknown): Uint8Array | undefined;
+  mapInitialValue(handle: unknown, name: string): Uint8Array;
+  mapSetInitialValue(handle: unknown, name: string, bytes: Uint8Array): void;
+  mapSetPinPath(handle: unknown, name: string, path: string): void;
+  mapLookup(fd: number, key: Uint8Array, valueSize: number, flags: number): Uint8Array | null;
+  mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
+  mapDelete(fd: number, key: Uint8Array): boolean;
+  mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | null;
+  mapLookupBatch(fd: number, cursor: Uint8Array | null, keySize: number, valueSize: number, count: number): { keys: Uint8Array; values: Uint8Array; count: number; cursor: Uint8Array | null };
+  mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, flags: number): number;
+  mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
+  mapInfo(fd: number): NativeMapInfo & { id: number; btfId: number };
+  btfById(id: number): Uint8Array | undefined;
+  progTestRun(fd: number, packet: Uint8Array, repeat: number, outSize: number, flags: number, ctx: Uint8Array | null): { retval: number; packet: Uint8Array; durationNs: number };
+  xdpLinkCreate(progFd: number, ifindex: number, flags: number): number;
+  xdpAttach(ifindex: number, progFd: number, flags: number, oldProgFd: number): void;
+  xdpDetach(ifindex: number, flags: number): void;
+  xdpQuery(ifindex: number): { progId: number; mode: number };
+  close(fd: number): void;
+  objPin(fd: number, path: string): void;
+  objGet(path: string): number;
+  ifIndex(name: string): number;
+  possibleCpus(): number;
+  lastLog(): string;
+  ringNew(mapFd: number): unknown;
+  ringConsume(handle: unknown, limit: number): Uint8Array[];
+  ringEpollFd(handle: unknown): number;
+  ringFree(handle: unknown): void;
+}
+
+export interface NativeMapInfo {
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  fd: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+  internal?: boolean;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let loaded: NativeBpf | undefined;
+
+/** The addon, loaded on first use. */
+export function native(): NativeBpf {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const candidates = [path.resolve(here, "../../build/Release/tsxdp_bpf.node"), path.resolve(here, "../build/Release/tsxdp_bpf.node")];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) {
+    throw Object.assign(new Error("tsxdp's native addon is not built: run `npm rebuild tsxdp` (it needs libbpf-dev, libxdp-dev and libelf-dev: apt-get install libbpf-dev libxdp-dev libelf-dev)"), { code: "ENOADDON" });
+  }
+  try {
+    loaded = require(file) as NativeBpf;
+  } catch (error) {
+    const message = (error as Error).message;
+    const lib = /lib(bpf|xdp|elf)\.so/.exec(message)?.[0];
+    throw Object.assign(new Error(lib ? `tsxdp's native addon cannot load ${lib}: install ${lib.startsWith("libxdp") ? "libxdp1" : lib.startsWith("libelf") ? "libelf1" : "libbpf1"}` : `tsxdp's native addon failed to load: ${message}`), { code: "ENOADDON", cause: error });
+  }
+  return loaded;
+}

@@ -1,0 +1,240 @@
+// BpfObject: an ELF object opened with libbpf, its programs, maps and global variables,
+// with codecs from the object's BTF. open() reads the spec; load() creates kernel objects.
+import fs from "node:fs";
+import path from "node:path";
+import { native, type NativeMapInfo } from "./native.js";
+import { Btf, BtfKind } from "./btf.js";
+import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
+import { BpfError, VerifierError, explain } from "./errors.js";
+import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
+import { BpfProgram } from "./program.js";
+import "./dispose.js";
+
+export interface OpenOptions {
+  /** Reuse maps pinned in this bpffs directory (by map name), and pin new ones there at load. */
+  pinMaps?: string;
+  /** Object name (prefix of internal map names); default: the file's base name. */
+  name?: string;
+}
+
+export interface Variable<T = unknown> {
+  get(): T;
+  set(value: T): void;
+}
+
+interface VariableSpec {
+  section: string;
+  offset: number;
+  codec: Codec;
+}
+
+export class BpfObject implements Disposable, AsyncDisposable {
+  private handle: unknown;
+  private loaded = false;
+  private readonly btf?: Btf;
+  private mapInfos: NativeMapInfo[];
+  private programFds = new Map<string, number>();
+  private readonly programCache = new Map<string, BpfProgram>();
+  private readonly mapCache = new Map<string, BpfMap | BpfRingBuf>();
+  private readonly variables = new Map<string, VariableSpec>();
+  private readonly ringLayouts = new Map<string, LayoutSpec>();
+
+  private constructor(handle: unknown, readonly name: string) {
+    this.handle = handle;
+    const raw = native().objectBtf(handle);
+    if (raw) {
+      try {
+        this.btf = new Btf(raw);
+      } catch {
+        this.btf = undefined; // maps then get raw-byte codecs
+      }
+    }
+    this.mapInfos = native().objectMaps(handle);
+    for (const p of native().objectPrograms(handle)) this.programFds.set(p.name, p.fd);
+    this.indexVariables();
+  }
+
+  /** Opens an ELF object (a path or its bytes) without loading it. */
+  static async open(source: string | Uint8Array, options: OpenOptions = {}): Promise<BpfObject> {
+    const bytes = typeof source === "string" ? await readObject(source) : source;
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
+    const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
+    let handle: unknown;
+    try {
+      handle = native().objectOpen(bytes, name, "");
+    } catch (error) {
+      throw explain(error, `open BPF object${typeof source === "string" ? ` '${source}'` : ""} (is it a BPF ELF file?)`);
+    }
+    const object = new BpfObject(handle, name);
+    if (options.pinMaps) object.pinMapsIn(options.pinMaps);
+    return object;
+  }
+
+  private pinMapsIn(dir: string): void {
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
+    for (const m of this.mapInfos) {
+      if (m.internal) continue;
+      native().mapSetPinPath(this.handle, m.name, path.join(dir, m.name));
+    }
+  }
+
+  private get live(): unknown {
+    if (!this.handle) throw new BpfError(`BPF object '${this.name}' is closed`, "EBADF");
+    return this.handle;
+  }
+
+  /** Loads every program and creates every map; a verifier rejection is a VerifierError. */
+  async load(): Promise<this> {
+    if (this.loaded) return this;
+    try {
+      native().objectLoad(this.live);
+    } catch (error) {
+      const log = (error as { libbpfLog?: string }).libbpfLog ?? "";
+      const rejected = /prog '([^']+)': BPF program load failed/.exec(log);
+      if (rejected) {
+        const begin = log.indexOf("-- BEGIN PROG LOAD LOG --");
+        const end = log.indexOf("-- END PROG LOAD LOG --");
+        const verifierLog = begin >= 0 ? log.slice(begin + 26, end > begin ? end : undefined).trim() : log;
+        throw new VerifierError(rejected[1]!, verifierLog, (error as { errno?: number }).errno, error);
+      }
+      throw explain(error, `load BPF object '${this.name}'`);
+    }
+    this.loaded = true;
+    this.mapInfos = native().objectMaps(this.live);
+    for (const p of native().objectPrograms(this.live)) this.programFds.set(p.name, p.fd);
+    return this;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  program(name: string): BpfProgram {
+    let p = this.programCache.get(name);
+    if (!p) {
+      if (!this.programFds.has(name)) throw new BpfError(`no program '${name}' in '${this.name}' (it has: ${[...this.programFds.keys()].join(", ") || "none"})`, "ENOENT");
+      p = new BpfProgram(name, () => (this.handle ? this.programFds.get(name)! : -1));
+      this.programCache.set(name, p);
+    }
+    return p;
+  }
+
+  map<K = unknown, V = unknown>(name: string): BpfMap<K, V> {
+    const m = this.anyMap(name);
+    if (m instanceof BpfRingBuf) throw new BpfError(`'${name}' is a ring buffer: use ringBuf('${name}') or iterate it with for await`, "EINVAL");
+    return m as BpfMap<K, V>;
+  }
+
+  /**
+   * A RingBuf map. BTF does not say what a ring carries, so records are bytes unless a
+   * layout is given (skeletons pass the record type from the .xdp.ts source).
+   */
+  ringBuf<T = unknown>(name: string, record?: LayoutSpec): BpfRingBuf<T> {
+    if (record) this.ringLayouts.set(name, record);
+    const m = this.anyMap(name);
+    if (!(m instanceof BpfRingBuf)) throw new BpfError(`'${name}' is not a ring buffer`, "EINVAL");
+    return m as BpfRingBuf<T>;
+  }
+
+  /** Map by name: a BpfMap, a BpfPerCpuMap, or a BpfRingBuf for RingBuf maps. */
+  anyMap(name: string): BpfMap | BpfRingBuf {
+    let m = this.mapCache.get(name);
+    if (m) return m;
+    const info = this.mapInfos.find((i) => i.name === name && !i.internal);
+    if (!info) throw new BpfError(`no map '${name}' in '${this.name}' (it has: ${this.mapInfos.filter((i) => !i.internal).map((i) => i.name).join(", ") || "none"})`, "ENOENT");
+    const fdOf = () => (this.handle ? (this.mapInfos.find((i) => i.name === name)?.fd ?? -1) : -1);
+    if (info.type === MapType.RINGBUF) {
+      const record = this.ringRecordCodec(name);
+      m = new BpfRingBuf(name, record, fdOf);
+    } else {
+      const keyCodec = codecFor(this.btf, info.btfKeyTypeId, info.keySize);
+      const valueCodec = codecFor(this.btf, info.btfValueTypeId, info.valueSize);
+      m = isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
+    }
+    this.mapCache.set(name, m);
+    return m;
+  }
+
+  private ringRecordCodec(name: string): Codec {
+    const layout = this.ringLayouts.get(name);
+    return layout ? codecFromLayout(layout) : rawCodec(0);
+  }
+
+  get programs(): Record<string, BpfProgram> {
+    return Object.fromEntries([...this.programFds.keys()].map((n) => [n, this.program(n)]));
+  }
+
+  get maps(): Record<string, BpfMap | BpfRingBuf> {
+    return Object.fromEntries(this.mapInfos.filter((i) => !i.internal).map((i) => [i.name, this.anyMap(i.name)]));
+  }
+
+  /** Names of the global variables (config in .rodata, globals in .data/.bss). */
+  get variableNames(): string[] {
+    return [...this.variables.keys()];
+  }
+
+  private indexVariables(): void {
+    if (!this.btf) return;
+    for (const t of this.btf.types) {
+      if (t.kind !== BtfKind.DATASEC || ![".rodata", ".data", ".bss"].includes(t.name)) continue;
+      for (const v of t.vars!) {
+        const variable = this.btf.type(v.type);
+        if (variable.kind !== BtfKind.VAR) continue;
+        this.variables.set(variable.name, { section: t.name, offset: v.offset, codec: codecFor(this.btf, variable.sizeOrType, v.size) });
+      }
+    }
+  }
+
+  private sectionMap(section: string): NativeMapInfo {
+    const info = this.mapInfos.find((m) => m.internal && m.name.endsWith(section));
+    if (!info) throw new BpfError(`'${this.name}' has no ${section} section`, "ENOENT");
+    return info;
+  }
+
+  /** A global: read and write before load (the initial value), and after (the live map). */
+  variable<T = unknown>(name: string): Variable<T> {
+    const spec = this.variables.get(name);
+    if (!spec) throw new BpfError(`no global variable '${name}' in '${this.name}' (it has: ${this.variableNames.join(", ") || "none"})`, "ENOENT");
+    const read = (): Uint8Array => {
+      const info = this.sectionMap(spec.section);
+      if (!this.loaded) return native().mapInitialValue(this.live, info.name);
+      const value = native().mapLookup(info.fd, new Uint8Array(4), info.valueSize, 0);
+      if (!value) throw new BpfError(`cannot read ${spec.section}`, "EIO");
+      return value;
+    };
+    return {
+      get: () => decode(spec.codec, read(), spec.offset) as T,
+      set: (value: T) => {
+        const info = this.sectionMap(spec.section);
+        if (this.loaded && spec.section === ".rodata") throw new BpfError(`'${name}' is configuration (.rodata): set it before load()`, "EPERM");
+        const bytes = new Uint8Array(read());
+        bytes.set(encode(spec.codec, value), spec.offset);
+        if (!this.loaded) native().mapSetInitialValue(this.live, info.name, bytes);
+        else native().mapUpdate(info.fd, new Uint8Array(4), bytes, 0);
+      },
+    };
+  }
+
+  close(): void {
+    if (!this.handle) return;
+    for (const m of this.mapCache.values()) if (m instanceof BpfRingBuf) m.close();
+    native().objectClose(this.handle);
+    this.handle = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+async function readObject(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.promises.readFile(file));
+  } catch (error) {
+    throw explain(Object.assign(error as object, { errno: 2 }), `read '${file}'`);
+  }
+}
