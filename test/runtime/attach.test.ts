@@ -1,0 +1,157 @@
+// Attach to real interfaces: veth pairs inside network namespaces the test creates (and
+// always removes). The Node process that attaches runs inside the namespace (ip netns exec).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import crypto from "node:crypto";
+import { requireKernel } from "../lib/kernel-env.js";
+import { buildFile } from "../lib/build.js";
+import { repoRoot } from "../lib/paths.js";
+
+const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
+
+/** Two namespaces joined by a veth pair: `a` in nsA (10.77.0.1), `b` in nsB (10.77.0.2). */
+function twoHosts() {
+  const id = crypto.randomBytes(3).toString("hex");
+  const nsA = `tsxdp-a-${process.pid}-${id}`;
+  const nsB = `tsxdp-b-${process.pid}-${id}`;
+  const a = `va${id}`;
+  const b = `vb${id}`;
+  const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+  ip("netns", "add", nsA);
+  ip("netns", "add", nsB);
+  const remove = () => {
+    for (const ns of [nsA, nsB]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+  };
+  try {
+    ip("-n", nsA, "link", "add", a, "type", "veth", "peer", "name", b, "netns", nsB);
+    ip("-n", nsA, "addr", "add", "10.77.0.1/24", "dev", a);
+    ip("-n", nsB, "addr", "add", "10.77.0.2/24", "dev", b);
+    ip("-n", nsA, "link", "set", a, "up");
+    ip("-n", nsB, "link", "set", b, "up");
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { nsA, nsB, a, b, remove };
+}
+
+function ping(ns: string, to: string, count: number): number {
+  const r = spawnSync("ip", ["netns", "exec", ns, "ping", "-c", String(count), "-i", "0.2", "-W", "1", "-q", to], { encoding: "utf8", timeout: 20_000 });
+  return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
+}
+
+function nodeIn(ns: string, script: string, args: string[] = []) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-child-")), "child.mjs");
+  fs.writeFileSync(file, script);
+  return { file, argv: ["netns", "exec", ns, process.execPath, file, ...args] };
+}
+
+let firewall: Promise<string> | undefined;
+const firewallObject = () => (firewall ??= buildFile(path.join(repoRoot, "examples/firewall/firewall.xdp.ts"), fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fw-"))).then((b) => b.object));
+
+test("firewall on a veth: blocked pings are dropped and counted, others pass", async () => {
+  if (!requireKernel("XDP native attach on veth")) return;
+  const object = await firewallObject();
+  const hosts = twoHosts();
+  try {
+    // The child attaches in nsA, then signals; we ping from nsB; the child reads counters.
+    const child = nodeIn(hosts.nsA, `
+      import { BpfObject, XDP, ipv4 } from ${JSON.stringify(runtimeUrl)};
+      import readline from "node:readline";
+      const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
+      const link = obj.program("firewall").attach(${JSON.stringify(hosts.a)}, { mode: "native" });
+      console.log(JSON.stringify({ ready: true, kind: link.kind }));
+      const lines = readline.createInterface({ input: process.stdin });
+      for await (const line of lines) {
+        if (line === "block") { obj.map("blocklist").set(ipv4("10.77.0.2"), 0n); console.log(JSON.stringify({ blocked: true })); }
+        if (line === "report") {
+          const verdicts = obj.map("verdicts");
+          console.log(JSON.stringify({ drop: String(verdicts.sum(XDP.DROP)), pass: String(verdicts.sum(XDP.PASS)), drops: String(obj.map("blocklist").get(ipv4("10.77.0.2"))) }));
+          link.detach();
+          obj.close();
+          process.exit(0);
+        }
+      }`);
+    const proc = spawn("ip", child.argv, { stdio: ["pipe", "pipe", "inherit"] });
+    const replies: string[] = [];
+    let wake: (() => void) | undefined;
+    proc.stdout.setEncoding("utf8").on("data", (d: string) => { replies.push(...d.split("\n").filter(Boolean)); wake?.(); });
+    const next = async () => {
+      for (let i = 0; i < 100 && replies.length === 0; i++) await new Promise<void>((r) => { wake = r; setTimeout(r, 100); });
+      const line = replies.shift();
+      if (!line) throw new Error("child did not answer");
+      return JSON.parse(line);
+    };
+    try {
+      assert.equal(await next(), { ready: true, kind: "link" });
+      const show = execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" });
+      assert.match(show, /prog\/xdp id \d+/);
+      assert.is(ping(hosts.nsB, "10.77.0.1", 3), 3, "pings pass before blocking");
+      proc.stdin.write("block\n");
+      assert.equal(await next(), { blocked: true });
+      assert.is(ping(hosts.nsB, "10.77.0.1", 4), 0, "pings are dropped once blocked");
+      proc.stdin.write("report\n");
+      const report = await next();
+      assert.ok(Number(report.drop) >= 4, `drop counter ${report.drop}`);
+      assert.is(report.drops, report.drop, "per-source counter matches the verdict counter");
+      assert.ok(Number(report.pass) >= 3);
+    } finally {
+      proc.kill();
+    }
+    for (let i = 0; i < 50 && /prog\/xdp/.test(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" })); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.not.match(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" }), /prog\/xdp/, "detached");
+  } finally {
+    hosts.remove();
+  }
+});
+
+test("SIGKILL while attached by link leaves no program behind", async () => {
+  if (!requireKernel("XDP link attach")) return;
+  const object = await firewallObject();
+  const hosts = twoHosts();
+  try {
+    const child = nodeIn(hosts.nsA, `
+      import { BpfObject } from ${JSON.stringify(runtimeUrl)};
+      const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
+      obj.program("firewall").attach(${JSON.stringify(hosts.a)});
+      console.log("attached");
+      setInterval(() => {}, 1000);`);
+    const proc = spawn("ip", child.argv, { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("child did not attach")), 10_000);
+      proc.stdout.on("data", (d: Buffer) => { if (d.toString().includes("attached")) { clearTimeout(timer); resolve(); } });
+    });
+    assert.match(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" }), /prog\/xdp/);
+    // ip netns exec runs node as its child: kill the node process itself.
+    const nodePid = execFileSync("pgrep", ["-f", child.file], { encoding: "utf8" }).trim().split("\n")[0]!;
+    process.kill(Number(nodePid), "SIGKILL");
+    await new Promise((r) => proc.on("exit", r));
+    let show = "";
+    for (let i = 0; i < 50; i++) {
+      show = execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" });
+      if (!/prog\/xdp/.test(show)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.not.match(show, /prog\/xdp/);
+  } finally {
+    hosts.remove();
+  }
+});
+
+test("attach errors name the cause", async () => {
+  if (!requireKernel("XDP attach")) return;
+  const object = await firewallObject();
+  const { BpfObject } = await import("../../runtime/index.js");
+  const obj = await (await BpfObject.open(object)).load();
+  try {
+    assert.throws(() => obj.program("firewall").attach("tsxdp-nonexistent0"), (e: Error & { code?: string }) => e.code === "ENODEV" && /no such network interface 'tsxdp-nonexistent0'/.test(e.message));
+  } finally {
+    obj.close();
+  }
+});
+
+test.run();
