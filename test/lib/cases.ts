@@ -1,0 +1,98 @@
+// NAME.cases.json beside a program: packets in, verdict, bytes and map contents out.
+//   { "program": "firewall", "cases": [ {
+//       "name": "blocked source is dropped",
+//       "maps":   { "blocklist": [["10.0.0.1", "0n"]] },             // set before the run
+//       "packet": [{ "eth": {} }, { "ipv4": { "src": "10.0.0.1", "dst": "10.0.0.2" } }, { "udp": { "sport": 1, "dport": 2 } }],
+//       "expect": { "action": "DROP",
+//                   "packet": [ … ] | "hex",                          // exact output bytes (optional)
+//                   "checksumsValid": true,                           // every checksum of the output (optional)
+//                   "maps": { "blocklist": [["10.0.0.1", "1n"]] } }   // entries after (optional; per-CPU: the sum)
+//   } ] }
+// Values: numbers; "123n" for 64-bit; "10.0.0.1" for IPv4 (host order, as the runtime takes
+// be32); "02:00:00:00:00:01" for a MAC (Uint8Array); objects for structs; null for absent.
+import fs from "node:fs";
+import { BpfObject, BpfPerCpuMap, XDP, ipv4, mac } from "../../runtime/index.js";
+import { build, checksumProblems, type Layer } from "./packets.js";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export interface Case {
+  name: string;
+  maps?: Record<string, [Json, Json][]>;
+  packet: Layer[] | string;
+  expect: { action: keyof typeof XDP; packet?: Layer[] | string; checksumsValid?: boolean; maps?: Record<string, [Json, Json][]> };
+}
+export interface CasesFile {
+  program: string;
+  cases: Case[];
+}
+
+export function readCases(file: string): CasesFile {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as CasesFile;
+}
+
+export function toValue(v: Json): unknown {
+  if (typeof v === "string") {
+    if (/^-?\d+n$/.test(v)) return BigInt(v.slice(0, -1));
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(v)) return ipv4(v);
+    if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v)) return mac(v);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map(toValue);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toValue(x)]));
+  return v;
+}
+
+/** A canonical form for comparing runtime values with expectations (bigint and number alike). */
+export function canonical(v: unknown): string {
+  if (typeof v === "bigint" || typeof v === "number") return String(v);
+  if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString("hex")}`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(v ?? null);
+}
+
+function bytesOf(p: Layer[] | string): Uint8Array {
+  return typeof p === "string" ? Uint8Array.from(Buffer.from(p.replace(/\s+/g, ""), "hex")) : build(p);
+}
+
+const hexdump = (b: Uint8Array) => Buffer.from(b).toString("hex").replace(/(.{32})/g, "$1\n").trim();
+
+/** Runs every case on a fresh load of `object`; returns one message per failure. */
+export async function runCases(object: string, cases: CasesFile): Promise<string[]> {
+  const failures: string[] = [];
+  for (const c of cases.cases) {
+    const obj = await (await BpfObject.open(object)).load();
+    try {
+      for (const [name, entries] of Object.entries(c.maps ?? {})) {
+        const map = obj.map(name);
+        for (const [k, v] of entries) map.set(toValue(k), toValue(v) as never);
+      }
+      const result = obj.program(cases.program).run(bytesOf(c.packet));
+      const problems: string[] = [];
+      if (XDP[result.action] !== c.expect.action) problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
+      if (c.expect.packet !== undefined) {
+        const want = bytesOf(c.expect.packet);
+        if (Buffer.compare(Buffer.from(want), Buffer.from(result.packet)) !== 0) problems.push(`output bytes differ:\n  got      ${hexdump(result.packet).replace(/\n/g, "\n           ")}\n  expected ${hexdump(want).replace(/\n/g, "\n           ")}`);
+      }
+      if (c.expect.checksumsValid) {
+        const bad = checksumProblems(result.packet);
+        if (bad.length) problems.push(`invalid checksums in the output: ${bad.join(", ")}`);
+      }
+      for (const [name, entries] of Object.entries(c.expect.maps ?? {})) {
+        const map = obj.map(name);
+        for (const [k, v] of entries) {
+          const actual = map instanceof BpfPerCpuMap ? map.sum(toValue(k)) : map.get(toValue(k));
+          const want = v === null ? undefined : toValue(v);
+          if (canonical(actual) !== canonical(want)) problems.push(`map ${name}[${JSON.stringify(k)}] is ${canonical(actual)}, expected ${canonical(want)}`);
+        }
+      }
+      if (problems.length) failures.push(`case "${c.name}": ${problems.join("; ")}`);
+    } catch (error) {
+      failures.push(`case "${c.name}": ${(error as Error).message}`);
+    } finally {
+      obj.close();
+    }
+  }
+  return failures;
+}
