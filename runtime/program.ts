@@ -68,6 +68,7 @@ export class BpfProgram implements XdpProgram {
 
   run(packet: Uint8Array, options: RunOptions = {}): RunResult {
     if (!(packet instanceof Uint8Array)) throw new TypeError("run(packet): packet must be a Uint8Array");
+    if (packet.length < 14) throw new BpfError(`run(): the kernel test-runs XDP programs only on packets of at least 14 bytes (an Ethernet header); got ${packet.length}`, "EINVAL");
     const repeat = options.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError("run(): repeat must be a positive integer");
     // Room for programs that grow the packet (adjustHead/adjustTail).
