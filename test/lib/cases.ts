@@ -2,6 +2,7 @@
 //   { "program": "firewall", "cases": [ {
 //       "name": "blocked source is dropped",
 //       "maps":   { "blocklist": [["10.0.0.1", "0n"]] },             // set before the run
+//       "before": [ <packet>, … ],                                     // run first, unchecked (optional)
 //       "packet": [{ "eth": {} }, { "ipv4": { "src": "10.0.0.1", "dst": "10.0.0.2" } }, { "udp": { "sport": 1, "dport": 2 } }],
 //       "expect": { "action": "DROP",
 //                   "packet": [ … ] | "hex",                          // exact output bytes (optional)
@@ -19,6 +20,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export interface Case {
   name: string;
   maps?: Record<string, [Json, Json][]>;
+  /** Packets run first, in order (their results are not checked): flows, state machines. */
+  before?: (Layer[] | string)[];
   packet: Layer[] | string;
   expect: { action: keyof typeof XDP; packet?: Layer[] | string; checksumsValid?: boolean; maps?: Record<string, [Json, Json][]> };
 }
@@ -68,6 +71,7 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
         const map = obj.map(name);
         for (const [k, v] of entries) map.set(toValue(k), toValue(v) as never);
       }
+      for (const p of c.before ?? []) obj.program(cases.program).run(bytesOf(p));
       const result = obj.program(cases.program).run(bytesOf(c.packet));
       const problems: string[] = [];
       if (XDP[result.action] !== c.expect.action) problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
