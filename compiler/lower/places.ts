@@ -6,6 +6,7 @@ import { Diagnostics } from "../diagnostics.js";
 import { type FieldLayout, type FieldType, type IntType, type Ty, intTy, llInt, llType, BoolTy } from "../types.js";
 import type { FunctionState, Value } from "./context.js";
 import { constOperand } from "./integers.js";
+import { copyBytes } from "./expressions/objects.js";
 
 export type Place =
   | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; readonly name: string; readonly symbol: ts.Symbol }
@@ -94,6 +95,13 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
   if (field.kind === "bool") {
     const byte = fb.value(`zext i1 ${value.ir} to i8`);
     fb.inst(`store i8 ${byte}, ptr ${place.ptr}, align 1`);
+    return;
+  }
+  // A struct or FixedArray field assigned from a view of the same size copies the bytes,
+  // as C's struct assignment does: `out.dst = saved.src`.
+  const size = field.kind === "struct" ? field.struct.size : field.array.size;
+  if (value.ty.kind === "view" && !value.ty.nullable && value.ty.layout.size === size) {
+    copyBytes(fs, place.ptr, value.ir, size);
     return;
   }
   fs.error(Diagnostics.StructCopy, node);

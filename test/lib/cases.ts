@@ -20,6 +20,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export interface Case {
   name: string;
+  /** Another program of the same object (default: the file's "program"). */
+  program?: string;
   maps?: Record<string, [Json, Json][]>;
   /** Packets run first, in order (their results are not checked): flows, state machines. */
   before?: (Layer[] | string)[];
@@ -81,8 +83,9 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
         const map = obj.map(name);
         for (const [k, v] of entries) map.set(toValue(k), toValue(v) as never);
       }
-      for (const p of c.before ?? []) obj.program(cases.program).run(bytesOf(p));
-      const result = obj.program(cases.program).run(bytesOf(c.packet));
+      const program = obj.program(c.program ?? cases.program);
+      for (const p of c.before ?? []) program.run(bytesOf(p));
+      const result = program.run(bytesOf(c.packet));
       const problems: string[] = [];
       if (XDP[result.action] !== c.expect.action) problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
       if (c.expect.packet !== undefined) {

@@ -126,6 +126,7 @@ function lowerAssignment(fs: FunctionState, node: ts.BinaryExpression): Value {
   if (!place) return constValue(0n);
   const target = placeTy(place);
   const value = convertImplicit(fs, lowerExpression(fs, node.right, target), target, node.right);
+  if (value.ty.kind === "view") fs.checkFresh(value, node.right.getText(), node.right);
   store(fs, place, value, node);
   return value;
 }
