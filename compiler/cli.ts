@@ -9,12 +9,18 @@ const usage = `usage:
   tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify] [--no-skeleton]
                                       compile to DIR/NAME.o and the typed skeleton DIR/NAME.skel.js (+ .d.ts)
   tsxdp check <file.xdp.ts…>                                     diagnostics only
+  tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N]
+                                      test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
+  tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR]
+  tsxdp detach --dev IFACE [--mode …]
+  tsxdp maps <pinned map or folder>                              dump typed map contents
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "build") return build(rest);
   if (command === "check") return checkCommand(rest);
+  if (command === "run" || command === "attach" || command === "detach" || command === "maps") return runtimeCommand(command, rest);
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(usage);
     return 0;
@@ -92,4 +98,63 @@ async function checkCommand(args: string[]): Promise<number> {
   const result = await check({ files });
   printDiagnostics(result.diagnostics);
   return result.diagnostics.length ? 1 : 0;
+}
+
+/** Commands that use the runtime (and its native addon), loaded only when needed. */
+async function runtimeCommand(command: string, args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" }, mode: { type: "string" }, pin: { type: "string" } },
+    });
+  } catch (error) {
+    process.stderr.write(`tsxdp ${command}: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  const v = parsed.values as Record<string, string | undefined>;
+  const [target] = parsed.positionals;
+  const need = (what: string, value: string | undefined): value is string => {
+    if (value) return true;
+    process.stderr.write(`tsxdp ${command}: missing ${what}\n${usage}`);
+    return false;
+  };
+  try {
+    const commands = await import("../runtime/commands.js");
+    let lines: string[];
+    if (command === "detach") {
+      if (!need("--dev IFACE", v.dev)) return 2;
+      lines = commands.detachDevice({ dev: v.dev, mode: v.mode as never });
+    } else if (command === "maps") {
+      if (!need("a pinned map path", target)) return 2;
+      lines = commands.dumpPinnedMaps(target);
+    } else {
+      if (!need("an object or .xdp.ts file", target)) return 2;
+      const object = await objectFor(target);
+      if (object === undefined) return 1;
+      if (command === "run") {
+        if (!need("--pcap FILE", v.pcap)) return 2;
+        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined });
+      } else {
+        if (!need("--dev IFACE", v.dev)) return 2;
+        lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin });
+      }
+    }
+    process.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  } catch (error) {
+    const e = error as Error & { code?: string; log?: string };
+    process.stderr.write(`tsxdp ${command}: ${e.message}${e.code ? ` (${e.code})` : ""}\n${e.log ? e.log + "\n" : ""}`);
+    return e.code === "ENOADDON" ? 2 : 1;
+  }
+}
+
+/** An object path: compiled first when given a .xdp.ts file. */
+async function objectFor(target: string): Promise<string | undefined> {
+  if (!target.endsWith(".ts")) return target;
+  const out = fs.mkdtempSync(`${(await import("node:os")).tmpdir()}/tsxdp-cli-`);
+  const result = await compile({ files: [target], outDir: out, noSkeleton: true });
+  printDiagnostics(result.diagnostics);
+  return result.diagnostics.length ? undefined : result.objects[0]?.object;
 }

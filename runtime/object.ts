@@ -71,7 +71,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
   }
 
   private pinMapsIn(dir: string): void {
-    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
+    ensureBpffsDir(dir);
     for (const m of this.mapInfos) {
       if (m.internal) continue;
       native().mapSetPinPath(this.handle, m.name, path.join(dir, m.name));
@@ -237,4 +237,26 @@ async function readObject(file: string): Promise<Uint8Array> {
   } catch (error) {
     throw explain(Object.assign(error as object, { errno: 2 }), `read '${file}'`);
   }
+}
+
+const BPF_FS_MAGIC = 0xcafe4a11;
+
+/**
+ * Creates a pin folder on bpffs, one level at a time (Node's recursive mkdir can spin on
+ * sysfs, which is what /sys/fs/bpf is when bpffs is not mounted — e.g. under ip netns exec).
+ */
+export function ensureBpffsDir(dir: string): void {
+  const absolute = path.resolve(dir);
+  const parts = absolute.split("/").filter(Boolean);
+  let current = "";
+  for (const part of parts) {
+    current += `/${part}`;
+    if (fs.existsSync(current)) continue;
+    const parent = path.dirname(current);
+    if (fs.statfsSync(parent).type !== BPF_FS_MAGIC) {
+      throw new BpfError(`cannot pin under ${dir}: ${parent} is not a BPF filesystem (mount one: mount -t bpf bpf /sys/fs/bpf; ip netns exec gives commands a fresh /sys without it)`, "ENOTSUP");
+    }
+    fs.mkdirSync(current);
+  }
+  if (fs.statfsSync(absolute).type !== BPF_FS_MAGIC) throw new BpfError(`cannot pin under ${dir}: not a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)`, "ENOTSUP");
 }

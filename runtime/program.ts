@@ -14,6 +14,11 @@ export interface AttachOptions {
   mode?: AttachMode;
   /** Replace a program attached through netlink (not one held by another link). */
   replace?: boolean;
+  /**
+   * "link" (default where the kernel has XDP links): detached when the last reference
+   * closes — a crashed process leaves nothing behind. "netlink": stays until detached.
+   */
+  via?: "link" | "netlink";
 }
 
 export interface RunOptions {
@@ -86,7 +91,7 @@ export class BpfProgram implements XdpProgram {
     const ifname = typeof target === "string" ? target : undefined;
     const mode = options.mode === undefined ? 0 : modeFlags[options.mode];
     if (mode === undefined) throw new BpfError(`attach(): mode must be "native", "generic" or "offload"`, "EINVAL");
-    try {
+    if (options.via !== "netlink") try {
       const linkFd = native().xdpLinkCreate(this.fd, ifindex, mode);
       return new XdpLink(ifindex, "link", linkFd, mode);
     } catch (error) {
