@@ -147,8 +147,11 @@ export class BpfObject implements Disposable, AsyncDisposable {
       const record = this.ringRecordCodec(name);
       m = new BpfRingBuf(name, record, fdOf);
     } else {
-      const keyCodec = codecFor(this.btf, info.btfKeyTypeId, info.keySize);
-      const valueCodec = codecFor(this.btf, info.btfValueTypeId, info.valueSize);
+      // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
+      // 4-byte keys and values are u32 indexes, ifindexes and fds.
+      const kernelIndexed = kernelIndexedTypes.has(info.type);
+      const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
+      const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
       m = isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
     }
     this.mapCache.set(name, m);
@@ -240,6 +243,8 @@ async function readObject(file: string): Promise<Uint8Array> {
 }
 
 const BPF_FS_MAGIC = 0xcafe4a11;
+const kernelIndexedTypes = new Set<number>([MapType.PROG_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP, MapType.DEVMAP_HASH]);
+const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
 
 /**
  * Creates a pin folder on bpffs, one level at a time (Node's recursive mkdir can spin on

@@ -3,7 +3,7 @@
 # native addon, clang for the C twins in tests and benchmarks, bpftool and iproute2 for
 # kernel tests. Idempotent: installs only what is missing.
 set -euo pipefail
-packages=(llvm clang-14 libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 iputils-ping procps util-linux xdp-tools tcpdump)
+packages=(llvm clang-14 libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 iputils-ping procps util-linux ethtool xdp-tools tcpdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
