@@ -26,14 +26,20 @@ const bigEndianTypedefs = new Map([["__be16", 16], ["be16", 16], ["__be32", 32],
 
 function integerCodec(bits: number, signed: boolean, littleEndian: boolean, name: string): Codec<number | bigint> {
   const size = bits / 8;
-  const check = (value: unknown): bigint => {
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  const minNumber = Number(min);
+  const maxNumber = Number(max);
+  const fail = (value: unknown): never => {
     if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${typeof value}`);
     if (typeof value === "number" && !Number.isInteger(value)) throw new TypeError(`expected an integer for ${name}, got ${value}`);
-    const v = BigInt(value);
-    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
-    const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
-    if (v < min || v > max) throw new RangeError(`${value} does not fit ${name}`);
-    return v;
+    throw new RangeError(`${value} does not fit ${name}`);
+  };
+  // Numbers up to 32 bits stay numbers (no BigInt on the hot path of map operations).
+  const checkNumber = (value: unknown): number => (typeof value === "number" && Number.isInteger(value) && value >= minNumber && value <= maxNumber ? value : typeof value === "bigint" && value >= min && value <= max ? Number(value) : fail(value));
+  const checkBig = (value: unknown): bigint => {
+    const v = typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : fail(value);
+    return v >= min && v <= max ? v : fail(value);
   };
   return {
     size,
@@ -47,12 +53,11 @@ function integerCodec(bits: number, signed: boolean, littleEndian: boolean, name
       }
     },
     write(view, offset, value) {
-      const v = check(value);
       switch (bits) {
-        case 8: return view.setUint8(offset, Number(BigInt.asUintN(8, v)));
-        case 16: return view.setUint16(offset, Number(BigInt.asUintN(16, v)), littleEndian);
-        case 32: return view.setUint32(offset, Number(BigInt.asUintN(32, v)), littleEndian);
-        default: return view.setBigUint64(offset, BigInt.asUintN(64, v), littleEndian);
+        case 8: return view.setUint8(offset, checkNumber(value) & 0xff);
+        case 16: return view.setUint16(offset, checkNumber(value) & 0xffff, littleEndian);
+        case 32: return view.setUint32(offset, checkNumber(value) >>> 0, littleEndian);
+        default: return signed ? view.setBigInt64(offset, checkBig(value), littleEndian) : view.setBigUint64(offset, checkBig(value), littleEndian);
       }
     },
   };

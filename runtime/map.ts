@@ -42,6 +42,10 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   /** Bytes of one value as the syscall sees it (per-CPU: every CPU's, 8-byte aligned). */
   protected valueBytes: number;
 
+  /** Reused for every key and value passed to the kernel (the syscall copies them). */
+  private readonly keyScratch: Uint8Array;
+  private readonly keyScratchView: DataView;
+
   constructor(
     readonly name: string,
     protected readonly info: NativeMapInfo,
@@ -50,6 +54,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     private readonly fdOf: () => number,
   ) {
     this.valueBytes = info.valueSize;
+    this.keyScratch = new Uint8Array(info.keySize);
+    this.keyScratchView = new DataView(this.keyScratch.buffer);
   }
 
   get fd(): number {
@@ -66,11 +72,22 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
 
   protected encodeKey(key: K): Uint8Array {
     try {
-      return encode(this.keyCodec, key);
+      this.keyScratch.fill(0);
+      this.keyCodec.write(this.keyScratchView, 0, key);
+      return this.keyScratch;
     } catch (error) {
       throw new BpfError(`map '${this.name}': bad key (${this.keyCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
     }
   }
+  /** Writes a value into `view` at `offset` (batch buffers), or into a fresh buffer. */
+  protected writeValue(view: DataView, offset: number, value: V): void {
+    try {
+      this.valueCodec.write(view, offset, value);
+    } catch (error) {
+      throw new BpfError(`map '${this.name}': bad value (${this.valueCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+    }
+  }
+
   protected encodeValue(value: V): Uint8Array {
     try {
       return encode(this.valueCodec, value);
@@ -80,6 +97,11 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
   protected decodeValue(bytes: Uint8Array): V {
     return decode(this.valueCodec, bytes) as V;
+  }
+
+  /** A value inside a batch buffer. */
+  protected readValue(view: DataView, bytes: Uint8Array, offset: number): V {
+    return this.valueCodec.read(view, offset) as V;
   }
 
   get(key: K): V | undefined {
@@ -163,13 +185,25 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     if (!list.length) return;
     const keys = new Uint8Array(list.length * this.info.keySize);
     const values = new Uint8Array(list.length * this.valueBytes);
-    list.forEach(([k, v], i) => {
-      keys.set(this.encodeKey(k), i * this.info.keySize);
-      values.set(this.encodeValue(v), i * this.valueBytes);
-    });
+    const keyView = new DataView(keys.buffer);
+    const valueView = new DataView(values.buffer);
+    for (let i = 0; i < list.length; i++) {
+      const [k, v] = list[i]!;
+      try {
+        this.keyCodec.write(keyView, i * this.info.keySize, k);
+      } catch (error) {
+        throw new BpfError(`map '${this.name}': bad key (${this.keyCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+      }
+      this.writeValue(valueView, i * this.valueBytes, v);
+    }
     if (batchTypes.has(this.info.type)) {
       try {
-        native().mapUpdateBatch(this.fd, keys, values, list.length, flags);
+        // Chunks keep the kernel's temporary copies small (it allocates per call).
+        const chunk = 4096;
+        for (let off = 0; off < list.length; off += chunk) {
+          const count = Math.min(chunk, list.length - off);
+          native().mapUpdateBatch(this.fd, keys.subarray(off * this.info.keySize, (off + count) * this.info.keySize), values.subarray(off * this.valueBytes, (off + count) * this.valueBytes), count, flags);
+        }
         return;
       } catch (error) {
         if ((error as { errno?: number }).errno !== 22 && (error as { errno?: number }).errno !== 95) throw explain(error, `map '${this.name}': batch update`);
@@ -183,7 +217,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   deleteMany(keys: readonly K[]): number {
-    return this.deleteRaw(keys.map((k) => this.encodeKey(k)));
+    return this.deleteRaw(keys.map((k) => this.encodeKey(k).slice()));
   }
 
   private deleteRaw(keys: Uint8Array[]): number {
@@ -211,8 +245,10 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     let cursor: Uint8Array | null = null;
     for (let round = 0; round < this.info.maxEntries + 1; round++) {
       const batch: ReturnType<ReturnType<typeof native>["mapLookupBatch"]> = this.call("batch lookup", () => native().mapLookupBatch(this.fd, cursor, this.info.keySize, this.valueBytes, chunk));
+      const keyView = new DataView(batch.keys.buffer, batch.keys.byteOffset, batch.keys.byteLength);
+      const valueView = new DataView(batch.values.buffer, batch.values.byteOffset, batch.values.byteLength);
       for (let i = 0; i < batch.count; i++) {
-        yield [decode(this.keyCodec, batch.keys, i * this.info.keySize) as K, this.decodeValue(batch.values.subarray(i * this.valueBytes, (i + 1) * this.valueBytes))];
+        yield [this.keyCodec.read(keyView, i * this.info.keySize) as K, this.readValue(valueView, batch.values, i * this.valueBytes)];
       }
       if (batch.cursor === null) return;
       cursor = batch.cursor;
@@ -250,6 +286,14 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
     const bytes = new Uint8Array(this.valueBytes);
     perCpu.forEach((v, cpu) => bytes.set(encode(this.valueCodec, v), cpu * this.stride));
     return bytes;
+  }
+
+  protected override readValue(view: DataView, bytes: Uint8Array, offset: number): V[] {
+    return this.decodeValue(bytes.subarray(offset, offset + this.valueBytes));
+  }
+
+  protected override writeValue(view: DataView, offset: number, value: V[]): void {
+    new Uint8Array(view.buffer, view.byteOffset + offset, this.valueBytes).set(this.encodeValue(value));
   }
 
   /** The per-CPU values added up (numbers, bigints, or struct fields of either). */

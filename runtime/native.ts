@@ -24,6 +24,7 @@ export interface NativeBpf {
   mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
   mapInfo(fd: number): NativeMapInfo & { id: number; btfId: number };
   btfById(id: number): Uint8Array | undefined;
+  progInfo(fd: number): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number; runTimeNs: number; runCount: number; name: string };
   progTestRun(fd: number, packet: Uint8Array, repeat: number, outSize: number, flags: number, ctx: Uint8Array | null): { retval: number; packet: Uint8Array; durationNs: number };
   xdpLinkCreate(progFd: number, ifindex: number, flags: number): number;
   xdpAttach(ifindex: number, progFd: number, flags: number, oldProgFd: number): void;

@@ -115,6 +115,11 @@ export class BpfProgram implements XdpProgram {
       throw explain(error, `pin program '${this.name}' at ${path}`);
     }
   }
+
+  /** What the kernel reports: id, instructions after load (xlated), verifier work, JIT size. */
+  info(): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number } {
+    return native().progInfo(this.fd);
+  }
 }
 
 class XdpLink implements Link {

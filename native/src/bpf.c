@@ -618,6 +618,27 @@ static napi_value map_info(napi_env env, napi_callback_info info_) {
   return r;
 }
 
+// progInfo(fd): { id, xlatedInsns, jitedBytes, verifiedInsns, runTimeNs, runCount, name }
+static napi_value prog_info(napi_env env, napi_callback_info info_) {
+  napi_value argv[1];
+  if (!get_args(env, info_, 1, argv)) return NULL;
+  int64_t fd;
+  if (!get_int(env, argv[0], &fd)) return throw_type(env, "progInfo(fd)");
+  struct bpf_prog_info info = {0};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd, &info, &len)) return throw_errno(env, "bpf_obj_get_info_by_fd", errno);
+  napi_value r;
+  napi_create_object(env, &r);
+  set_int(env, r, "id", info.id);
+  set_int(env, r, "xlatedInsns", info.xlated_prog_len / 8);
+  set_int(env, r, "jitedBytes", info.jited_prog_len);
+  set_int(env, r, "verifiedInsns", info.verified_insns);
+  set_int(env, r, "runTimeNs", info.run_time_ns);
+  set_int(env, r, "runCount", info.run_cnt);
+  set_str(env, r, "name", info.name);
+  return r;
+}
+
 // btfById(id): Uint8Array — raw BTF of a loaded object (for maps opened from a pin)
 static napi_value btf_by_id(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -747,7 +768,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("mapInitialValue", map_initial_value), FN("mapSetInitialValue", map_set_initial_value), FN("mapSetPinPath", map_set_pin_path),
       FN("mapLookup", map_lookup), FN("mapUpdate", map_update), FN("mapDelete", map_delete), FN("mapNextKey", map_next_key),
       FN("mapLookupBatch", map_lookup_batch), FN("mapUpdateBatch", map_update_batch), FN("mapDeleteBatch", map_delete_batch),
-      FN("mapInfo", map_info), FN("btfById", btf_by_id),
+      FN("mapInfo", map_info), FN("btfById", btf_by_id), FN("progInfo", prog_info),
       FN("progTestRun", prog_test_run), FN("xdpLinkCreate", xdp_link_create), FN("xdpAttach", xdp_attach),
       FN("xdpDetach", xdp_detach), FN("xdpQuery", xdp_query),
       FN("close", fd_close), FN("objPin", obj_pin), FN("objGet", obj_get), FN("ifIndex", if_index),

@@ -1,0 +1,90 @@
+// Generated code against clang: for each acceptance program, the tsxdp build and its C twin
+// (bench/c/NAME.c, clang -O2 -target bpf -mcpu=v3) are loaded into the kernel and compared:
+// instructions after load (xlated), verifier-processed instructions, test-run ns/packet on a
+// representative packet, and build wall time.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { BpfObject } from "../runtime/index.js";
+import { build, type Layer } from "../test/lib/packets.js";
+import { toValue } from "../test/lib/cases.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface ProgramRow {
+  name: string;
+  program: string;
+  tsxdp: { xlated: number; verified: number; nsPerPacket: number; buildMs: number };
+  clang: { xlated: number; verified: number; nsPerPacket: number; buildMs: number };
+}
+
+const programs: { example: string; program: string }[] = [
+  { example: "firewall", program: "firewall" },
+  { example: "reflector", program: "reflector" },
+  { example: "icmp-echo", program: "icmpEcho" },
+  { example: "nat", program: "dnat" },
+  { example: "conntrack", program: "conntrack" },
+  { example: "parse-depth", program: "portFilter" },
+  { example: "encap", program: "encap" },
+  { example: "redirect", program: "router" },
+];
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timed(command: string, args: string[]): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(command, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${r.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function measure(object: string, program: string, packet: Uint8Array, maps: Record<string, [unknown, unknown][]>, repeat: number) {
+  const obj = await (await BpfObject.open(object)).load();
+  try {
+    for (const [name, entries] of Object.entries(maps)) for (const [k, v] of entries) obj.map(name).set(toValue(k as never), toValue(v as never) as never);
+    const p = obj.program(program);
+    const info = p.info();
+    const runs = [0, 1, 2].map(() => p.run(packet, { repeat }).durationNs);
+    return { xlated: info.xlatedInsns, verified: info.verifiedInsns, nsPerPacket: median(runs) };
+  } finally {
+    obj.close();
+  }
+}
+
+export async function runProgramBench(repeat = 200_000): Promise<ProgramRow[]> {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-"));
+  const rows: ProgramRow[] = [];
+  for (const { example, program } of programs) {
+    const source = path.join(root, "examples", example, `${example}.xdp.ts`);
+    const cases = JSON.parse(fs.readFileSync(source.replace(/\.xdp\.ts$/, ".cases.json"), "utf8")) as { program: string; cases: { program?: string; packet: Layer[] | string; maps?: Record<string, [unknown, unknown][]> }[] };
+    const sample = cases.cases.find((c) => (c.program ?? cases.program) === program)!;
+    const packet = typeof sample.packet === "string" ? Uint8Array.from(Buffer.from(sample.packet, "hex")) : build(sample.packet);
+    const tsxdpMs = median([0, 1, 2].map(() => timed(process.execPath, [path.join(root, "bin/tsxdp.js"), "build", source, "-o", out, "--no-skeleton"])));
+    const cObject = path.join(out, `${example}.c.o`);
+    const clangMs = median([0, 1, 2].map(() => timed("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(root, "bench/c", `${example}.c`), "-o", cObject])));
+    const t = await measure(path.join(out, `${example}.o`), program, packet, sample.maps ?? {}, repeat);
+    const c = await measure(cObject, program, packet, sample.maps ?? {}, repeat);
+    rows.push({ name: example, program, tsxdp: { ...t, buildMs: tsxdpMs }, clang: { ...c, buildMs: clangMs } });
+  }
+  return rows;
+}
+
+export function formatProgramRows(rows: ProgramRow[]): string[] {
+  const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : "n/a");
+  const lines = [
+    "program              xlated insns (tsxdp/C = ratio)   verified insns (ratio)   ns/packet (ratio)       build ms (ratio)",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${`${r.name}/${r.program}`.padEnd(20)} ${`${r.tsxdp.xlated}/${r.clang.xlated} = ${ratio(r.tsxdp.xlated, r.clang.xlated)}`.padEnd(32)} ${`${r.tsxdp.verified}/${r.clang.verified} = ${ratio(r.tsxdp.verified, r.clang.verified)}`.padEnd(24)} ${`${r.tsxdp.nsPerPacket}/${r.clang.nsPerPacket} = ${ratio(r.tsxdp.nsPerPacket, r.clang.nsPerPacket)}`.padEnd(23)} ${r.tsxdp.buildMs.toFixed(0)}/${r.clang.buildMs.toFixed(0)} = ${ratio(r.tsxdp.buildMs, r.clang.buildMs)}`,
+    );
+  }
+  const geo = (f: (r: ProgramRow) => number) => Math.exp(rows.reduce((acc, r) => acc + Math.log(f(r)), 0) / rows.length).toFixed(2);
+  lines.push(`geometric mean of ratios: xlated ${geo((r) => r.tsxdp.xlated / r.clang.xlated)}, verified ${geo((r) => r.tsxdp.verified / r.clang.verified)}, ns/packet ${geo((r) => Math.max(r.tsxdp.nsPerPacket, 1) / Math.max(r.clang.nsPerPacket, 1))}`);
+  return lines;
+}

@@ -1,0 +1,23 @@
+// npm run bench: tsxdp against its C references, in one run on this machine. Ratios, not
+// absolute times, are what to compare across machines.
+import { runProgramBench, formatProgramRows } from "./programs.js";
+import { runMapBench } from "./maps.js";
+
+const only = process.argv[2];
+if (!only || only === "programs") {
+  console.log("== generated programs: tsxdp vs clang (bench/c) ==");
+  for (const line of formatProgramRows(await runProgramBench())) console.log(line);
+}
+if (!only || only === "maps") {
+  console.log("\n== map operations from Node vs a C loop over the same syscalls ==");
+  for (const line of await runMapBench()) console.log(line);
+}
+if (!only || only === "xsk") {
+  try {
+    const xsk = (await import(String("./xsk.js"))) as { runXskBench(): Promise<string[]> };
+    console.log("\n== AF_XDP receive ==");
+    for (const line of await xsk.runXskBench()) console.log(line);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+  }
+}
