@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "tsxdp_bpf",
-      "sources": ["native/src/bpf.c"],
+      "sources": ["native/src/bpf.c", "native/src/xsk.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
-      "libraries": ["-lbpf", "-lelf", "-lz"]
+      "libraries": ["-lxdp", "-lbpf", "-lelf", "-lz"]
     }
   ]
 }

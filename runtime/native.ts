@@ -40,6 +40,23 @@ export interface NativeBpf {
   ringConsume(handle: unknown, limit: number): Uint8Array[];
   ringEpollFd(handle: unknown): number;
   ringFree(handle: unknown): void;
+  // AF_XDP (native/src/xsk.c)
+  umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number): { handle: unknown; buffer?: ArrayBuffer };
+  umemRead(umem: unknown, addr: number, len: number): Uint8Array;
+  umemWrite(umem: unknown, addr: number, bytes: Uint8Array): void;
+  umemDelete(umem: unknown): void;
+  socketCreate(umem: unknown, ifname: string, queue: number, rxSize: number, txSize: number, bindFlags: number): unknown;
+  socketFd(socket: unknown): number;
+  socketDelete(socket: unknown): void;
+  socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number };
+  fillSubmit(umem: unknown, addrs: Uint32Array, count: number): number;
+  completionReap(umem: unknown, out: Uint32Array, max: number): number;
+  rxBatch(socket: unknown, out: Uint32Array, max: number): number;
+  txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
+  wakeupRx(socket: unknown): void;
+  waitReadable(socket: unknown, timeoutMs: number): Promise<boolean>;
+  mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;
+  progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
 }
 
 export interface NativeMapInfo {

@@ -17,6 +17,8 @@
 #include <linux/if_link.h>
 #include <node_api.h>
 
+#include "xsk.h"
+
 // ---- libbpf log capture ----------------------------------------------------------------
 // libbpf prints warnings and the verifier log through this callback; we keep the last
 // LOG_CAPACITY bytes so a failed load can attach them to the JavaScript error.
@@ -497,7 +499,8 @@ static napi_value prog_test_run(napi_env env, napi_callback_info info) {
   if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &data_len) || !get_int(env, argv[2], &repeat) || !get_int(env, argv[3], &out_size) || !get_int(env, argv[4], &flags) || out_size < 0 || out_size > (1 << 24) || (t != napi_null && !get_bytes(env, argv[5], &ctx, &ctx_len)))
     return throw_type(env, "progTestRun(fd, packet, repeat, outSize, flags, ctx)");
   void *out = calloc(1, out_size ? out_size : 1);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = data_len, .data_out = out, .data_size_out = out_size, .repeat = repeat, .flags = flags, .ctx_in = ctx, .ctx_size_in = ctx_len);
+  // Live-frame runs take no output buffer (the frames really leave).
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = data_len, .data_out = out_size ? out : NULL, .data_size_out = out_size, .repeat = repeat, .flags = flags, .ctx_in = ctx, .ctx_size_in = ctx_len);
   if (bpf_prog_test_run_opts(fd, &opts)) {
     int saved = errno;
     free(out);
@@ -777,6 +780,7 @@ static napi_value init(napi_env env, napi_value exports) {
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tsxdp_xsk_init(env, exports);
   return exports;
 }
 
