@@ -77,9 +77,15 @@ export class BpfProgram implements XdpProgram {
     const repeat = options.repeat ?? 1;
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError("run(): repeat must be a positive integer");
     // Room for programs that grow the packet (adjustHead/adjustTail).
-    const outSize = packet.length + 512;
+    const outSize = options.flags && options.flags & 2 ? 0 : packet.length + 512; // live frames: no output
+    let ctx = options.ctx ?? null;
+    if (ctx && ctx.length >= 8 && new DataView(ctx.buffer, ctx.byteOffset).getUint32(4, true) === 0) {
+      // struct xdp_md.data_end must be the packet's length; fill it in when left at zero.
+      ctx = Uint8Array.from(ctx);
+      new DataView(ctx.buffer).setUint32(4, packet.length, true);
+    }
     try {
-      const r = native().progTestRun(this.fd, packet, repeat, outSize, options.flags ?? 0, options.ctx ?? null);
+      const r = native().progTestRun(this.fd, packet, repeat, outSize, options.flags ?? 0, ctx);
       return { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
     } catch (error) {
       throw explain(error, `test run of '${this.name}'`);

@@ -111,21 +111,33 @@ export class XskSocket implements AsyncDisposable, Disposable {
 
     const wakeup = options.needWakeup === false ? 0 : XDP_USE_NEED_WAKEUP;
     // libxdp sets XDP_SHARED_UMEM itself when the UMEM already has a socket.
-    const tryBind = (flags: number) => n.socketCreate(umem.handle, options.ifname, queue, rxSize, txSize, flags | wakeup);
+    const bindOnce = (flags: number) => n.socketCreate(umem.handle, options.ifname, queue, rxSize, txSize, flags | wakeup);
+    // The kernel releases a closed socket's hold on its queue asynchronously (a deferred
+    // work item), so a queue closed a moment ago can still be busy: retry briefly.
+    const tryBind = async (flags: number): Promise<unknown> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return bindOnce(flags);
+        } catch (error) {
+          if ((error as { errno?: number }).errno !== 16 || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+    };
     let socket: unknown;
     let mode: "copy" | "zerocopy";
     const wanted = options.mode ?? "auto";
     try {
       if (wanted === "copy") {
-        socket = tryBind(XDP_COPY);
+        socket = await tryBind(XDP_COPY);
         mode = "copy";
       } else {
         try {
-          socket = tryBind(XDP_ZEROCOPY);
+          socket = await tryBind(XDP_ZEROCOPY);
           mode = "zerocopy";
         } catch (error) {
           if (wanted === "zerocopy" || (error as { errno?: number }).errno !== 95) throw error;
-          socket = tryBind(XDP_COPY); // "auto": the driver has no zero-copy (veth, generic XDP)
+          socket = await tryBind(XDP_COPY); // "auto": the driver has no zero-copy (veth, generic XDP)
           mode = "copy";
         }
       }
@@ -139,7 +151,9 @@ export class XskSocket implements AsyncDisposable, Disposable {
     try {
       const fd = n.socketFd(socket);
       if (options.xskMap) {
-        registerInMap(options.xskMap.fd, queue, fd);
+        const mapFd = options.xskMap.fd;
+        registerInMap(mapFd, queue, fd);
+        cleanup.push(() => unregisterFromMap(mapFd, queue));
       } else {
         xsk.attachDefaultProgram(ifindex, fd, options.attachMode);
       }
@@ -157,6 +171,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const mapFd = n.mapCreate(BPF_MAP_TYPE_XSKMAP, 4, 4, 64, "tsxdp_xsks");
     this.cleanup.push(() => n.close(mapFd));
     registerInMap(mapFd, this.queue, socketFd);
+    this.cleanup.push(() => unregisterFromMap(mapFd, this.queue));
     const progFd = n.progLoadRaw(BPF_PROG_TYPE_XDP, redirectProgram(mapFd), "GPL", "tsxdp_xsk");
     this.cleanup.push(() => n.close(progFd));
     let linkFd: number;
@@ -310,7 +325,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (this.closed) return;
     this.closed = true;
     const n = native();
-    n.socketDelete(this.socket);
+    // Map entries hold the socket: remove them first, or the queue stays busy until the
+    // kernel frees the map (asynchronously, after the program goes).
     for (const undo of this.cleanup.reverse()) {
       try {
         undo();
@@ -318,6 +334,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
         // closing what is already gone
       }
     }
+    n.socketDelete(this.socket);
     this.umem.users--;
     if (this.umem.users === 0) n.umemDelete(this.umem.handle);
   }
@@ -339,6 +356,10 @@ function registerInMap(mapFd: number, queue: number, socketFd: number): void {
   } catch (error) {
     throw explain(error, `register the AF_XDP socket in the XskMap at key ${queue}`);
   }
+}
+
+function unregisterFromMap(mapFd: number, queue: number): void {
+  native().mapDelete(mapFd, new Uint8Array(new Uint32Array([queue]).buffer));
 }
 
 function queueCount(ifname: string): number | undefined {

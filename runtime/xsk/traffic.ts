@@ -26,7 +26,9 @@ export function liveFrames(options: LiveFramesOptions): { durationNs: number } {
   try {
     // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex
     const ctx = new Uint8Array(24);
-    new DataView(ctx.buffer).setUint32(12, ifindex, true);
+    const view = new DataView(ctx.buffer);
+    view.setUint32(4, options.frame.length, true); // data_end: the kernel wants the frame's length
+    view.setUint32(12, ifindex, true);
     const r = n.progTestRun(prog, options.frame, options.count, 0, BPF_F_TEST_XDP_LIVE_FRAMES, ctx);
     return { durationNs: r.durationNs };
   } catch (error) {

@@ -1,0 +1,171 @@
+// AF_XDP on veth pairs in test namespaces: receive counts, the echo round trip, UMEM
+// accounting after a million frames, teardown, and errors in words.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { compile, formatDiagnostic } from "../../compiler/index.js";
+import { repoRoot } from "../lib/paths.js";
+import { requireKernel } from "../lib/kernel-env.js";
+import { topology, waitForLine, udpExchange, udpEchoServer, type Topology } from "../lib/topology.js";
+
+const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
+
+function childScript(body: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-xsk-")), "child.mjs");
+  fs.writeFileSync(file, `import { XskSocket, liveFrames } from ${JSON.stringify(runtimeUrl)};\n${body}`);
+  return file;
+}
+
+/** Host and peer; neighbours resolved first (once a socket takes every frame, ARP goes to it too). */
+function pair(): Topology {
+  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.91.0.1/24", b: "peer:eth0:10.91.0.2/24" }]);
+  spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", "10.91.0.1"]);
+  return topo;
+}
+
+function sendUdp(topo: Topology, role: string, to: string, port: number, count: number, gapMs: number): void {
+  const script = `const s = require("dgram").createSocket("udp4"); let i = 0;
+    const t = setInterval(() => { s.send("m" + i, ${port}, ${JSON.stringify(to)}); if (++i >= ${count}) { clearInterval(t); setTimeout(() => process.exit(0), 200); } }, ${gapMs});`;
+  const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, process.execPath, "-e", script], { timeout: 60_000 });
+  assert.is(r.status, 0, String(r.stderr));
+}
+
+const sink = (seconds: number) => childScript(`
+  const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 2048, mode: "auto" });
+  console.log(JSON.stringify({ ready: true, mode: xsk.mode }));
+  let udp = 0, frames = 0;
+  const end = Date.now() + ${seconds * 1000};
+  for await (const batch of xsk) {
+    for (const f of batch) { frames++; if (f.length >= 42 && f[23] === 17 && ((f[36] << 8) | f[37]) === 9999) udp++; }
+    if (Date.now() > end) break;
+  }
+  const accounting = xsk.frameAccounting();
+  const stats = xsk.stats();
+  xsk.close();
+  console.log(JSON.stringify({ done: true, udp, frames, accounting, stats }));`);
+
+test("a sink receives every datagram sent at a moderate rate; frames all accounted for", async () => {
+  if (!requireKernel("AF_XDP on veth")) return;
+  const topo = pair();
+  try {
+    const child = topo.start("host", process.execPath, [sink(3)]);
+    const ready = await waitForLine(child, (v) => v.ready === true);
+    assert.is(ready.mode, "copy", "veth has no zero-copy: auto falls back to copy");
+    sendUdp(topo, "peer", "10.91.0.1", 9999, 300, 2);
+    const done = await waitForLine(child, (v) => v.done === true, 20_000);
+    assert.is(done.udp, 300, JSON.stringify(done));
+    const a = done.accounting as Record<string, number>;
+    assert.is(a.free! + a.fill! + a.received! + a.transmit!, 2048);
+    assert.is(a.received, 0, "released batches went back to the fill ring");
+    assert.not.match(topo.run("host", "ip", ["link", "show", "eth0"]), /prog\/xdp/, "closing detached the redirect program");
+  } finally {
+    topo.remove();
+  }
+});
+
+test("echo: XDP steers one UDP port to AF_XDP, Node answers, the peer gets the reply", async () => {
+  if (!requireKernel("AF_XDP TX on veth")) return;
+  const build = await compile({ files: [path.join(repoRoot, "examples/xsk-echo/echo.xdp.ts")] });
+  assert.equal(build.diagnostics.map((d) => formatDiagnostic(d)), []);
+  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.json")], { encoding: "utf8" });
+  assert.is(tsc.status, 0, tsc.stdout);
+  const topo = pair();
+  try {
+    const stack = udpEchoServer(topo, "host", 7008);
+    await waitForLine(stack, (v) => v.listening === 7008);
+    const echo = topo.start("host", process.execPath, [path.join(repoRoot, "examples/xsk-echo/main.js"), "eth0", "4", "7007"]);
+    await waitForLine(echo, (v) => v.echoing === "eth0", 30_000);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(udpExchange(topo, "peer", "10.91.0.1", 7007, `hello${i}`, 45000 + i), { from: "10.91.0.1", port: 7007, data: `echo:hello${i}` });
+    }
+    assert.equal(udpExchange(topo, "peer", "10.91.0.1", 7008, "via-stack", 46000), { from: "10.91.0.1", port: 7008, data: "echo:via-stack" }, "other ports still reach the kernel's sockets");
+    const done = await waitForLine(echo, (v) => v.done === true, 15_000);
+    assert.ok((done.answered as number) >= 3);
+  } finally {
+    topo.remove();
+  }
+});
+
+test("a million live frames: the UMEM accounting holds, nothing leaks", async () => {
+  if (!requireKernel("AF_XDP + BPF_F_TEST_XDP_LIVE_FRAMES")) return;
+  const topo = pair();
+  try {
+    const child = topo.start("host", process.execPath, [sink(8)]);
+    await waitForLine(child, (v) => v.ready === true);
+    const frame = new Uint8Array(64);
+    frame.set([0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00, 0x45], 0);
+    const generator = childScript(`
+      const frame = Uint8Array.from(${JSON.stringify([...frame])});
+      const r = liveFrames({ ifname: "eth0", frame, count: 1000000 });
+      console.log(JSON.stringify({ sent: 1000000, durationNs: r.durationNs }));`);
+    const gen = spawnSync("ip", ["netns", "exec", topo.ns.peer!, process.execPath, generator], { encoding: "utf8", timeout: 60_000 });
+    assert.is(gen.status, 0, gen.stderr);
+    const done = await waitForLine(child, (v) => v.done === true, 30_000);
+    const stats = done.stats as Record<string, number>;
+    const a = done.accounting as Record<string, number>;
+    assert.ok((done.frames as number) > 100_000, `received ${done.frames} of 1000000 (the rest dropped for lack of fill slots: rxDropped ${stats.rxDropped})`);
+    assert.is(a.free! + a.fill! + a.received! + a.transmit!, 2048);
+    assert.is(a.received, 0);
+    assert.is(a.transmit, 0);
+  } finally {
+    topo.remove();
+  }
+});
+
+test("errors name the cause: queue out of range, busy queue, zero-copy on veth, no interface", async () => {
+  if (!requireKernel("AF_XDP")) return;
+  const topo = pair();
+  try {
+    const script = childScript(`
+      const attempt = async (options) => { try { const x = await XskSocket.open(options); return { ok: true, x }; } catch (e) { return { code: e.code, message: e.message }; } };
+      const out = {};
+      out.queue = await attempt({ ifname: "eth0", queue: 3 });
+      out.zerocopy = await attempt({ ifname: "eth0", mode: "zerocopy" });
+      out.missing = await attempt({ ifname: "nope0" });
+      const first = await XskSocket.open({ ifname: "eth0", queue: 0 });
+      out.busy = await attempt({ ifname: "eth0", queue: 0, mode: "copy" });
+      first.close();
+      const again = await attempt({ ifname: "eth0", queue: 0 });
+      out.reopened = again.ok === true;
+      if (again.x) again.x.close();
+      console.log(JSON.stringify(out));`);
+    const r = spawnSync("ip", ["netns", "exec", topo.ns.host!, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { code?: string; message?: string }> & { reopened: boolean };
+    assert.is(out.queue!.code, "EINVAL");
+    assert.match(out.queue!.message!, /eth0 has 1 receive queue/);
+    assert.is(out.zerocopy!.code, "EOPNOTSUPP");
+    assert.match(out.zerocopy!.message!, /zero-copy is not supported.*use mode "copy"/);
+    assert.is(out.missing!.code, "ENODEV");
+    assert.ok(out.busy!.code === "EBUSY" || out.busy!.code === "EEXIST", JSON.stringify(out.busy));
+    assert.ok(out.reopened, "the queue is free again after close()");
+  } finally {
+    topo.remove();
+  }
+});
+
+test("a process killed while holding a socket leaves no program on the interface", async () => {
+  if (!requireKernel("AF_XDP")) return;
+  const topo = pair();
+  try {
+    const child = topo.start("host", process.execPath, [sink(30)]);
+    await waitForLine(child, (v) => v.ready === true);
+    assert.match(topo.run("host", "ip", ["link", "show", "eth0"]), /prog\/xdp/);
+    const pid = spawnSync("pgrep", ["-f", "tsxdp-xsk-.*child.mjs"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    for (const p of pid) process.kill(Number(p), "SIGKILL");
+    let show = "";
+    for (let i = 0; i < 50; i++) {
+      show = topo.run("host", "ip", ["link", "show", "eth0"]);
+      if (!/prog\/xdp/.test(show)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.not.match(show, /prog\/xdp/);
+  } finally {
+    topo.remove();
+  }
+});
+
+test.run();
