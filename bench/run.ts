@@ -14,7 +14,7 @@ if (!only || only === "maps") {
 }
 if (!only || only === "xsk") {
   try {
-    const xsk = (await import(String("./xsk.js"))) as { runXskBench(): Promise<string[]> };
+    const xsk = await import("./xsk.js");
     console.log("\n== AF_XDP receive ==");
     for (const line of await xsk.runXskBench()) console.log(line);
   } catch (error) {
