@@ -41,8 +41,14 @@ export interface Invalidation {
 
 export class Reporter {
   readonly diagnostics: TsxDiagnostic[] = [];
+  private readonly seen = new Set<string>();
+  /** Reports once per (code, place): a helper's parameter type is read at every call. */
   error(template: DiagnosticTemplate, node: ts.Node | undefined, ...args: (string | number)[]): void {
-    this.diagnostics.push(makeDiagnostic(template, node, ...args));
+    const d = makeDiagnostic(template, node, ...args);
+    const key = `${d.code}:${d.file?.fileName}:${d.start}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push(d);
   }
 }
 

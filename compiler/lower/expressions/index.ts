@@ -10,6 +10,7 @@ import { lowerIdentifier, lowerPropertyAccess, lowerElementAccess } from "./name
 import { lowerBinary, lowerPrefixUnary, lowerPostfixUnary, lowerConditional } from "./operators.js";
 import { lowerCall } from "./calls.js";
 import { lowerObjectLiteralValue } from "./objects.js";
+import { tyOf } from "../typing.js";
 
 export type ExpressionVisitor<N extends ts.Node = ts.Node> = (fs: FunctionState, node: N, expected?: Ty) => Value;
 
@@ -29,7 +30,8 @@ const visitors = new Map<ts.SyntaxKind, ExpressionVisitor<any>>([
   [ts.SyntaxKind.CallExpression, lowerCall],
   [ts.SyntaxKind.ObjectLiteralExpression, lowerObjectLiteralValue],
   [ts.SyntaxKind.ParenthesizedExpression, (fs: FunctionState, n: ts.ParenthesizedExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
-  [ts.SyntaxKind.AsExpression, (fs: FunctionState, n: ts.AsExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
+  // `{ … } as FibLookup`: the asserted struct type is what an object literal builds.
+  [ts.SyntaxKind.AsExpression, (fs: FunctionState, n: ts.AsExpression, e?: Ty) => lowerExpression(fs, n.expression, e ?? (ts.isObjectLiteralExpression(skipParens(n.expression)) ? tyOf(fs.mod, fs.checker.getTypeFromTypeNode(n.type), n.type) : undefined))],
   [ts.SyntaxKind.NonNullExpression, (fs: FunctionState, n: ts.NonNullExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
   [ts.SyntaxKind.SatisfiesExpression, (fs: FunctionState, n: ts.SatisfiesExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
 ]);
@@ -42,6 +44,11 @@ export function lowerExpression(fs: FunctionState, node: ts.Expression, expected
   }
   fs.at(node);
   return visitor(fs, node, expected);
+}
+
+function skipParens(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
 }
 
 export function describeKind(kind: ts.SyntaxKind): string {
