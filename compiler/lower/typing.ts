@@ -26,7 +26,7 @@ export function tyOf(state: ModuleState, type: ts.Type, at: ts.Node): Ty {
   }
   if (inner.flags & (ts.TypeFlags.Number | ts.TypeFlags.NumberLiteral)) {
     state.reporter.error(Diagnostics.NumberType, at);
-    return intTy(Int.u64);
+    return intTy(Int.u32); // the placeholder that least often cascades into more errors
   }
   const name = stdlibName(inner);
   if (name === "XdpContext") return { kind: "ctx" };
