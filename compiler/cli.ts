@@ -89,7 +89,13 @@ async function build(args: string[]): Promise<number> {
 }
 
 async function checkCommand(args: string[]): Promise<number> {
-  const files = parse(args, false).positionals;
+  let files: string[];
+  try {
+    files = parse(args, false).positionals;
+  } catch (error) {
+    process.stderr.write(`tsxdp check: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
   const problem = missingFiles(files);
   if (problem) {
     process.stderr.write(`tsxdp check: ${problem}\n${usage}`);

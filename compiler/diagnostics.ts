@@ -78,6 +78,7 @@ export const Diagnostics = {
   LpmKey: { code: 4009, message: "An LpmTrie key must be a struct whose first field is 'prefixlen: u32'." },
   GlobalAtModuleLevel: { code: 4011, message: "{0}(…) declares a global: write it at module level, export const NAME = {0}<T>(initial).", hint: "config values are set from Node before load; global values are shared with Node." },
   MapOptionRange: { code: 4012, message: "Map option '{0}' must be between 1 and 4294967295; got {1}." },
+  TailCallNeedsContext: { code: 4013, message: "tailCall() uses the XdpContext of the function it is in, and this function has none.", hint: "Call tailCall in the program, or give this helper a 'ctx: XdpContext' parameter and pass the program's ctx." },
   RingBufOptions: { code: 4010, message: "RingBuf maxBytes must be a power of two and a multiple of 4096; got {0}." },
 
   // ---- 5xxx: toolchain, verifier, loader ------------------------------------------------

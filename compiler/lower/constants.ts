@@ -43,8 +43,12 @@ export function evaluateConstantExpression(state: ModuleState, expr: ts.Expressi
     const op = foldable[expr.operatorToken.kind];
     const a = evaluateConstantExpression(state, expr.left);
     const b = evaluateConstantExpression(state, expr.right);
-    if (op && a?.ty.kind === "const" && b?.ty.kind === "const") return constValue(foldBinary(op, a.constant!, b.constant!));
-    return undefined;
+    if (!op || a?.constant === undefined || b?.constant === undefined) return undefined;
+    const folded = foldBinary(op, a.constant, b.constant);
+    // A typed side (const N: u32) types the result and wraps it, as the same expression in a
+    // function would; in-function lowering still checks mixes of typed sides.
+    const typed = a.ty.kind === "int" ? a.ty.int : b.ty.kind === "int" ? b.ty.int : undefined;
+    return typed && !typed.be ? typedConst(folded, typed) : a.ty.kind === "const" && b.ty.kind === "const" ? constValue(folded) : undefined;
   }
   if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.arguments.length === 1) {
     // Typed constants such as u16(100) or htons(ETH_P_IP) at module level.

@@ -142,14 +142,17 @@ export const intrinsics: Record<string, Intrinsic> = {
     return { ty: intTy(Int.u32), ir: fs.fb.value(`trunc i64 ${r} to i32`) };
   },
 
-  // tailCall(ctx, progs: ProgArray, index: u32): i64
+  // tailCall(progs: ProgArray, index: u32): i64 (the context is the enclosing function's)
   tailCall: (fs, node) => {
-    const ctx = arg(fs, node, 0);
-    const progs = arg(fs, node, 1);
-    const index = argAs(fs, node, 2, Int.u32);
-    if (progs.ty.kind !== "map") fs.error(Diagnostics.HelperArgument, node, 2, "tailCall", "a ProgArray map");
+    const progs = arg(fs, node, 0);
+    const index = argAs(fs, node, 1, Int.u32);
+    if (progs.ty.kind !== "map") fs.error(Diagnostics.HelperArgument, node, 1, "tailCall", "a ProgArray map");
+    if (fs.ctx === undefined) {
+      fs.error(Diagnostics.TailCallNeedsContext, node);
+      return constValue(0n);
+    }
     const wide = fs.fb.value(`zext i32 ${index.ir} to i64`);
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tailCall, "i64", [`ptr ${ctx.ir}`, `ptr ${progs.ir}`, `i64 ${wide}`]) };
+    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tailCall, "i64", [`ptr ${fs.ctx}`, `ptr ${progs.ir}`, `i64 ${wide}`]) };
   },
 
   // printk(format: string literal, ...args: integers (≤ 3)): i64

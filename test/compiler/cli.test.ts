@@ -60,6 +60,12 @@ test("usage errors exit 2 with a one-line reason", () => {
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /cannot read '\/nonexistent\.xdp\.ts'/);
   assert.is(tsxdp(["frobnicate"]).status, 2);
+  for (const command of ["build", "check"]) {
+    const unknown = tsxdp([command, "--bogus", firewall]);
+    assert.is(unknown.status, 2, command);
+    assert.match(unknown.stderr, new RegExp(`^tsxdp ${command}: Unknown option '--bogus'`));
+    assert.not.match(unknown.stderr, /internal error|\n\s+at /);
+  }
 });
 
 test("a missing LLVM is an environment error (exit 2) that says what to install", () => {

@@ -53,7 +53,7 @@ export function everything(ctx: XdpContext): XDP {
   const route = routes.lookup(key);
   const sample: Sample = { ts: ktimeGetNs(), cpu, len: ctx.len };
   samples.output(sample);
-  tailCall(ctx, jumps, 0);
+  tailCall(jumps, 0);
   if (route !== null) {
     switch (route.value) {
       case 0: return ports.redirect(ctx.ingressIfindex, XDP.PASS);
