@@ -35,6 +35,7 @@ export const Diagnostics = {
   ImportNotAllowed: { code: 1020, message: "Cannot import '{0}': a .xdp.ts program may import only \"tsxdp\", other .xdp.ts files and plain .ts files inside the subset." },
   ThisNotAllowed: { code: 1021, message: "'this' is not supported in .xdp.ts programs." },
   PrintkFormat: { code: 1022, message: "printk() needs a string literal format and at most 3 integer arguments." },
+  ProgramNeedsName: { code: 1024, message: "An exported function needs a name: a program's name is its function's name (ELF symbol and skeleton field).", hint: "Write export function firewall(ctx: XdpContext): XDP { … }." },
   LabelNotAllowed: { code: 1023, message: "Labeled statements are not supported.", hint: "Restructure the loop, or move it into a helper that returns." },
 
   // ---- 2xxx: types and conversions ------------------------------------------------------
@@ -54,6 +55,7 @@ export const Diagnostics = {
   DivisionSigned: { code: 2014, message: "Signed division and remainder are slow on BPF; '{0}' is lowered to unsigned operations and a sign fix-up." },
   UnknownField: { code: 2015, message: "'{0}' has no field '{1}'." },
   AssignToConst: { code: 2016, message: "Cannot assign to '{0}': it is not a variable, a view field or a Ref's value." },
+  HeaderNeedsStruct: { code: 2018, message: "ctx.header<{0}>() needs a struct type: a view is a struct laid over the packet.", hint: "Declare one, e.g. interface Word { value: {0} }, and read ctx.header<Word>(offset).value." },
   StructCopy: { code: 2017, message: "Struct values are references: assign fields one by one, or use a helper that copies.", hint: "A view aliases the packet or map; a struct literal lives on the stack." },
 
   // ---- 3xxx: BPF limits -----------------------------------------------------------------

@@ -38,7 +38,8 @@ function checkModuleLevel(file: ts.SourceFile, checker: ts.TypeChecker, report: 
       case ts.SyntaxKind.FunctionDeclaration: {
         const fn = statement as ts.FunctionDeclaration;
         const exported = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-        if (exported && fn.body && looksLikeMisdeclaredProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
+        if (exported && fn.body && !fn.name) report(Diagnostics.ProgramNeedsName, fn);
+        else if (exported && fn.body && looksLikeMisdeclaredProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
         if (fn.parameters.length > maxHelperParameters) report(Diagnostics.TooManyArguments, fn.name ?? fn, fn.name?.text ?? "?", fn.parameters.length);
         break;
       }

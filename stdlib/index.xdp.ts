@@ -213,6 +213,7 @@ export interface MapOptions {
 }
 export const BPF_F_NO_PREALLOC = 1;
 export const BPF_F_NO_COMMON_LRU = 2;
+export const BPF_F_NUMA_NODE = 4;
 export const BPF_F_RDONLY_PROG = 128;
 export const BPF_F_WRONLY_PROG = 256;
 
@@ -266,6 +267,8 @@ export interface RingBufOptions {
   /** A power of two, a multiple of the page size. */
   maxBytes: number;
   pinning?: "none" | "byName";
+  /** BPF_F_* map flags the kernel takes for ring buffers (BPF_F_NUMA_NODE, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG). */
+  flags?: number;
 }
 export declare class RingBuf<T> {
   private readonly [__tsxdpMap]: [0, T];

@@ -21,7 +21,11 @@ export interface Value {
   readonly epoch?: number;
   /** For packet views: which ctx.header() call made it (see FunctionState.uncheckedViews). */
   readonly viewId?: number;
+  /** Stands in for something already reported as an error: its uses report nothing more. */
+  readonly poisoned?: true;
 }
+
+export const poisonedValue: Value = { ty: { kind: "const" }, ir: "0", constant: 0n, poisoned: true };
 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
 
@@ -60,6 +64,8 @@ export interface ModuleState {
   readonly reporter: Reporter;
   readonly maps: Map<ts.Symbol, MapDefinition>;
   readonly globals: Map<ts.Symbol, GlobalDefinition>;
+  /** Declarations already reported as errors (a map with bad options): uses stay quiet. */
+  readonly poisoned: Set<ts.Symbol>;
   /** Functions whose body (transitively) calls adjustHead/adjustTail/adjustMeta. */
   readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
   /** LLVM name of a helper function, emitting it on first use. */
@@ -77,6 +83,8 @@ export class FunctionState {
   /** Loop counters with the range the loop guarantees, for FixedArray index proofs. */
   readonly counterRanges = new Map<ts.Symbol, { min: bigint; max: bigint }>();
   stackBytes = 0;
+  /** Variables whose declaration was reported as an error: their uses are not reported again. */
+  readonly poisonedLocals = new Set<ts.Symbol>();
   /**
    * Packet views not yet tested against null, by view id, with the SSA name of their
    * pass-through. See lowerHeader: a view whose null test comes after a later bounds check

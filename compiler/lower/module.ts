@@ -54,7 +54,7 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   const constants = new Map<ts.Symbol, Value | null>();
 
   const state: ModuleState = {
-    checker, layouts, module: m, debug, reporter, maps, globals,
+    checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(),
     invalidatesPacket: options.invalidatesPacket,
     helperFunction(decl) {
       let name = helpers.get(decl);
@@ -84,8 +84,10 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
         const evalConstant = (e: ts.Expression) => evaluateConstantExpression(state, e)?.constant;
         if (!symbol || !decl.initializer) continue;
         if (ts.isNewExpression(decl.initializer)) {
+          const reported = reporter.diagnostics.length;
           const map = readMapDeclaration(state, decl, evalConstant);
           if (map) maps.set(symbol, map);
+          else if (reporter.diagnostics.length > reported) state.poisoned.add(symbol);
         } else if (ts.isCallExpression(decl.initializer)) {
           const g = readGlobalDeclaration(state, decl, evalConstant);
           if (g) globals.set(symbol, g);

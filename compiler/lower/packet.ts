@@ -55,7 +55,9 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   }
   const layout = fs.mod.layouts.layoutOf(fs.checker.getTypeFromTypeNode(typeNode), typeNode);
   if (!layout) {
-    fs.error(Diagnostics.UnsupportedType, typeNode, typeNode.getText());
+    const field = fs.mod.layouts.fieldTypeOf(fs.checker.getTypeFromTypeNode(typeNode), typeNode, typeNode.getText());
+    if (field && field.kind !== "struct") fs.error(Diagnostics.HeaderNeedsStruct, typeNode, typeNode.getText());
+    else fs.error(Diagnostics.UnsupportedType, typeNode, typeNode.getText());
     return { ty: { kind: "null" }, ir: "null" };
   }
   const offset = lowerExpression(fs, offsetExpr);

@@ -4,7 +4,7 @@
 // property that must hold, and the ring buffer's return code.
 import {
   XdpContext, XDP, EthHdr, RingBuf, ArrayMap,
-  ntohs, ktimeGetNs, ktimeGetBootNs, prandomU32, smpProcessorId, printk, u16, u32, u64, i64,
+  ntohs, ktimeGetNs, ktimeGetBootNs, prandomU32, smpProcessorId, printk, u16, u32, u64, i64, BPF_F_NUMA_NODE,
 } from "tsxdp";
 
 export interface Event {
@@ -14,7 +14,7 @@ export interface Event {
   cpu: u16;
 }
 
-export const events = new RingBuf<Event>({ maxBytes: 4096 * 4 });
+export const events = new RingBuf<Event>({ maxBytes: 4096 * 4, flags: BPF_F_NUMA_NODE });
 /** 0: output result (0 = ok), 1: clock is monotonic, 2: boot clock ran, 3: random in range, 4: cpu in range. */
 export const checks = new ArrayMap<i64>({ maxEntries: 5 });
 

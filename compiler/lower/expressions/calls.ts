@@ -5,7 +5,7 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { isStdlibFile } from "../../frontend.js";
 import { llType } from "../../types.js";
-import { type FunctionState, type Value, constValue } from "../context.js";
+import { type FunctionState, type Value, constValue, poisonedValue } from "../context.js";
 import { convertImplicit } from "../integers.js";
 import { lowerContextMethod } from "../packet.js";
 import { lowerMapMethod } from "../map-methods.js";
@@ -23,6 +23,7 @@ export function lowerCall(fs: FunctionState, node: ts.CallExpression): Value {
       const map = [...fs.mod.maps.values()].find((m) => m.name === (receiver.ty as { mapName: string }).mapName)!;
       return lowerMapMethod(fs, map, callee.name.text, node);
     }
+    if (receiver.poisoned) return poisonedValue;
     fs.error(Diagnostics.UnsupportedSyntax, callee, `Calling '${callee.getText()}'`);
     return constValue(0n);
   }

@@ -5,7 +5,7 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type ArrayLayout, Int, intTy, fieldSize, describeTy, llInt } from "../../types.js";
 import type { GlobalDefinition } from "../globals.js";
-import { type FunctionState, type Value, constValue } from "../context.js";
+import { type FunctionState, type Value, constValue, poisonedValue } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
 import { loadContextField } from "../packet.js";
@@ -35,6 +35,8 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
     fs.error(Diagnostics.ClosureNotAllowed, node);
     return constValue(0n);
   }
+  // A declaration already reported as an error: no second error for each use.
+  if (fs.poisonedLocals.has(symbol) || fs.mod.poisoned.has(symbol)) return poisonedValue;
   fs.error(Diagnostics.UnsupportedSyntax, node, `A reference to '${node.text}'`);
   return constValue(0n);
 }
@@ -80,6 +82,7 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
 
 /** The place of `base.name` (a struct field or a Ref's value). */
 export function placeOfMember(fs: FunctionState, base: Value, name: string, node: ts.Node): Place | undefined {
+  if (base.poisoned) return undefined;
   if (base.ty.kind === "ref") {
     if (name !== "value") {
       fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);

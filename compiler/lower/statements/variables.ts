@@ -29,7 +29,12 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
   if (!symbol) return;
   fs.at(decl);
   const declared: Ty | undefined = decl.type ? declaredTy(fs.mod, decl) : undefined;
+  const reported = fs.mod.reporter.diagnostics.length;
   let value: Value | undefined = decl.initializer ? lowerExpression(fs, decl.initializer, declared) : undefined;
+  if (value?.poisoned) {
+    fs.poisonedLocals.add(symbol);
+    return;
+  }
   if (declared && value) value = convertImplicit(fs, value, declared, decl.initializer!);
   if (isConst && value?.constant !== undefined && (value.ty.kind === "const" || value.ty.kind === "int" || value.ty.kind === "bool")) {
     fs.locals.set(symbol, { kind: "constant", value });
@@ -41,6 +46,11 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
     return;
   }
   if (ty.kind === "void" || ty.kind === "map" || ty.kind === "const" || ty.kind === "null") {
+    // The initialiser's own error already explains it; keep going without the variable.
+    if (fs.mod.reporter.diagnostics.length > reported) {
+      fs.poisonedLocals.add(symbol);
+      return;
+    }
     fs.error(Diagnostics.UnsupportedType, decl, ty.kind === "map" ? "a map in a variable" : ty.kind);
     return;
   }
