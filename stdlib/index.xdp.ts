@@ -356,13 +356,35 @@ export function csumReplace32(check: be16, from: be32, to: be32): be16 {
   return htons(~csumFold(sum));
 }
 
-/** The IPv4 header checksum over the 20-byte header (the `check` field counted as 0). */
-export function ipv4Checksum(ip: Ipv4Hdr): be16 {
+/** One 32-bit word of IPv4 options (ipv4Checksum reads them one at a time). */
+interface Ipv4OptionWord {
+  high: be16;
+  low: be16;
+}
+
+/**
+ * The IPv4 header checksum of the header at `offset` in the packet: all `ihl * 4` bytes,
+ * options included, with the `check` field counted as 0. Assign it with
+ * `ip.check = ipv4Checksum(ctx, offset)`. Gives 0 when no 20-byte header fits at `offset`;
+ * option words past the end of the packet (a truncated header) are not summed.
+ */
+export function ipv4Checksum(ctx: XdpContext, offset: u32): be16 {
+  const ip = ctx.header<Ipv4Hdr>(offset);
+  if (ip === null) return htons(0);
   const saddr = ntohl(ip.saddr);
   const daddr = ntohl(ip.daddr);
   let sum: u32 = (u32(ip.version) << 12) | (u32(ip.ihl) << 8) | u32(ip.tos);
   sum += u32(ntohs(ip.totLen)) + u32(ntohs(ip.id)) + u32(ntohs(ip.fragOff));
   sum += (u32(ip.ttl) << 8) | u32(ip.protocol);
   sum += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
+  const optionWords = u32(ip.ihl);
+  // At most 40 option bytes (IHL 15): a constant bound the verifier can count, each word
+  // read through its own bounds-checked view.
+  for (let i = 0; i < 10; i++) {
+    if (i + 5 >= optionWords) break;
+    const word = ctx.header<Ipv4OptionWord>(offset + 20 + i * 4);
+    if (word === null) break;
+    sum += u32(ntohs(word.high)) + u32(ntohs(word.low));
+  }
   return htons(~csumFold(sum));
 }
