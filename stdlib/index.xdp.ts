@@ -79,8 +79,13 @@ export declare interface XdpContext {
   adjustHead(delta: number): bool;
   /** Grow or shrink the packet tail; invalidates every earlier view. */
   adjustTail(delta: number): bool;
-  /** Grow or shrink the metadata area before the packet; invalidates every earlier view. */
+  /** Grow (negative delta) or shrink the metadata area before the packet; invalidates every earlier view. */
   adjustMeta(delta: number): bool;
+  /**
+   * A view of `sizeof<T>()` bytes at `offset` into the metadata area (between data_meta and
+   * data, grown by `adjustMeta(-n)`), or null past its end.
+   */
+  metadata<T>(offset: number): T | null;
 }
 
 export declare function sizeof<T>(): u32;
