@@ -300,8 +300,12 @@ export declare function prandomU32(): u32;
 export declare function smpProcessorId(): u32;
 /** bpf_redirect: XDP.REDIRECT on success, XDP.ABORTED on bad flags. */
 export declare function redirect(ifindex: u32, flags: u64): XDP;
-/** bpf_tail_call: does not return on success. */
-export declare function tailCall(progs: ProgArray, index: u32): i64;
+/**
+ * bpf_tail_call: jumps to the program in `progs[index]` and does not return; returns (with
+ * nothing to read: the verifier forbids looking at the helper's result) when the slot is
+ * empty or the chain already made 33 tail calls.
+ */
+export declare function tailCall(progs: ProgArray, index: u32): void;
 /** bpf_trace_printk with a literal format (at most 3 arguments). */
 export declare function printk(format: string, ...args: number[]): i64;
 /** bpf_csum_diff over two views (either may be null with size 0), plus a seed. */
