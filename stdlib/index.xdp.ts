@@ -348,6 +348,16 @@ export function csumFold(sum: u32): u16 {
   return u16(sum);
 }
 
+/**
+ * The checksum field for a `csumDiff` result (bpf_csum_diff's 32-bit sum): folded,
+ * complemented and in the field's byte order. bpf_csum_diff adds the words as the CPU
+ * loads them (little-endian on bpfel), so the folded sum is the field's bytes swapped.
+ */
+export function csumDiffFold(sum: i64): be16 {
+  const folded: u32 = ~u32(csumFold(u32(sum))) & 0xffff;
+  return htons(u16((folded >> 8) | ((folded & 0xff) << 8)));
+}
+
 /** RFC 1624 eqn. 3: the checksum after a 16-bit field changed from `from` to `to`. */
 export function csumReplace16(check: be16, from: be16, to: be16): be16 {
   const sum: u32 = u32(~ntohs(check) & 0xffff) + u32(~ntohs(from) & 0xffff) + u32(ntohs(to));
