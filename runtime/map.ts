@@ -344,7 +344,8 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   }
 
   drain(limit = 4096): T[] {
-    return native().ringConsume(this.handle(), limit).map((bytes) => (bytes.length >= this.codec.size ? decode(this.codec, bytes) : bytes) as T);
+    // Without a record layout (size 0) a record is its bytes; a short record stays bytes too.
+    return native().ringConsume(this.handle(), limit).map((bytes) => (this.codec.size > 0 && bytes.length >= this.codec.size ? decode(this.codec, bytes) : bytes) as T);
   }
 
   private closed = false;

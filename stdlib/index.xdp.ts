@@ -79,8 +79,13 @@ export declare interface XdpContext {
   adjustHead(delta: number): bool;
   /** Grow or shrink the packet tail; invalidates every earlier view. */
   adjustTail(delta: number): bool;
-  /** Grow or shrink the metadata area before the packet; invalidates every earlier view. */
+  /** Grow (negative delta) or shrink the metadata area before the packet; invalidates every earlier view. */
   adjustMeta(delta: number): bool;
+  /**
+   * A view of `sizeof<T>()` bytes at `offset` into the metadata area (between data_meta and
+   * data, grown by `adjustMeta(-n)`), or null past its end.
+   */
+  metadata<T>(offset: number): T | null;
 }
 
 export declare function sizeof<T>(): u32;
@@ -298,8 +303,12 @@ export declare function prandomU32(): u32;
 export declare function smpProcessorId(): u32;
 /** bpf_redirect: XDP.REDIRECT on success, XDP.ABORTED on bad flags. */
 export declare function redirect(ifindex: u32, flags: u64): XDP;
-/** bpf_tail_call: does not return on success. */
-export declare function tailCall(progs: ProgArray, index: u32): i64;
+/**
+ * bpf_tail_call: jumps to the program in `progs[index]` and does not return; returns (with
+ * nothing to read: the verifier forbids looking at the helper's result) when the slot is
+ * empty or the chain already made 33 tail calls.
+ */
+export declare function tailCall(progs: ProgArray, index: u32): void;
 /** bpf_trace_printk with a literal format (at most 3 arguments). */
 export declare function printk(format: string, ...args: number[]): i64;
 /** bpf_csum_diff over two views (either may be null with size 0), plus a seed. */
@@ -342,6 +351,16 @@ export function csumFold(sum: u32): u16 {
   return u16(sum);
 }
 
+/**
+ * The checksum field for a `csumDiff` result (bpf_csum_diff's 32-bit sum): folded,
+ * complemented and in the field's byte order. bpf_csum_diff adds the words as the CPU
+ * loads them (little-endian on bpfel), so the folded sum is the field's bytes swapped.
+ */
+export function csumDiffFold(sum: i64): be16 {
+  const folded: u32 = ~u32(csumFold(u32(sum))) & 0xffff;
+  return htons(u16((folded >> 8) | ((folded & 0xff) << 8)));
+}
+
 /** RFC 1624 eqn. 3: the checksum after a 16-bit field changed from `from` to `to`. */
 export function csumReplace16(check: be16, from: be16, to: be16): be16 {
   const sum: u32 = u32(~ntohs(check) & 0xffff) + u32(~ntohs(from) & 0xffff) + u32(ntohs(to));
@@ -359,13 +378,35 @@ export function csumReplace32(check: be16, from: be32, to: be32): be16 {
   return htons(~csumFold(sum));
 }
 
-/** The IPv4 header checksum over the 20-byte header (the `check` field counted as 0). */
-export function ipv4Checksum(ip: Ipv4Hdr): be16 {
+/** One 32-bit word of IPv4 options (ipv4Checksum reads them one at a time). */
+interface Ipv4OptionWord {
+  high: be16;
+  low: be16;
+}
+
+/**
+ * The IPv4 header checksum of the header at `offset` in the packet: all `ihl * 4` bytes,
+ * options included, with the `check` field counted as 0. Assign it with
+ * `ip.check = ipv4Checksum(ctx, offset)`. Gives 0 when no 20-byte header fits at `offset`;
+ * option words past the end of the packet (a truncated header) are not summed.
+ */
+export function ipv4Checksum(ctx: XdpContext, offset: u32): be16 {
+  const ip = ctx.header<Ipv4Hdr>(offset);
+  if (ip === null) return htons(0);
   const saddr = ntohl(ip.saddr);
   const daddr = ntohl(ip.daddr);
   let sum: u32 = (u32(ip.version) << 12) | (u32(ip.ihl) << 8) | u32(ip.tos);
   sum += u32(ntohs(ip.totLen)) + u32(ntohs(ip.id)) + u32(ntohs(ip.fragOff));
   sum += (u32(ip.ttl) << 8) | u32(ip.protocol);
   sum += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
+  const optionWords = u32(ip.ihl);
+  // At most 40 option bytes (IHL 15): a constant bound the verifier can count, each word
+  // read through its own bounds-checked view.
+  for (let i = 0; i < 10; i++) {
+    if (i + 5 >= optionWords) break;
+    const word = ctx.header<Ipv4OptionWord>(offset + 20 + i * 4);
+    if (word === null) break;
+    sum += u32(ntohs(word.high)) + u32(ntohs(word.low));
+  }
   return htons(~csumFold(sum));
 }

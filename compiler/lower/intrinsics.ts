@@ -142,7 +142,9 @@ export const intrinsics: Record<string, Intrinsic> = {
     return { ty: intTy(Int.u32), ir: fs.fb.value(`trunc i64 ${r} to i32`) };
   },
 
-  // tailCall(progs: ProgArray, index: u32): i64 (the context is the enclosing function's)
+  // tailCall(progs: ProgArray, index: u32): void (the context is the enclosing function's).
+  // Void because the verifier marks R0 unreadable after bpf_tail_call ("R0 !read_ok"): a
+  // program that used the result was rejected at load time.
   tailCall: (fs, node) => {
     const progs = arg(fs, node, 0);
     const index = argAs(fs, node, 1, Int.u32);
@@ -152,7 +154,8 @@ export const intrinsics: Record<string, Intrinsic> = {
       return constValue(0n);
     }
     const wide = fs.fb.value(`zext i32 ${index.ir} to i64`);
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tailCall, "i64", [`ptr ${fs.ctx}`, `ptr ${progs.ir}`, `i64 ${wide}`]) };
+    callHelper(fs, BpfHelper.tailCall, "i64", [`ptr ${fs.ctx}`, `ptr ${progs.ir}`, `i64 ${wide}`]);
+    return { ty: { kind: "void" }, ir: "" };
   },
 
   // printk(format: string literal, ...args: integers (≤ 3)): i64

@@ -17,7 +17,9 @@ let passthroughSeq = 1000;
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
-    case "header": return lowerHeader(fs, ctx, node);
+    case "header": return lowerHeader(fs, ctx, node, XdpMd.data, XdpMd.dataEnd);
+    // The metadata area lies between data_meta and data: the same check, against data.
+    case "metadata": return lowerHeader(fs, ctx, node, XdpMd.dataMeta, XdpMd.data);
     case "adjustHead": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustHead, "ctx.adjustHead()");
     case "adjustTail": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustTail, "ctx.adjustTail()");
     case "adjustMeta": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustMeta, "ctx.adjustMeta()");
@@ -45,8 +47,8 @@ function packetPointer(fs: FunctionState, ctx: string, field: number): string {
   return fs.fb.value(`inttoptr i64 ${wide} to ptr`);
 }
 
-// header<T>(offset: number): T | null
-function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): Value {
+// header<T>(offset: number): T | null — and metadata<T>(offset), from data_meta up to data
+function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, startField: number, endField: number): Value {
   const typeNode = node.typeArguments?.[0];
   const offsetExpr = node.arguments[0];
   if (!typeNode || !offsetExpr) {
@@ -62,8 +64,8 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   }
   const offset = lowerExpression(fs, offsetExpr);
   const fb = fs.fb;
-  const data = packetPointer(fs, ctx, XdpMd.data);
-  const end = packetPointer(fs, ctx, XdpMd.dataEnd);
+  const data = packetPointer(fs, ctx, startField);
+  const end = packetPointer(fs, ctx, endField);
   const ok = fb.newBlock("header.ok");
   const fail = fb.newBlock("header.null");
   const join = fb.newBlock("header.join");

@@ -43,7 +43,7 @@ export function encap(ctx: XdpContext): XDP {
   outer.saddr = htonl(LOCAL);
   outer.daddr = htonl(REMOTE);
   outer.check = htons(0);
-  outer.check = ipv4Checksum(outer);
+  outer.check = ipv4Checksum(ctx, sizeof<EthHdr>());
   return XDP.TX;
 }
 

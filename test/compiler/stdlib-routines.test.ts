@@ -8,6 +8,7 @@ import path from "node:path";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { loadProgram, type LoadedProgram } from "../lib/testrun.js";
+import { checksum as referenceChecksum } from "../lib/packets.js";
 
 const source = `import { XdpContext, XDP, Ipv4Hdr, TcpHdr, htons, ntohs, htonl, ntohl, be16, be32, u16, u32,
   ipv4Checksum, csumReplace16, csumReplace32 } from "tsxdp";
@@ -20,7 +21,7 @@ export function routines(ctx: XdpContext): XDP {
   const args = ctx.header<Args>(40);
   const out = ctx.header<Results>(48);
   if (ip === null || tcp === null || args === null || out === null) return XDP.ABORTED;
-  out.full = ipv4Checksum(ip);
+  out.full = ipv4Checksum(ctx, 0);
   out.after32 = csumReplace32(ip.check, ip.daddr, args.newAddr);
   out.after16 = csumReplace16(tcp.check, tcp.dest, args.newPort);
   out.host16 = ntohs(tcp.dest);
@@ -34,6 +35,13 @@ export function routines(ctx: XdpContext): XDP {
   tcp.fin = 1;
   tcp.doff = 6;
   ip.ihl = 6;
+  return XDP.PASS;
+}
+// An IPv4 header of any IHL after a 14-byte Ethernet header: its checksum field recomputed.
+export function optionsChecksum(ctx: XdpContext): XDP {
+  const ip = ctx.header<Ipv4Hdr>(14);
+  if (ip === null) return XDP.ABORTED;
+  ip.check = ipv4Checksum(ctx, 14);
   return XDP.PASS;
 }
 `;
@@ -55,14 +63,18 @@ function ipv4Header(saddr: number[], daddr: number[], ttl: number): Uint8Array {
 }
 
 let loaded: Promise<LoadedProgram> | undefined;
-async function build(): Promise<LoadedProgram> {
+let loadedOptions: Promise<LoadedProgram> | undefined;
+async function build(program = "routines"): Promise<LoadedProgram> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-stdlib-"));
   fs.writeFileSync(path.join(dir, "routines.xdp.ts"), source);
   const result = await compile({ files: [path.join(dir, "routines.xdp.ts")], outDir: dir, noSkeleton: true });
   assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
-  return loadProgram(result.objects[0]!.object, "routines");
+  return loadProgram(result.objects[0]!.object, program);
 }
-test.after(async () => (await loaded)?.unload());
+test.after(async () => {
+  (await loaded)?.unload();
+  (await loadedOptions)?.unload();
+});
 
 const cases = [
   { saddr: [10, 0, 0, 1], daddr: [192, 168, 1, 20], ttl: 64, newAddr: [172, 16, 5, 9], dport: 443, newPort: 8443 },
@@ -104,5 +116,42 @@ for (const [i, c] of cases.entries()) {
     assert.is(out.packet[33], 0x13, "tcp.fin = 1 keeps SYN|ACK");
   });
 }
+
+/** Ethernet + an IPv4 header of `ihl` words whose options are arbitrary bytes, check = 0xbeef. */
+function headerWithOptions(ihl: number, seed: number): Uint8Array {
+  const header = new Uint8Array(ihl * 4);
+  header.set([0x40 | ihl, seed & 0xff, 0, ihl * 4, seed >> 8, seed & 0xff, 0, 0, 64, 17, 0xbe, 0xef, 10, 0, 0, seed & 0xff, 10, 0, 1, ihl]);
+  let x = seed * 2654435761;
+  for (let i = 20; i < header.length; i++) header[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  const frame = new Uint8Array(14 + header.length);
+  frame.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0]);
+  frame.set(header, 14);
+  return frame;
+}
+
+for (let ihl = 5; ihl <= 15; ihl++) {
+  test(`ipv4Checksum(ctx, offset) covers the options: IHL ${ihl}`, async () => {
+    if (!requireKernel("BPF_PROG_TEST_RUN")) return;
+    const program = await (loadedOptions ??= build("optionsChecksum"));
+    for (const seed of [1, 0x7f31, 0xffff]) {
+      const frame = headerWithOptions(ihl, seed);
+      const zeroed = frame.slice(14);
+      zeroed[10] = zeroed[11] = 0;
+      const out = program.run(frame);
+      assert.is(out.action, 2);
+      assert.is((out.packet[24]! << 8) | out.packet[25]!, referenceChecksum(zeroed), `IHL ${ihl}, seed ${seed}`);
+    }
+  });
+}
+
+test("ipv4Checksum(ctx, offset) on a truncated header sums only the option words present", async () => {
+  if (!requireKernel("BPF_PROG_TEST_RUN")) return;
+  const program = await (loadedOptions ??= build("optionsChecksum"));
+  const frame = headerWithOptions(15, 3).subarray(0, 14 + 28 + 3); // two whole words, one partial
+  const present = frame.slice(14, 14 + 28);
+  present[10] = present[11] = 0;
+  const out = program.run(frame);
+  assert.is((out.packet[24]! << 8) | out.packet[25]!, referenceChecksum(present));
+});
 
 test.run();

@@ -7,11 +7,14 @@
 //       "expect": { "action": "DROP",
 //                   "packet": [ … ] | "hex",                          // exact output bytes (optional)
 //                   "checksumsValid": true,                           // every checksum of the output (optional)
-//                   "maps": { "blocklist": [["10.0.0.1", "1n"]] } }   // entries after (optional; per-CPU: the sum;
+//                   "maps": { "blocklist": [["10.0.0.1", "1n"]] },    // entries after (optional; per-CPU: the sum;
 //                                                                     //  struct values may list only some fields)
+//                   "rings": { "events": ["0102xxxx", …] } }           // every record a RingBuf holds after the
+//                                                                     //  run, in order, as hex ("xx": any byte)
 //   } ] }
 // Values: numbers; "123n" for 64-bit; "10.0.0.1" for IPv4 (host order, as the runtime takes
-// be32); "02:00:00:00:00:01" for a MAC (Uint8Array); objects for structs; null for absent.
+// be32); "02:00:00:00:00:01" for a MAC (Uint8Array); objects for structs; null for absent;
+// "program:NAME" for the fd of another program of the object (a ProgArray slot for tail calls).
 import fs from "node:fs";
 import { BpfObject, BpfPerCpuMap, XDP, ipv4, mac } from "../../runtime/index.js";
 import { build, checksumProblems, type Layer } from "./packets.js";
@@ -26,7 +29,13 @@ export interface Case {
   /** Packets run first, in order (their results are not checked): flows, state machines. */
   before?: (Layer[] | string)[];
   packet: Layer[] | string;
-  expect: { action: keyof typeof XDP; packet?: Layer[] | string; checksumsValid?: boolean; maps?: Record<string, [Json, Json][]> };
+  expect: {
+    action: keyof typeof XDP;
+    packet?: Layer[] | string;
+    checksumsValid?: boolean;
+    maps?: Record<string, [Json, Json][]>;
+    rings?: Record<string, string[]>;
+  };
 }
 export interface CasesFile {
   program: string;
@@ -67,6 +76,20 @@ function matches(actual: unknown, expected: unknown): boolean {
   return canonical(actual) === canonical(expected);
 }
 
+/** A map value of a case: "program:NAME" is that program's fd (ProgArray slots). */
+function valueFor(obj: BpfObject, v: Json): unknown {
+  if (typeof v === "string" && v.startsWith("program:")) return obj.program(v.slice("program:".length)).fd;
+  return toValue(v);
+}
+
+/** Hex `actual` against a pattern where "xx" stands for any byte (timestamps, CPU numbers). */
+function hexMatches(actual: string, pattern: string): boolean {
+  const want = pattern.replace(/\s+/g, "").toLowerCase();
+  if (want.length !== actual.length) return false;
+  for (let i = 0; i < want.length; i += 2) if (want.slice(i, i + 2) !== "xx" && want.slice(i, i + 2) !== actual.slice(i, i + 2)) return false;
+  return true;
+}
+
 function bytesOf(p: Layer[] | string): Uint8Array {
   return typeof p === "string" ? Uint8Array.from(Buffer.from(p.replace(/\s+/g, ""), "hex")) : build(p);
 }
@@ -81,7 +104,7 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
     try {
       for (const [name, entries] of Object.entries(c.maps ?? {})) {
         const map = obj.map(name);
-        for (const [k, v] of entries) map.set(toValue(k), toValue(v) as never);
+        for (const [k, v] of entries) map.set(toValue(k), valueFor(obj, v) as never);
       }
       const program = obj.program(c.program ?? cases.program);
       for (const p of c.before ?? []) program.run(bytesOf(p));
@@ -103,6 +126,11 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
           const want = v === null ? undefined : toValue(v);
           if (!matches(actual, want)) problems.push(`map ${name}[${JSON.stringify(k)}] is ${canonical(actual)}, expected ${canonical(want)}`);
         }
+      }
+      for (const [name, patterns] of Object.entries(c.expect.rings ?? {})) {
+        const records = obj.ringBuf(name).drain().map((r) => Buffer.from(r as Uint8Array).toString("hex"));
+        const fits = records.length === patterns.length && patterns.every((p, i) => hexMatches(records[i]!, p));
+        if (!fits) problems.push(`ring ${name} holds [${records.join(", ")}], expected [${patterns.join(", ")}]`);
       }
       if (problems.length) failures.push(`case "${c.name}": ${problems.join("; ")}`);
     } catch (error) {

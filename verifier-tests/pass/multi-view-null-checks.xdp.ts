@@ -32,7 +32,7 @@ export function push(ctx: XdpContext): XDP {
   outer.saddr = src;
   outer.daddr = src;
   outer.check = htons(0);
-  outer.check = ipv4Checksum(outer);
+  outer.check = ipv4Checksum(ctx, sizeof<EthHdr>());
   return XDP.TX;
 }
 
