@@ -21,6 +21,8 @@ export interface Value {
   readonly epoch?: number;
   /** For packet views: which ctx.header() call made it (see FunctionState.uncheckedViews). */
   readonly viewId?: number;
+  /** For views of a config struct: its name (programs may not write into .rodata). */
+  readonly readonlyConfig?: string;
 }
 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
