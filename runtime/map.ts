@@ -343,8 +343,18 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
     return this.ring;
   }
 
+  /**
+   * Records available now. Without a layout (codec of size 0) records are their bytes; a
+   * record shorter than its layout is an error, not bytes passed off as a typed record.
+   */
   drain(limit = 4096): T[] {
-    return native().ringConsume(this.handle(), limit).map((bytes) => (bytes.length >= this.codec.size ? decode(this.codec, bytes) : bytes) as T);
+    return native().ringConsume(this.handle(), limit).map((bytes) => {
+      if (this.codec.size === 0) return bytes as T;
+      if (bytes.length < this.codec.size) {
+        throw new BpfError(`ring buffer '${this.name}': a record of ${bytes.length} bytes is shorter than its type ${this.codec.describe} (${this.codec.size} bytes): the program and the record layout disagree — rebuild the skeleton from the same .xdp.ts`, "EPROTO");
+      }
+      return decode(this.codec, bytes) as T;
+    });
   }
 
   private closed = false;

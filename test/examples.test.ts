@@ -147,4 +147,36 @@ test("conntrack: flows seen on an interface are listed from Node", async () => {
   }
 });
 
+test("flow-log: typed RingBuf records of real UDP traffic, filtered by a struct config", async () => {
+  if (!requireKernel("XDP on veth + BPF ring buffers")) return;
+  await (prepared ??= prepare());
+  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.86.0.1/24", b: "peer:eth0:10.86.0.2/24" }]);
+  try {
+    const server = udpEchoServer(topo, "host", 7100);
+    await waitForLine(server, (v) => v.listening === 7100);
+    assert.is(pingCount(topo, "peer", "10.86.0.1", 1), 1, "neighbours resolved");
+    const log = topo.start("host", process.execPath, [script("flow-log/main.js"), "eth0", "3", "7100"]);
+    const attached = await waitForLine(log, (v) => v.attached === "eth0");
+    assert.equal(attached.filter, { port: 7100, drop: 0 }, "the config reads back in host order");
+    // Traffic to another port is filtered out by the program; only 7100 is logged.
+    udpExchange(topo, "peer", "10.86.0.1", 7199, "ignored", 43999);
+    for (let i = 0; i < 3; i++) assert.ok(udpExchange(topo, "peer", "10.86.0.1", 7100, `m${i}xx`, 43000 + i), "echoed: logging passes the packets on");
+    const lines: Record<string, unknown>[] = [];
+    const done = await waitForLine(log, (v) => {
+      if (v.event) lines.push(v.event as Record<string, unknown>);
+      return "done" in v;
+    });
+    assert.is(done.done, 3);
+    assert.is(done.lost, "0");
+    const events = lines.map(({ at, ...rest }) => {
+      assert.ok(BigInt(at as string) > 0n, "arrival time from ktimeGetNs");
+      return rest;
+    });
+    // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 4 bytes of payload.
+    assert.equal(events, [0, 1, 2].map((i) => ({ proto: "udp", from: `10.86.0.2:${43000 + i}`, to: "10.86.0.1:7100", ttl: 64, len: 46 })));
+  } finally {
+    topo.remove();
+  }
+});
+
 test.run();
