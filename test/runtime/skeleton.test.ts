@@ -181,4 +181,8 @@ test("pinMaps keeps map data across two loads of the skeleton", async () => {
   }
 });
 
+test.after(async () => {
+  if (built) fs.rmSync((await built).dir, { recursive: true, force: true });
+});
+
 test.run();
