@@ -307,6 +307,7 @@ function sumValues<V>(values: V[]): V {
   const add = (a: unknown, b: unknown): unknown => {
     if (typeof a === "bigint" && typeof b === "bigint") return a + b;
     if (typeof a === "number" && typeof b === "number") return a + b;
+    if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => add(x, b[i]));
     if (a && b && typeof a === "object" && !(a instanceof Uint8Array)) {
       return Object.fromEntries(Object.keys(a).map((k) => [k, add((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])]));
     }
