@@ -34,6 +34,20 @@ test("examples type-check against the generated skeletons", async () => {
   await (prepared ??= prepare());
 });
 
+test("every example's Node script drives its program through the generated skeleton", () => {
+  for (const dir of fs.readdirSync(examples).filter((d) => fs.statSync(path.join(examples, d)).isDirectory())) {
+    const files = fs.readdirSync(path.join(examples, dir));
+    const programs = files.filter((f) => f.endsWith(".xdp.ts"));
+    const scripts = files.filter((f) => f.endsWith(".ts") && !f.endsWith(".xdp.ts") && !f.endsWith(".d.ts"));
+    for (const s of scripts) {
+      const text = fs.readFileSync(path.join(examples, dir, s), "utf8");
+      assert.not.match(text, /\bBpfObject\b/, `${dir}/${s} should use the skeleton, not BpfObject`);
+      // A folder without a program (xsk-sink) uses tsxdp's own default redirect program.
+      if (programs.length) assert.match(text, /from "\.\/[\w-]+\.skel\.js"/, `${dir}/${s} imports no skeleton`);
+    }
+  }
+});
+
 test("firewall: pings from a blocked source are dropped and counted", async () => {
   if (!requireKernel("XDP on veth")) return;
   await (prepared ??= prepare());
