@@ -68,7 +68,16 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
   const mapLines = input.maps.map((m) => `    readonly ${m.name}: ${mapType(m, types)};`);
   const configs = input.globals.filter((g) => g.kind === "config");
   const globals = input.globals.filter((g) => g.kind === "global");
-  const scalar = (g: GlobalDefinition) => (!g.int ? "boolean" : g.int.bits === 64 ? "bigint" : "number");
+  // A struct or array variable is read and written whole: the getter gives a decoded copy
+  // (Readonly, so a field assignment on it — which would change nothing — does not compile).
+  const variable = (g: GlobalDefinition) => {
+    const t = types.ts(g.type);
+    return g.type.kind === "struct" || g.type.kind === "array"
+      ? [`  get ${g.name}(): Readonly<${t}>;`, `  set ${g.name}(value: ${t});`]
+      : [`  ${g.name}: ${t};`];
+  };
+  const configLines = configs.flatMap(variable);
+  const globalLines = globals.flatMap(variable);
   const sourceName = path.basename(input.source);
   const elf = fs.readFileSync(input.object).toString("base64");
 
@@ -87,12 +96,12 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
     "",
     `/** Read-only configuration (.rodata): set before load(). */`,
     `export interface ${className}Config {`,
-    ...configs.map((g) => `  ${g.name}: ${scalar(g)};`),
+    ...configLines,
     `}`,
     "",
     `/** Globals shared with the program (.data/.bss): read and write after load(). */`,
     `export interface ${className}Globals {`,
-    ...globals.map((g) => `  ${g.name}: ${scalar(g)};`),
+    ...globalLines,
     `}`,
     "",
     `export declare class ${className} implements AsyncDisposable, Disposable {`,

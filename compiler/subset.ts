@@ -2,6 +2,7 @@
 // .xdp.ts subset with a diagnostic that names it and says what to write instead. It looks
 // at syntax (and at the checker where a construct depends on a type); integer typing,
 // bounds and views are checked later, during lowering.
+import { globalKindOf } from "./lower/globals.js";
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
@@ -77,6 +78,16 @@ function looksLikeMisdeclaredProgram(fn: ts.FunctionDeclaration, checker: ts.Typ
   return fn.parameters.length === 1 && integer && !(returnType.flags & ts.TypeFlags.EnumLike);
 }
 
+/**
+ * An array literal inside the initial value of a module-level config<T>(…)/global<T>(…):
+ * the constant bytes of a FixedArray, laid out at compile time (lower/globals.ts).
+ */
+function inGlobalInitializer(node: ts.Node, checker: ts.TypeChecker): boolean {
+  let at = node.parent;
+  while (ts.isArrayLiteralExpression(at) || ts.isObjectLiteralExpression(at) || ts.isPropertyAssignment(at) || ts.isParenthesizedExpression(at) || ts.isAsExpression(at)) at = at.parent;
+  return ts.isCallExpression(at) && globalKindOf(at, checker) !== undefined && ts.isVariableDeclaration(at.parent) && ts.isSourceFile(at.parent.parent.parent.parent);
+}
+
 /** Reports a node outside the subset; returns whether to visit its children. */
 function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): boolean {
   switch (node.kind) {
@@ -129,6 +140,7 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
       report(Diagnostics.AsyncNotAllowed, node);
       return false;
     case ts.SyntaxKind.ArrayLiteralExpression:
+      if (inGlobalInitializer(node, checker)) return true;
       report(Diagnostics.DynamicArrayNotAllowed, node);
       return false;
     case ts.SyntaxKind.NewExpression: {

@@ -307,6 +307,7 @@ function sumValues<V>(values: V[]): V {
   const add = (a: unknown, b: unknown): unknown => {
     if (typeof a === "bigint" && typeof b === "bigint") return a + b;
     if (typeof a === "number" && typeof b === "number") return a + b;
+    if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => add(x, b[i]));
     if (a && b && typeof a === "object" && !(a instanceof Uint8Array)) {
       return Object.fromEntries(Object.keys(a).map((k) => [k, add((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])]));
     }
@@ -343,9 +344,18 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
     return this.ring;
   }
 
+  /**
+   * Records available now. Without a layout (codec of size 0) records are their bytes; a
+   * record shorter than its layout is an error, not bytes passed off as a typed record.
+   */
   drain(limit = 4096): T[] {
-    // Without a record layout (size 0) a record is its bytes; a short record stays bytes too.
-    return native().ringConsume(this.handle(), limit).map((bytes) => (this.codec.size > 0 && bytes.length >= this.codec.size ? decode(this.codec, bytes) : bytes) as T);
+    return native().ringConsume(this.handle(), limit).map((bytes) => {
+      if (this.codec.size === 0) return bytes as T;
+      if (bytes.length < this.codec.size) {
+        throw new BpfError(`ring buffer '${this.name}': a record of ${bytes.length} bytes is shorter than its type ${this.codec.describe} (${this.codec.size} bytes): the program and the record layout disagree — rebuild the skeleton from the same .xdp.ts`, "EPROTO");
+      }
+      return decode(this.codec, bytes) as T;
+    });
   }
 
   private closed = false;

@@ -289,10 +289,25 @@ export declare class RingBuf<T> {
  */
 export declare function config<T extends number | boolean>(initial: T): T;
 /**
+ * Read-only configuration of a struct (interface) or FixedArray type, in `.rodata`:
+ * `export const limits = config<Limits>({ maxLen: 1500, port: htons(53) });` then read
+ * `limits.maxLen`. Fields left out are zero. Programs cannot write it (TSX2018).
+ */
+export declare function config<T extends object>(initial?: Initial<T>): Readonly<T>;
+/**
  * A mutable global both sides read and write (`.data`/`.bss`):
  * `export const packets = global<u64>(0);` then `packets.value += 1`.
  */
 export declare function global<T extends number>(initial: T): Ref<T>;
+/**
+ * A mutable global struct (interface) or FixedArray: `export const stats = global<Stats>();`
+ * then `stats.packets += 1` or `atomicAdd(stats.bytes, n)`, like a map value's view.
+ */
+export declare function global<T extends object>(initial?: Initial<T>): T;
+/** A constant initial value of a struct or FixedArray global: fields optional (zero), arrays as literals. */
+export type Initial<T> = T extends number ? T : T extends boolean ? boolean
+  : T extends FixedArray<infer E, number> ? readonly Initial<E>[]
+  : { readonly [K in keyof T]?: Initial<NonNullable<T[K]>> };
 
 // ---- helpers ----------------------------------------------------------------------------
 /** Adds `delta` atomically to a map value (a `Ref`) or to an integer field of a map view. */

@@ -23,6 +23,8 @@ export interface Value {
   readonly viewId?: number;
   /** Stands in for something already reported as an error: its uses report nothing more. */
   readonly poisoned?: true;
+  /** For views of a config struct: its name (programs may not write into .rodata). */
+  readonly readonlyConfig?: string;
 }
 
 export const poisonedValue: Value = { ty: { kind: "const" }, ir: "0", constant: 0n, poisoned: true };

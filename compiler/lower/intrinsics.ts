@@ -113,6 +113,10 @@ export const intrinsics: Record<string, Intrinsic> = {
       t = asRef.ty.int;
     } else {
       const place = lowerPlace(fs, target);
+      if (place?.kind === "memory" && place.readonlyConfig !== undefined) {
+        fs.error(Diagnostics.ConfigReadOnly, target, place.readonlyConfig);
+        return constValue(0n);
+      }
       if (place?.kind === "memory" && place.field.kind === "int" && !place.bitField) {
         ptr = place.ptr;
         t = place.field.int;

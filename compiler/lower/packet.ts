@@ -14,6 +14,8 @@ import { BpfHelper, callHelper } from "./helpers.js";
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 const maxPacketOffset = 0xffff;
 let passthroughSeq = 1000;
+/** A fresh sequence number for llvm.bpf.passthrough (each call must be distinct). */
+export const nextPassthroughSeq = (): number => passthroughSeq++;
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {

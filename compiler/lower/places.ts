@@ -10,7 +10,7 @@ import { copyBytes } from "./expressions/objects.js";
 
 export type Place =
   | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; readonly name: string; readonly symbol: ts.Symbol }
-  | { readonly kind: "memory"; readonly ptr: string; readonly field: FieldType; readonly bitField?: FieldLayout["bitField"]; readonly name: string; readonly epoch?: number };
+  | { readonly kind: "memory"; readonly ptr: string; readonly field: FieldType; readonly bitField?: FieldLayout["bitField"]; readonly name: string; readonly epoch?: number; readonly readonlyConfig?: string };
 
 export function placeTy(place: Place): Ty {
   if (place.kind === "slot") return place.ty;
@@ -59,7 +59,7 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     }
     case "struct":
     case "array":
-      return { ty: fieldTy(field), ir: place.ptr, epoch: place.epoch };
+      return { ty: fieldTy(field), ir: place.ptr, epoch: place.epoch, readonlyConfig: place.readonlyConfig };
   }
 }
 
@@ -72,6 +72,10 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
       local.epoch = value.epoch;
       local.viewId = value.viewId;
     }
+    return;
+  }
+  if (place.readonlyConfig !== undefined) {
+    fs.error(Diagnostics.ConfigReadOnly, node, place.readonlyConfig);
     return;
   }
   const field = place.field;

@@ -29,6 +29,18 @@ test("build writes NAME.o with the sections loaders need", () => {
   assert.match(r.stdout, /1 program \(firewall\), 2 maps/);
 });
 
+test("build writes the skeleton beside the object, and --no-skeleton writes none", () => {
+  const out = tempDir();
+  assert.is(tsxdp(["build", firewall, "-o", out]).status, 0);
+  assert.equal(fs.readdirSync(out).sort(), ["firewall.o", "firewall.skel.d.ts", "firewall.skel.js"]);
+  assert.match(fs.readFileSync(path.join(out, "firewall.skel.d.ts"), "utf8"), /export declare class Firewall/);
+  const bare = tempDir();
+  const r = tsxdp(["build", firewall, "-o", bare, "--no-skeleton"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(fs.readdirSync(bare), ["firewall.o"], "only the object");
+  assert.match(r.stdout, /1 program \(firewall\), 2 maps/);
+});
+
 test("build --emit-llvm also writes the IR", () => {
   const out = tempDir();
   assert.is(tsxdp(["build", firewall, "-o", out, "--emit-llvm"]).status, 0);

@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./paths.js";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 
 export async function buildSource(name: string, source: string): Promise<{ object: string; skeleton: string; dir: string }> {
@@ -16,4 +18,20 @@ export async function buildFile(file: string, outDir: string): Promise<{ object:
   if (result.diagnostics.length) throw new Error(result.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
   const o = result.objects[0]!;
   return { object: o.object, skeleton: o.skeleton!, dir: outDir };
+}
+
+/**
+ * Builds `source` into a fresh folder under the repository's tmp/ (git-ignored) and imports
+ * its skeleton. Inside the package folder, the skeleton's `import … from "tsxdp/runtime"`
+ * resolves to this checkout (a package may import itself by name through its exports).
+ */
+export async function buildSkeleton<T = Record<string, any>>(name: string, source: string): Promise<{ module: T; dir: string; object: string; skeleton: string }> {
+  const root = path.join(repoRoot, "tmp");
+  fs.mkdirSync(root, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(root, `${name}-`));
+  const file = path.join(dir, `${name}.xdp.ts`);
+  fs.writeFileSync(file, source);
+  const built = await buildFile(file, dir);
+  const module = (await import(pathToFileURL(built.skeleton).href)) as T;
+  return { module, ...built };
 }

@@ -4,9 +4,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { BpfObject, type BpfMap, XDP } from "../../runtime/index.js";
+import { BpfObject, BpfError, type BpfMap, XDP } from "../../runtime/index.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
+import { takeWithin } from "../lib/async.js";
 
 const source = `import { XdpContext, XDP, HashMap, RingBuf, EthHdr, FixedArray, u8, u16, u32, u64, ktimeGetNs } from "tsxdp";
 interface Sample { seq: u32; len: u16; first: u8; flags: u8; ts: u64; src: FixedArray<u8, 6>; }
@@ -95,18 +96,46 @@ test("RingBuf records arrive typed through for await", async () => {
   const ring = obj.ringBuf<{ seq: number; len: number; first: number; flags: number; ts: bigint; src: Uint8Array }>("samples", layout);
   const packet = Uint8Array.from({ length: 60 }, (_, i) => i + 1);
   for (let i = 0; i < 5; i++) assert.is(obj.program("sample").run(packet).action, XDP.PASS);
-  const got: { seq: number; len: number }[] = [];
-  const deadline = Date.now() + 5000;
-  for await (const record of ring) {
-    got.push(record);
+  const got = await takeWithin(ring, 5, 5000);
+  for (const record of got) {
     assert.is(record.len, 60);
     assert.is(record.first, 1);
     assert.is(record.flags, 0xa5);
     assert.equal([...record.src], [7, 8, 9, 10, 11, 12]);
     assert.ok(record.ts > 0n);
-    if (got.length === 5 || Date.now() > deadline) break;
   }
   assert.equal(got.map((r) => r.seq), [1, 2, 3, 4, 5]);
+});
+
+test("a RingBuf for await with no records fails in bounded time instead of hanging", async () => {
+  if (!requireKernel("BPF ring buffers")) return;
+  const { object } = await buildSource("ring", source);
+  await using obj = await (await BpfObject.open(object)).load();
+  const started = Date.now();
+  try {
+    await takeWithin(obj.ringBuf("samples"), 1, 300);
+    assert.unreachable("no record was produced");
+  } catch (error) {
+    assert.match((error as Error).message, /only 0 of 1 records arrived within 300 ms/);
+  }
+  assert.ok(Date.now() - started < 2000);
+});
+
+test("a ring record shorter than its layout is an error in words, not raw bytes", async () => {
+  if (!requireKernel("BPF ring buffers")) return;
+  const { object } = await buildSource("ring", source);
+  await using obj = await (await BpfObject.open(object)).load();
+  // A 32-byte layout for 24-byte records: a skeleton out of date with its program.
+  const tooLong = { kind: "struct" as const, name: "Sample", size: 32, fields: [{ name: "seq", offset: 0, type: { kind: "int" as const, bits: 32 as const, signed: false } }] };
+  const ring = obj.ringBuf("samples", tooLong);
+  obj.program("sample").run(Uint8Array.from({ length: 60 }, (_, i) => i));
+  assert.throws(() => ring.drain(), (e: BpfError) => e.code === "EPROTO" && /a record of 24 bytes is shorter than its type Sample \(32 bytes\).*rebuild the skeleton/.test(e.message));
+  // Without a layout, records are their bytes.
+  await using raw = await (await BpfObject.open(object)).load();
+  raw.program("sample").run(Uint8Array.from({ length: 60 }, (_, i) => i));
+  const [bytes] = raw.ringBuf("samples").drain() as Uint8Array[];
+  assert.instance(bytes, Uint8Array);
+  assert.is(bytes!.length, 24);
 });
 
 test.run();

@@ -60,6 +60,16 @@ test("every key/value shape round-trips through the kernel", async () => {
     assert.ok(perCpu.length >= 1 && perCpu.every((v) => v === 5n));
     assert.is(counters.sum(XDP.DROP), 5n * BigInt(perCpu.length));
 
+    const perCpuStructs = obj.map("perCpuStructs") as import("../../runtime/index.js").BpfPerCpuMap<number, typeof value>;
+    const each = Array.from({ length: perCpu.length }, (_, cpu) => ({ ...value, packets: BigInt(cpu), bytes: cpu * 10 }));
+    perCpuStructs.set(9, each);
+    assert.equal(perCpuStructs.get(9), each);
+    const summed = perCpuStructs.sum(9)!;
+    assert.is(summed.packets, BigInt((perCpu.length * (perCpu.length - 1)) / 2));
+    assert.is(summed.bytes, (10 * perCpu.length * (perCpu.length - 1)) / 2);
+    assert.equal(summed.words, value.words.map((w) => w * perCpu.length), "arrays of numbers add up element by element");
+    assert.equal(summed.mac, value.mac, "byte arrays are not added");
+
     const lpm = obj.map("routes");
     lpm.set({ prefixlen: 24, addr: ipv4("192.168.7.0") }, 7);
     assert.is(lpm.get({ prefixlen: 32, addr: ipv4("192.168.7.99") }), 7, "longest-prefix match");

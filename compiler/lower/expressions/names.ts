@@ -8,7 +8,7 @@ import type { GlobalDefinition } from "../globals.js";
 import { type FunctionState, type Value, constValue, poisonedValue } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
-import { loadContextField } from "../packet.js";
+import { loadContextField, nextPassthroughSeq } from "../packet.js";
 import { convertImplicit } from "../integers.js";
 import { evalConstant } from "../constants.js";
 
@@ -42,6 +42,9 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
 }
 
 function lowerGlobal(fs: FunctionState, g: GlobalDefinition): Value {
+  // A struct or FixedArray global is a view of its section, as a map value is; a config
+  // view is marked read-only (the verifier rejects stores into the frozen .rodata map).
+  if (g.layout) return { ty: { kind: "view", layout: g.layout, nullable: false }, ir: g.global, readonlyConfig: g.kind === "config" ? g.name : undefined };
   if (g.kind === "global") return { ty: { kind: "ref", int: g.int!, nullable: false }, ir: g.global };
   // A volatile load: the default must not be folded, the loader rewrites .rodata.
   if (!g.int) {
@@ -70,7 +73,13 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
     case "len": {
       const data = loadContextField(fs, ctx, XdpMd.data, true);
       const end = loadContextField(fs, ctx, XdpMd.dataEnd, true);
-      return { ty: intTy(Int.u32), ir: fb.value(`sub i32 ${end}, ${data}`) };
+      // The difference of two packet pointers is a scalar to the verifier, but LLVM would
+      // re-associate `x + (end - data)` into `(x - data) + end`: arithmetic on a packet
+      // pointer in 32-bit ALU ops, which the verifier rejects. The passthrough keeps the
+      // difference whole.
+      const len = fb.value(`sub i32 ${end}, ${data}`);
+      fs.mod.module.declare("declare i32 @llvm.bpf.passthrough.i32.i32(i32, i32)");
+      return { ty: intTy(Int.u32), ir: fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${nextPassthroughSeq()}, i32 ${len})`) };
     }
     case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
     case "rxQueueIndex": return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
@@ -96,7 +105,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, base.ty.layout.name, name);
       return undefined;
     }
-    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch };
+    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, readonlyConfig: base.readonlyConfig };
   }
   if (base.ty.kind === "map") fs.error(Diagnostics.MapAsValue, node);
   else fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
@@ -129,7 +138,7 @@ export function placeOfElement(fs: FunctionState, node: ts.ElementAccessExpressi
     const scaled = elementSize === 1 ? wide.ir : fs.fb.value(`mul i64 ${wide.ir}, ${elementSize}`);
     ptr = fs.fb.value(`getelementptr inbounds i8, ptr ${base.ir}, i64 ${scaled}`);
   }
-  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch };
+  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, readonlyConfig: base.readonlyConfig };
 }
 
 function elementName(a: ArrayLayout): string {
