@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import fs from "node:fs";
 
 export interface NativeBpf {
-  objectOpen(elf: Uint8Array, name: string, pinRoot: string): unknown;
-  objectLoad(handle: unknown): void;
+  /** isolateMs > 0: libbpf parses in a forked child first (native/src/isolate.c). */
+  objectOpen(elf: Uint8Array, name: string, pinRoot: string, isolateMs: number): unknown;
+  objectLoad(handle: unknown, isolateMs: number): void;
   objectClose(handle: unknown): void;
   objectPrograms(handle: unknown): { name: string; section: string; fd: number }[];
   objectMaps(handle: unknown): NativeMapInfo[];

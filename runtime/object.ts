@@ -5,7 +5,7 @@ import path from "node:path";
 import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
-import { BpfError, VerifierError, explain } from "./errors.js";
+import { BpfError, VerifierError, explain, isolatedFailure } from "./errors.js";
 import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
 import { BpfProgram } from "./program.js";
 import "./dispose.js";
@@ -15,7 +15,18 @@ export interface OpenOptions {
   pinMaps?: string;
   /** Object name (prefix of internal map names); default: the file's base name. */
   name?: string;
+  /**
+   * Try libbpf's parse and load in a forked child first, so a malformed ELF that crashes
+   * libbpf (1.1 has such parser bugs) gives an error instead of killing this process.
+   * Default true; false saves one fork per open/load (and a second verification) for
+   * objects you trust.
+   */
+  isolate?: boolean;
 }
+
+/** Time limits of the isolated child (parse is milliseconds; load includes verification). */
+const isolateParseMs = 10_000;
+const isolateLoadMs = 120_000;
 
 export interface Variable<T = unknown> {
   get(): T;
@@ -39,7 +50,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private readonly variables = new Map<string, VariableSpec>();
   private readonly ringLayouts = new Map<string, LayoutSpec>();
 
-  private constructor(handle: unknown, readonly name: string) {
+  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean) {
     this.handle = handle;
     const raw = native().objectBtf(handle);
     if (raw) {
@@ -59,13 +70,15 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const bytes = typeof source === "string" ? await readObject(source) : source;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
     const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
+    const isolate = options.isolate ?? true;
     let handle: unknown;
     try {
-      handle = native().objectOpen(bytes, name, "");
+      handle = native().objectOpen(bytes, name, "", isolate ? isolateParseMs : 0);
     } catch (error) {
-      throw explain(error, `open BPF object${typeof source === "string" ? ` '${source}'` : ""} (is it a BPF ELF file?)`);
+      const what = `open BPF object${typeof source === "string" ? ` '${source}'` : ""}`;
+      throw isolatedFailure(error, "parse", what) ?? explain(error, `${what} (is it a BPF ELF file?)`);
     }
-    const object = new BpfObject(handle, name);
+    const object = new BpfObject(handle, name, isolate);
     if (options.pinMaps) object.pinMapsIn(options.pinMaps);
     return object;
   }
@@ -87,8 +100,10 @@ export class BpfObject implements Disposable, AsyncDisposable {
   async load(): Promise<this> {
     if (this.loaded) return this;
     try {
-      native().objectLoad(this.live);
+      native().objectLoad(this.live, this.isolate ? isolateLoadMs : 0);
     } catch (error) {
+      const crashed = isolatedFailure(error, "load", `load BPF object '${this.name}'`);
+      if (crashed) throw crashed;
       const log = (error as { libbpfLog?: string }).libbpfLog ?? "";
       const rejected = /prog '([^']+)': BPF program load failed/.exec(log);
       if (rejected) {

@@ -1,0 +1,1 @@
+// BPF links of XDP programs (placeholder; filled in below).
