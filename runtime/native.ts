@@ -41,6 +41,13 @@ export interface NativeBpf {
   ringConsume(handle: unknown, limit: number): Uint8Array[];
   ringEpollFd(handle: unknown): number;
   ringFree(handle: unknown): void;
+  // kernel objects by id, links (native/src/ids.c)
+  mapNextId(id: number): number;
+  mapFdById(id: number): number;
+  linkNextId(id: number): number;
+  linkFdById(id: number): number;
+  linkInfo(fd: number): { id: number; type: number; progId: number; ifindex: number };
+  linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
   // AF_XDP (native/src/xsk.c)
   umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;

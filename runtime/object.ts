@@ -158,19 +158,37 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const info = this.mapInfos.find((i) => i.name === name && !i.internal);
     if (!info) throw new BpfError(`no map '${name}' in '${this.name}' (it has: ${this.mapInfos.filter((i) => !i.internal).map((i) => i.name).join(", ") || "none"})`, "ENOENT");
     const fdOf = () => (this.handle ? (this.mapInfos.find((i) => i.name === name)?.fd ?? -1) : -1);
-    if (info.type === MapType.RINGBUF) {
-      const record = this.ringRecordCodec(name);
-      m = new BpfRingBuf(name, record, fdOf);
-    } else {
-      // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
-      // 4-byte keys and values are u32 indexes, ifindexes and fds.
-      const kernelIndexed = kernelIndexedTypes.has(info.type);
-      const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
-      const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
-      m = isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
-    }
+    m = this.typedMap(info, fdOf);
     this.mapCache.set(name, m);
     return m;
+  }
+
+  /** A typed map of this object's spec over an fd (codecs from the object's BTF). */
+  private typedMap(info: NativeMapInfo, fdOf: () => number): BpfMap | BpfRingBuf {
+    const name = info.name;
+    if (info.type === MapType.RINGBUF) return new BpfRingBuf(name, this.ringRecordCodec(name), fdOf);
+    // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
+    // 4-byte keys and values are u32 indexes, ifindexes and fds.
+    const kernelIndexed = kernelIndexedTypes.has(info.type);
+    const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
+    const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
+    return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
+  }
+
+  /** What the object declares for its maps (name, type, sizes; `internal` for .rodata/.data/.bss). */
+  get mapSpecs(): readonly NativeMapInfo[] {
+    return this.mapInfos.map((i) => ({ ...i }));
+  }
+
+  /**
+   * A typed view of a kernel map that is an instance of this object's map `name` (found by
+   * id, opened from a pin, or held by another process), decoded with this object's BTF.
+   * The caller owns `fd` and closes it after the view.
+   */
+  mapOverFd<K = unknown, V = unknown>(name: string, fd: number): BpfMap<K, V> | BpfRingBuf<V> {
+    const info = this.mapInfos.find((i) => i.name === name && !i.internal);
+    if (!info) throw new BpfError(`no map '${name}' in '${this.name}'`, "ENOENT");
+    return this.typedMap({ ...info, fd }, () => fd) as BpfMap<K, V> | BpfRingBuf<V>;
   }
 
   private ringRecordCodec(name: string): Codec {

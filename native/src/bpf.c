@@ -17,6 +17,7 @@
 #include <linux/if_link.h>
 #include <node_api.h>
 
+#include "ids.h"
 #include "isolate.h"
 #include "xsk.h"
 
@@ -844,6 +845,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   tsxdp_xsk_init(env, exports);
+  tsxdp_ids_init(env, exports);
   return exports;
 }
 

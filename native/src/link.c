@@ -1,1 +1,0 @@
-// BPF links of XDP programs (placeholder; filled in below).
