@@ -48,6 +48,7 @@ export interface NativeBpf {
   linkFdById(id: number): number;
   linkInfo(fd: number): { id: number; type: number; progId: number; ifindex: number };
   linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
+  linkDetach(linkFd: number): void;
   // AF_XDP (native/src/xsk.c)
   umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;

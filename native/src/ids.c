@@ -127,11 +127,22 @@ static napi_value link_update(napi_env env, napi_callback_info info) {
   return undefined;
 }
 
+// linkDetach(linkFd): void — BPF_LINK_DETACH: the link lets go of its program now, whoever
+// else holds the link (a pin, another process)
+static napi_value link_detach(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "linkDetach(linkFd)")) return NULL;
+  if (bpf_link_detach((int)a[0])) return fail(env, "bpf_link_detach", errno);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
 void tsxdp_ids_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
       FN("mapNextId", map_next_id), FN("mapFdById", map_fd_by_id), FN("linkNextId", link_next_id),
-      FN("linkFdById", link_fd_by_id), FN("linkInfo", link_info), FN("linkUpdate", link_update),
+      FN("linkFdById", link_fd_by_id), FN("linkInfo", link_info), FN("linkUpdate", link_update), FN("linkDetach", link_detach),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
