@@ -29,8 +29,11 @@ export interface AttachOptions {
 export interface RunOptions {
   /** Run the program this many times (durationNs is the average). */
   repeat?: number;
-  /** A struct xdp_md for the run (ingress_ifindex, rx_queue_index …), as bytes. */
-  ctx?: Uint8Array;
+  /**
+   * The context the program sees: `{ ingressIfindex, rxQueueIndex }` (an interface of this
+   * namespace, by name or index, and one of its receive queues), or a struct xdp_md as bytes.
+   */
+  ctx?: Uint8Array | { ingressIfindex?: number | string; rxQueueIndex?: number };
   /** BPF_F_TEST_XDP_LIVE_FRAMES and friends. */
   flags?: number;
 }
@@ -58,6 +61,15 @@ export interface XdpProgram {
   pin(path: string): void;
 }
 
+/** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex (u32 each). */
+function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }): Uint8Array {
+  const bytes = new Uint8Array(24);
+  const view = new DataView(bytes.buffer);
+  if (ctx.ingressIfindex !== undefined) view.setUint32(12, ifindexOf(ctx.ingressIfindex), true);
+  if (ctx.rxQueueIndex !== undefined) view.setUint32(16, ctx.rxQueueIndex, true);
+  return bytes;
+}
+
 export function ifindexOf(target: string | number): number {
   if (typeof target === "number") return target;
   try {
@@ -83,7 +95,7 @@ export class BpfProgram implements XdpProgram {
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError("run(): repeat must be a positive integer");
     // Room for programs that grow the packet (adjustHead/adjustTail).
     const outSize = options.flags && options.flags & 2 ? 0 : packet.length + 512; // live frames: no output
-    let ctx = options.ctx ?? null;
+    let ctx = options.ctx instanceof Uint8Array || options.ctx === undefined ? options.ctx ?? null : xdpMd(options.ctx);
     if (ctx && ctx.length >= 8 && new DataView(ctx.buffer, ctx.byteOffset).getUint32(4, true) === 0) {
       // struct xdp_md.data_end must be the packet's length; fill it in when left at zero.
       ctx = Uint8Array.from(ctx);
@@ -93,6 +105,9 @@ export class BpfProgram implements XdpProgram {
       const r = native().progTestRun(this.fd, packet, repeat, outSize, options.flags ?? 0, ctx);
       return { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
     } catch (error) {
+      if ((error as { errno?: number }).errno === Errno.EINVAL && ctx) {
+        throw explain(error, `test run of '${this.name}': the kernel refused the ctx (ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues; data, data_meta and egress_ifindex 0)`);
+      }
       throw explain(error, `test run of '${this.name}'`);
     }
   }
