@@ -13,7 +13,9 @@ const usage = `usage:
                                       test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
   tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR]
   tsxdp detach --dev IFACE [--mode …]
-  tsxdp maps <pinned map or folder>                              dump typed map contents
+  tsxdp maps <obj|file.xdp.ts|pinned map or folder>
+                                      dump typed map contents: an object's live kernel maps
+                                      (found by name, type and sizes), or maps pinned on bpffs
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -133,8 +135,14 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       if (!need("--dev IFACE", v.dev)) return 2;
       lines = commands.detachDevice({ dev: v.dev, mode: v.mode as never });
     } else if (command === "maps") {
-      if (!need("a pinned map path", target)) return 2;
-      lines = commands.dumpPinnedMaps(target);
+      if (!need("an object, a .xdp.ts file or a pinned map path", target)) return 2;
+      if (commands.isObjectTarget(target)) {
+        const object = await objectFor(target);
+        if (object === undefined) return 1;
+        lines = await commands.dumpObjectMaps(object);
+      } else {
+        lines = commands.dumpPinnedMaps(target);
+      }
     } else {
       if (!need("an object or .xdp.ts file", target)) return 2;
       const object = await objectFor(target);

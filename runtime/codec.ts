@@ -113,8 +113,11 @@ function build(btf: Btf, id: number, depth: number): Codec {
       return integerCodec(64, false, true, "pointer");
     case BtfKind.ARRAY: {
       const { type, length } = t.array!;
-      const element = btf.unqualified(type);
-      if (element.kind === BtfKind.INT && element.int!.bits === 8) return rawCodec(length);
+      // Byte arrays are Uint8Array whether the element is spelled u8, __u8 or unsigned char
+      // (C's __u8 is a typedef: look through typedefs and qualifiers).
+      let element = btf.unqualified(type);
+      for (let i = 0; i < 16 && element.kind === BtfKind.TYPEDEF; i++) element = btf.unqualified(element.sizeOrType);
+      if (element.kind === BtfKind.INT && element.int!.bits === 8 && !element.int!.bool) return rawCodec(length);
       const codec = build(btf, type, depth + 1);
       return arrayCodec(codec, length);
     }

@@ -39,14 +39,44 @@ export function verifierCause(log: string): string | undefined {
   return undefined;
 }
 
-interface NativeError { errno?: number; libbpfLog?: string; message?: string }
+interface NativeError { errno?: number; libbpfLog?: string; message?: string; signal?: number; timedOut?: boolean; timeoutMs?: number }
+
+/**
+ * libbpf's parse (or load) was tried in a child process first and the child did not
+ * survive it (native/src/isolate.c): the input is malformed in a way libbpf 1.1 cannot
+ * handle. Undefined when the error is not such a failure.
+ */
+export function isolatedFailure(error: unknown, phase: "parse" | "load", what: string): BpfError | undefined {
+  const e = (error ?? {}) as NativeError;
+  if (!e.signal && !e.timedOut) return undefined;
+  const verb = phase === "parse" ? "parse" : "load";
+  const how = e.timedOut ? `did not finish within ${e.timeoutMs} ms and was stopped` : `crashed with signal ${e.signal}`;
+  const message = phase === "parse"
+    ? `malformed ELF: libbpf could not parse it (${how}) — ${what}; the file is damaged or not a BPF object (rebuild it)`
+    : `malformed BPF object: libbpf could not ${verb} it (${how}) — ${what}; its BTF or relocations are damaged (rebuild it)`;
+  return new BpfError(message, "EINVAL", { errno: 22, cause: error });
+}
+
+/**
+ * attach() found a program on the interface and was not asked to replace it. `code` is
+ * EEXIST whichever errno the kernel used (links say EBUSY, netlink EEXIST or EBUSY);
+ * `errno` keeps the kernel's number.
+ */
+export function alreadyAttached(error: unknown, what: string, context: { ifname?: string; progId?: number; holder?: "link" | "netlink" }): BpfError {
+  const e = (error ?? {}) as NativeError;
+  const holder = context.holder === "link" ? ", held by a BPF link" : context.holder === "netlink" ? ", attached through netlink" : "";
+  const which = context.progId ? ` (program id ${context.progId}${holder})` : "";
+  const message = `${what}: a program is already attached to ${context.ifname ? `'${context.ifname}'` : "this interface"}${which}; to replace it, pass { replace: true } to attach(); or detach it first (close or unpin the link that holds it, or tsxdp detach --dev ${context.ifname ?? "IFACE"})`;
+  return new BpfError(message, "EEXIST", { errno: e.errno, libbpfLog: e.libbpfLog || undefined, cause: error });
+}
 
 /** Turns a native failure into an error whose message says what happened and what to do. */
-export function explain(error: unknown, what: string, context: { ifname?: string; program?: string } = {}): BpfError {
+export function explain(error: unknown, what: string, context: { ifname?: string; program?: string; attach?: boolean } = {}): BpfError {
   const e = (error ?? {}) as NativeError;
   if (e instanceof BpfError) return e;
   const errno = e.errno;
-  const code = (errno !== undefined && errnoNames.get(errno)) || (error as { code?: string }).code || "EUNKNOWN";
+  // libbpf's own codes (LIBBPF_ERRNO__FORMAT and friends, 4000 and up) mean bad input.
+  const code = (errno !== undefined && (errnoNames.get(errno) ?? (errno >= 4000 && errno < 4100 ? "EINVAL" : undefined))) || (error as { code?: string }).code || "EUNKNOWN";
   const log = e.libbpfLog || undefined;
   let message: string;
   switch (code) {
@@ -59,7 +89,9 @@ export function explain(error: unknown, what: string, context: { ifname?: string
       break;
     case "EEXIST":
     case "EBUSY":
-      message = `${what}: a program is already attached${context.ifname ? ` to '${context.ifname}'` : ""}; detach it first, or pass { replace: true }`;
+      message = context.attach
+        ? `${what}: the interface is busy (another XDP program, or one in another mode, holds it)`
+        : `${what}: ${code === "EEXIST" ? "already exists" : "busy"}`;
       break;
     case "EOPNOTSUPP":
       message = `${what}: not supported by this interface or kernel${context.ifname ? ` ('${context.ifname}')` : ""}`;

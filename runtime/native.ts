@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import fs from "node:fs";
 
 export interface NativeBpf {
-  objectOpen(elf: Uint8Array, name: string, pinRoot: string): unknown;
-  objectLoad(handle: unknown): void;
+  /** isolateMs > 0: libbpf parses in a forked child first (native/src/isolate.c). */
+  objectOpen(elf: Uint8Array, name: string, pinRoot: string, isolateMs: number): unknown;
+  objectLoad(handle: unknown, isolateMs: number): void;
   objectClose(handle: unknown): void;
   objectPrograms(handle: unknown): { name: string; section: string; fd: number }[];
   objectMaps(handle: unknown): NativeMapInfo[];
@@ -40,6 +41,14 @@ export interface NativeBpf {
   ringConsume(handle: unknown, limit: number): Uint8Array[];
   ringEpollFd(handle: unknown): number;
   ringFree(handle: unknown): void;
+  // kernel objects by id, links (native/src/ids.c)
+  mapNextId(id: number): number;
+  mapFdById(id: number): number;
+  linkNextId(id: number): number;
+  linkFdById(id: number): number;
+  linkInfo(fd: number): { id: number; type: number; progId: number; ifindex: number };
+  linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
+  linkDetach(linkFd: number): void;
   // AF_XDP (native/src/xsk.c)
   umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;

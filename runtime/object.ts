@@ -5,7 +5,7 @@ import path from "node:path";
 import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
-import { BpfError, VerifierError, explain } from "./errors.js";
+import { BpfError, VerifierError, explain, isolatedFailure } from "./errors.js";
 import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
 import { BpfProgram } from "./program.js";
 import "./dispose.js";
@@ -15,7 +15,18 @@ export interface OpenOptions {
   pinMaps?: string;
   /** Object name (prefix of internal map names); default: the file's base name. */
   name?: string;
+  /**
+   * Try libbpf's parse and load in a forked child first, so a malformed ELF that crashes
+   * libbpf (1.1 has such parser bugs) gives an error instead of killing this process.
+   * Default true; false saves one fork per open/load (and a second verification) for
+   * objects you trust.
+   */
+  isolate?: boolean;
 }
+
+/** Time limits of the isolated child (parse is milliseconds; load includes verification). */
+const isolateParseMs = 10_000;
+const isolateLoadMs = 120_000;
 
 export interface Variable<T = unknown> {
   get(): T;
@@ -39,7 +50,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private readonly variables = new Map<string, VariableSpec>();
   private readonly ringLayouts = new Map<string, LayoutSpec>();
 
-  private constructor(handle: unknown, readonly name: string) {
+  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean) {
     this.handle = handle;
     const raw = native().objectBtf(handle);
     if (raw) {
@@ -59,13 +70,15 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const bytes = typeof source === "string" ? await readObject(source) : source;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
     const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
+    const isolate = options.isolate ?? true;
     let handle: unknown;
     try {
-      handle = native().objectOpen(bytes, name, "");
+      handle = native().objectOpen(bytes, name, "", isolate ? isolateParseMs : 0);
     } catch (error) {
-      throw explain(error, `open BPF object${typeof source === "string" ? ` '${source}'` : ""} (is it a BPF ELF file?)`);
+      const what = `open BPF object${typeof source === "string" ? ` '${source}'` : ""}`;
+      throw isolatedFailure(error, "parse", what) ?? explain(error, `${what} (is it a BPF ELF file?)`);
     }
-    const object = new BpfObject(handle, name);
+    const object = new BpfObject(handle, name, isolate);
     if (options.pinMaps) object.pinMapsIn(options.pinMaps);
     return object;
   }
@@ -87,8 +100,10 @@ export class BpfObject implements Disposable, AsyncDisposable {
   async load(): Promise<this> {
     if (this.loaded) return this;
     try {
-      native().objectLoad(this.live);
+      native().objectLoad(this.live, this.isolate ? isolateLoadMs : 0);
     } catch (error) {
+      const crashed = isolatedFailure(error, "load", `load BPF object '${this.name}'`);
+      if (crashed) throw crashed;
       const log = (error as { libbpfLog?: string }).libbpfLog ?? "";
       const rejected = /prog '([^']+)': BPF program load failed/.exec(log);
       if (rejected) {
@@ -143,19 +158,37 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const info = this.mapInfos.find((i) => i.name === name && !i.internal);
     if (!info) throw new BpfError(`no map '${name}' in '${this.name}' (it has: ${this.mapInfos.filter((i) => !i.internal).map((i) => i.name).join(", ") || "none"})`, "ENOENT");
     const fdOf = () => (this.handle ? (this.mapInfos.find((i) => i.name === name)?.fd ?? -1) : -1);
-    if (info.type === MapType.RINGBUF) {
-      const record = this.ringRecordCodec(name);
-      m = new BpfRingBuf(name, record, fdOf);
-    } else {
-      // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
-      // 4-byte keys and values are u32 indexes, ifindexes and fds.
-      const kernelIndexed = kernelIndexedTypes.has(info.type);
-      const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
-      const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
-      m = isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
-    }
+    m = this.typedMap(info, fdOf);
     this.mapCache.set(name, m);
     return m;
+  }
+
+  /** A typed map of this object's spec over an fd (codecs from the object's BTF). */
+  private typedMap(info: NativeMapInfo, fdOf: () => number): BpfMap | BpfRingBuf {
+    const name = info.name;
+    if (info.type === MapType.RINGBUF) return new BpfRingBuf(name, this.ringRecordCodec(name), fdOf);
+    // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
+    // 4-byte keys and values are u32 indexes, ifindexes and fds.
+    const kernelIndexed = kernelIndexedTypes.has(info.type);
+    const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
+    const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
+    return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
+  }
+
+  /** What the object declares for its maps (name, type, sizes; `internal` for .rodata/.data/.bss). */
+  get mapSpecs(): readonly NativeMapInfo[] {
+    return this.mapInfos.map((i) => ({ ...i }));
+  }
+
+  /**
+   * A typed view of a kernel map that is an instance of this object's map `name` (found by
+   * id, opened from a pin, or held by another process), decoded with this object's BTF.
+   * The caller owns `fd` and closes it after the view.
+   */
+  mapOverFd<K = unknown, V = unknown>(name: string, fd: number): BpfMap<K, V> | BpfRingBuf<V> {
+    const info = this.mapInfos.find((i) => i.name === name && !i.internal);
+    if (!info) throw new BpfError(`no map '${name}' in '${this.name}'`, "ENOENT");
+    return this.typedMap({ ...info, fd }, () => fd) as BpfMap<K, V> | BpfRingBuf<V>;
   }
 
   private ringRecordCodec(name: string): Codec {

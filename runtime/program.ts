@@ -2,7 +2,7 @@
 // (a BPF link where the kernel has them, so a crashed process leaves nothing behind;
 // netlink as the fallback), pinning.
 import { native } from "./native.js";
-import { BpfError, explain } from "./errors.js";
+import { BpfError, alreadyAttached, explain } from "./errors.js";
 import { XDP } from "./xdp.js";
 
 /** XDP_FLAGS_* from <linux/if_link.h>. */
@@ -12,7 +12,12 @@ export type AttachMode = keyof typeof modeFlags;
 
 export interface AttachOptions {
   mode?: AttachMode;
-  /** Replace a program attached through netlink (not one held by another link). */
+  /**
+   * Replace the program attached to the interface: one held by a BPF link (any process's,
+   * or a pin) is swapped in that link (BPF_LINK_UPDATE; the returned Link adopts it), one
+   * attached through netlink is replaced through netlink. Without it, an attached program
+   * is an EEXIST error.
+   */
   replace?: boolean;
   /**
    * "link" (default where the kernel has XDP links): detached when the last reference
@@ -24,8 +29,11 @@ export interface AttachOptions {
 export interface RunOptions {
   /** Run the program this many times (durationNs is the average). */
   repeat?: number;
-  /** A struct xdp_md for the run (ingress_ifindex, rx_queue_index …), as bytes. */
-  ctx?: Uint8Array;
+  /**
+   * The context the program sees: `{ ingressIfindex, rxQueueIndex }` (an interface of this
+   * namespace, by name or index, and one of its receive queues), or a struct xdp_md as bytes.
+   */
+  ctx?: Uint8Array | { ingressIfindex?: number | string; rxQueueIndex?: number };
   /** BPF_F_TEST_XDP_LIVE_FRAMES and friends. */
   flags?: number;
 }
@@ -53,6 +61,15 @@ export interface XdpProgram {
   pin(path: string): void;
 }
 
+/** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex (u32 each). */
+function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }): Uint8Array {
+  const bytes = new Uint8Array(24);
+  const view = new DataView(bytes.buffer);
+  if (ctx.ingressIfindex !== undefined) view.setUint32(12, ifindexOf(ctx.ingressIfindex), true);
+  if (ctx.rxQueueIndex !== undefined) view.setUint32(16, ctx.rxQueueIndex, true);
+  return bytes;
+}
+
 export function ifindexOf(target: string | number): number {
   if (typeof target === "number") return target;
   try {
@@ -78,7 +95,7 @@ export class BpfProgram implements XdpProgram {
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError("run(): repeat must be a positive integer");
     // Room for programs that grow the packet (adjustHead/adjustTail).
     const outSize = options.flags && options.flags & 2 ? 0 : packet.length + 512; // live frames: no output
-    let ctx = options.ctx ?? null;
+    let ctx = options.ctx instanceof Uint8Array || options.ctx === undefined ? options.ctx ?? null : xdpMd(options.ctx);
     if (ctx && ctx.length >= 8 && new DataView(ctx.buffer, ctx.byteOffset).getUint32(4, true) === 0) {
       // struct xdp_md.data_end must be the packet's length; fill it in when left at zero.
       ctx = Uint8Array.from(ctx);
@@ -88,6 +105,9 @@ export class BpfProgram implements XdpProgram {
       const r = native().progTestRun(this.fd, packet, repeat, outSize, options.flags ?? 0, ctx);
       return { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
     } catch (error) {
+      if ((error as { errno?: number }).errno === Errno.EINVAL && ctx) {
+        throw explain(error, `test run of '${this.name}': the kernel refused the ctx (ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues; data, data_meta and egress_ifindex 0)`);
+      }
       throw explain(error, `test run of '${this.name}'`);
     }
   }
@@ -95,22 +115,55 @@ export class BpfProgram implements XdpProgram {
   attach(target: string | number, options: AttachOptions = {}): Link {
     const ifindex = ifindexOf(target);
     const ifname = typeof target === "string" ? target : undefined;
+    const what = `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`;
     const mode = options.mode === undefined ? 0 : modeFlags[options.mode];
     if (mode === undefined) throw new BpfError(`attach(): mode must be "native", "generic" or "offload"`, "EINVAL");
-    if (options.via !== "netlink") try {
-      const linkFd = native().xdpLinkCreate(this.fd, ifindex, mode);
-      return new XdpLink(ifindex, "link", linkFd, mode);
+    if (options.via !== "netlink") {
+      try {
+        const linkFd = native().xdpLinkCreate(this.fd, ifindex, mode);
+        return new XdpLink(ifindex, "link", linkFd, mode, false);
+      } catch (error) {
+        const errno = (error as { errno?: number }).errno;
+        if (errno === Errno.EBUSY || errno === Errno.EEXIST) {
+          if (!options.replace) throw alreadyAttached(error, what, { ifname, ...describeAttachment(ifindex) });
+          return this.replaceOn(ifindex, mode, what, ifname);
+        }
+        // EINVAL/EOPNOTSUPP: no XDP links for this device or kernel: netlink below.
+        if (errno !== Errno.EINVAL && errno !== Errno.EOPNOTSUPP) throw explain(error, what, { ifname, attach: true });
+      }
+    }
+    if (options.replace) return this.replaceOn(ifindex, mode, what, ifname);
+    try {
+      native().xdpAttach(ifindex, this.fd, mode | XdpFlags.UPDATE_IF_NOEXIST, -1);
+      return new XdpLink(ifindex, "netlink", -1, mode, false);
     } catch (error) {
       const errno = (error as { errno?: number }).errno;
-      // EINVAL/EOPNOTSUPP: no XDP links here; EBUSY with replace: a netlink program to replace.
-      const tryNetlink = errno === 22 || errno === 95 || (errno === 16 && options.replace);
-      if (!tryNetlink) throw explain(error, `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`, { ifname });
+      if (errno === Errno.EBUSY || errno === Errno.EEXIST) throw alreadyAttached(error, what, { ifname, ...describeAttachment(ifindex) });
+      throw explain(error, what, { ifname, attach: true });
+    }
+  }
+
+  /**
+   * Puts this program in place of the one attached to `ifindex`: a BPF link holding the
+   * interface gets BPF_LINK_UPDATE (the link stays, whoever holds it, and now runs this
+   * program; the returned Link adopts it), a netlink attachment is replaced through netlink.
+   */
+  private replaceOn(ifindex: number, mode: number, what: string, ifname: string | undefined): Link {
+    const link = findXdpLink(ifindex);
+    if (link) {
+      try {
+        native().linkUpdate(link.fd, this.fd, -1);
+      } catch (error) {
+        native().close(link.fd);
+        throw explain(error, `${what}: replace the program of BPF link ${link.id}`, { ifname, attach: true });
+      }
+      return new XdpLink(ifindex, "link", link.fd, mode, true);
     }
     try {
-      native().xdpAttach(ifindex, this.fd, mode | (options.replace ? 0 : XdpFlags.UPDATE_IF_NOEXIST), -1);
-      return new XdpLink(ifindex, "netlink", -1, mode);
+      native().xdpAttach(ifindex, this.fd, mode, -1);
+      return new XdpLink(ifindex, "netlink", -1, mode, false);
     } catch (error) {
-      throw explain(error, `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`, { ifname });
+      throw explain(error, `${what} (replacing through netlink)`, { ifname, attach: true });
     }
   }
 
@@ -130,14 +183,24 @@ export class BpfProgram implements XdpProgram {
 
 class XdpLink implements Link {
   private attached = true;
-  constructor(readonly ifindex: number, readonly kind: "link" | "netlink", private readonly fd: number, private readonly mode: number) {}
+  /**
+   * adopted: a link found on the interface and updated to our program (attach with
+   * replace). Others may hold it too (a pin, the process that made it), so detach() makes
+   * the kernel detach it (BPF_LINK_DETACH) instead of only closing our reference.
+   */
+  constructor(readonly ifindex: number, readonly kind: "link" | "netlink", private readonly fd: number, private readonly mode: number, private readonly adopted: boolean) {}
 
   detach(): void {
     if (!this.attached) return;
     this.attached = false;
     try {
-      if (this.kind === "link") native().close(this.fd);
-      else native().xdpDetach(this.ifindex, this.mode);
+      if (this.kind === "link") {
+        try {
+          if (this.adopted) native().linkDetach(this.fd);
+        } finally {
+          native().close(this.fd);
+        }
+      } else native().xdpDetach(this.ifindex, this.mode);
     } catch (error) {
       throw explain(error, `detach from ifindex ${this.ifindex}`);
     }
@@ -157,10 +220,71 @@ class XdpLink implements Link {
   }
 }
 
-/** Detaches whatever XDP program is attached to an interface (tsxdp detach). */
+const Errno = { EPERM: 1, ENOENT: 2, EBUSY: 16, EEXIST: 17, EINVAL: 22, EOPNOTSUPP: 95 } as const;
+const BPF_LINK_TYPE_XDP = 6;
+
+/**
+ * The BPF link that holds the XDP program of `ifindex` in this namespace, by walking the
+ * kernel's link ids. A link reports only its ifindex, which other namespaces reuse, so the
+ * program id the interface reports (netlink query, namespace-local) must match too.
+ */
+function findXdpLink(ifindex: number): { fd: number; id: number; progId: number } | undefined {
+  let attachedProgId = 0;
+  try {
+    attachedProgId = native().xdpQuery(ifindex).progId;
+  } catch {
+    return undefined;
+  }
+  if (!attachedProgId) return undefined;
+  let id = 0;
+  for (let i = 0; i < 1 << 20; i++) {
+    try {
+      id = native().linkNextId(id);
+    } catch (error) {
+      throw explain(error, "list the kernel's BPF links");
+    }
+    if (id === 0) return undefined;
+    let fd: number;
+    try {
+      fd = native().linkFdById(id);
+    } catch (error) {
+      if ((error as { errno?: number }).errno === Errno.ENOENT) continue; // gone since the walk saw it
+      throw explain(error, `open BPF link id ${id}`);
+    }
+    const info = native().linkInfo(fd);
+    if (info.type === BPF_LINK_TYPE_XDP && info.ifindex === ifindex && info.progId === attachedProgId) return { fd, id, progId: info.progId };
+    native().close(fd);
+  }
+  return undefined;
+}
+
+/** What holds an interface's XDP hook, for error messages. */
+function describeAttachment(ifindex: number): { progId?: number; holder?: "link" | "netlink" } {
+  try {
+    const progId = native().xdpQuery(ifindex).progId;
+    if (!progId) return {};
+    const link = findXdpLink(ifindex);
+    if (link) native().close(link.fd);
+    return { progId, holder: link ? "link" : "netlink" };
+  } catch {
+    return {};
+  }
+}
+
+/** Detaches whatever XDP program is attached to an interface, by link or netlink (tsxdp detach). */
 export function detachInterface(target: string | number, mode?: AttachMode): void {
   const ifindex = ifindexOf(target);
   try {
+    // A BPF link (a pin, another process) holds it: netlink cannot detach that, the link can.
+    const link = findXdpLink(ifindex);
+    if (link) {
+      try {
+        native().linkDetach(link.fd);
+      } finally {
+        native().close(link.fd);
+      }
+      return;
+    }
     native().xdpDetach(ifindex, mode ? modeFlags[mode] : 0);
   } catch (error) {
     throw explain(error, `detach from ${target}`, { ifname: typeof target === "string" ? target : undefined });

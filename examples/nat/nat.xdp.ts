@@ -1,10 +1,16 @@
-// Static destination NAT: packets to a (address, port, protocol) listed in `rules` are
-// rewritten to the rule's target. The IPv4 header checksum and the TCP/UDP checksum (whose
-// pseudo-header includes the address) are updated incrementally (RFC 1624); a UDP checksum
-// of zero means "none" and stays zero. `snat` is the reverse direction for the replies.
+// Static NAT over two interfaces, one program per interface, each rewriting and forwarding:
+// `dnat` on the public side rewrites packets to a (address, port, protocol) listed in
+// `rules` to the rule's private target, `snat` on the private side rewrites the replies'
+// sources back. The IPv4 header checksum and the TCP/UDP checksum (whose pseudo-header
+// includes the address) are updated incrementally (RFC 1624); a UDP checksum of zero means
+// "none" and stays zero. A rewritten packet is then forwarded in XDP: the kernel's FIB
+// (bpf_fib_lookup) gives the egress interface and next-hop MACs, the TTL is decremented and
+// the packet redirected — only to one of the NAT's own `interfaces`. What the FIB cannot
+// resolve yet (no neighbour entry), or a route elsewhere, goes to the stack, which routes
+// the already rewritten packet.
 import {
-  XdpContext, XDP, HashMap, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP,
-  htons, sizeof, csumReplace16, csumReplace32, be16, be32, bool, u8, u32,
+  XdpContext, XDP, HashMap, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, FibLookup, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, AF_INET,
+  BPF_FIB_LKUP_RET_SUCCESS, htons, ntohs, sizeof, zero, fibLookup, redirect, csumReplace16, csumReplace32, be16, be32, bool, u8, u16, u32,
 } from "tsxdp";
 
 export interface Endpoint {
@@ -21,6 +27,35 @@ export interface Target {
 export const rules = new HashMap<Endpoint, Target>({ maxEntries: 1024 });
 /** Private (address, port, protocol) → public endpoint, for the replies. */
 export const reverse = new HashMap<Endpoint, Target>({ maxEntries: 1024 });
+/** The NAT's interfaces (ifindex → 1): rewritten packets are forwarded in XDP only to these. */
+export const interfaces = new HashMap<u32, u8>({ maxEntries: 16 });
+
+/** Forwards a (rewritten) IPv4 packet by the FIB, or passes it to the stack. */
+function forward(ctx: XdpContext): XDP {
+  const eth = ctx.header<EthHdr>(0);
+  if (eth === null) return XDP.PASS;
+  const ip = ctx.header<Ipv4Hdr>(sizeof<EthHdr>());
+  if (ip === null || ip.ttl <= 1) return XDP.PASS; // the stack sends the ICMP time-exceeded
+
+  const fib = zero<FibLookup>();
+  fib.family = AF_INET;
+  fib.tos = ip.tos;
+  fib.l4Protocol = ip.protocol;
+  fib.totLen = ntohs(ip.totLen);
+  fib.ipv4Src = ip.saddr;
+  fib.ipv4Dst = ip.daddr;
+  fib.ifindex = ctx.ingressIfindex;
+  if (fibLookup(ctx, fib, 0) !== BPF_FIB_LKUP_RET_SUCCESS) return XDP.PASS;
+  if (interfaces.lookup(fib.ifindex) === null) return XDP.PASS;
+
+  // TTL and protocol share a 16-bit word of the header checksum.
+  const before = htons((u16(ip.ttl) << 8) | ip.protocol);
+  ip.ttl -= 1;
+  ip.check = csumReplace16(ip.check, before, htons((u16(ip.ttl) << 8) | ip.protocol));
+  eth.dst = fib.dmac;
+  eth.src = fib.smac;
+  return redirect(fib.ifindex, 0);
+}
 
 function rewrite(ctx: XdpContext, destination: bool): XDP {
   const eth = ctx.header<EthHdr>(0);
@@ -58,15 +93,15 @@ function rewrite(ctx: XdpContext, destination: bool): XDP {
     ip.saddr = target.addr;
     ports.source = target.port;
   }
-  return XDP.PASS;
+  return forward(ctx);
 }
 
-/** On the public side: rewrite destinations. */
+/** On the public side: rewrite destinations, forward to the private side. */
 export function dnat(ctx: XdpContext): XDP {
   return rewrite(ctx, true);
 }
 
-/** On the private side: rewrite the sources of replies back. */
+/** On the private side: rewrite the sources of replies back, forward to the public side. */
 export function snat(ctx: XdpContext): XDP {
   return rewrite(ctx, false);
 }

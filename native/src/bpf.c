@@ -17,6 +17,8 @@
 #include <linux/if_link.h>
 #include <node_api.h>
 
+#include "ids.h"
+#include "isolate.h"
 #include "xsk.h"
 
 // ---- libbpf log capture ----------------------------------------------------------------
@@ -55,8 +57,11 @@ static int capture_print(enum libbpf_print_level level, const char *format, va_l
 
 static napi_value throw_errno(napi_env env, const char *what, int err) {
   if (err < 0) err = -err;
-  char message[512];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  char message[512], reason[256];
+  // libbpf's own codes (LIBBPF_ERRNO__*, 4000 and up) have no strerror text.
+  if (err >= 4000) libbpf_strerror(err, reason, sizeof reason);
+  else snprintf(reason, sizeof reason, "%s", strerror(err));
+  snprintf(message, sizeof message, "%s: %s", what, reason);
   napi_value msg, error, code, log;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, NULL, msg, &error);
@@ -122,6 +127,15 @@ static napi_value undefined(napi_env env) {
   return u;
 }
 
+static void set_int(napi_env env, napi_value o, const char *key, int64_t v) {
+  napi_set_named_property(env, o, key, make_int(env, v));
+}
+static void set_str(napi_env env, napi_value o, const char *key, const char *v) {
+  napi_value s;
+  napi_create_string_utf8(env, v ? v : "", NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, o, key, s);
+}
+
 // ---- objects ---------------------------------------------------------------------------
 typedef struct {
   struct bpf_object *obj;
@@ -150,17 +164,71 @@ static object_handle *get_object(napi_env env, napi_value v) {
   return h;
 }
 
-// objectOpen(elf: Uint8Array, name: string, pinRoot: string): handle
+// ---- isolation: a libbpf call tried in a child process first (native/src/isolate.c) ----
+typedef struct {
+  const void *data;
+  size_t length;
+  const struct bpf_object_open_opts *opts;
+  struct bpf_object *obj;
+} isolated_call;
+
+static int isolated_open(void *arg) {
+  isolated_call *c = arg;
+  struct bpf_object *obj = bpf_object__open_mem(c->data, c->length, c->opts);
+  if (libbpf_get_error(obj) || !obj) return 1;
+  bpf_object__close(obj);
+  return 0;
+}
+
+static int isolated_load(void *arg) {
+  isolated_call *c = arg;
+  // The child's copy must not pin (or reuse pins): it only shows that loading survives.
+  struct bpf_map *map;
+  bpf_object__for_each_map(map, c->obj) bpf_map__set_pin_path(map, NULL);
+  return bpf_object__load(c->obj) ? 1 : 0;
+}
+
+// Throws when the child did not survive; returns true when the caller may go on.
+static bool survived(napi_env env, const char *what, int (*call)(void *), isolated_call *c, int64_t timeout_ms) {
+  if (timeout_ms <= 0) return true;
+  tsxdp_isolate_result result;
+  int err = tsxdp_isolate(call, c, (int)timeout_ms, &result);
+  if (err) {
+    throw_errno(env, what, err);
+    return false;
+  }
+  if (!result.signal && !result.timed_out) return true;
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s in an isolated child process (signal %d)", what, result.timed_out ? "timed out" : "crashed", result.signal);
+  napi_value msg, error;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  set_int(env, error, "errno", EINVAL);
+  set_int(env, error, "signal", result.signal);
+  napi_value timed_out;
+  napi_get_boolean(env, result.timed_out, &timed_out);
+  napi_set_named_property(env, error, "timedOut", timed_out);
+  set_int(env, error, "timeoutMs", timeout_ms);
+  napi_throw(env, error);
+  return false;
+}
+
+// objectOpen(elf: Uint8Array, name: string, pinRoot: string, isolateMs: number): handle
+// isolateMs > 0: parse in a child first (bounded by isolateMs), in-process only if it survived.
 static napi_value object_open(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
   void *data;
   size_t length;
+  int64_t isolate_ms;
   char name[256], pin_root[4096];
   if (!get_bytes(env, argv[0], &data, &length) || length == 0) return throw_type(env, "objectOpen: expected the ELF bytes");
   if (!get_string(env, argv[1], name, sizeof name) || !get_string(env, argv[2], pin_root, sizeof pin_root)) return throw_type(env, "objectOpen: expected strings");
+  if (!get_int(env, argv[3], &isolate_ms)) return throw_type(env, "objectOpen: expected isolateMs");
   LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name[0] ? name : NULL, .pin_root_path = pin_root[0] ? pin_root : NULL);
   log_length = 0;
+  isolated_call call = {.data = data, .length = length, .opts = &opts};
+  if (!survived(env, "bpf_object__open_mem", isolated_open, &call, isolate_ms)) return NULL;
   struct bpf_object *obj = bpf_object__open_mem(data, length, &opts);
   int err = libbpf_get_error(obj);
   if (err || !obj) return throw_errno(env, "bpf_object__open_mem", err ? err : EINVAL);
@@ -171,12 +239,17 @@ static napi_value object_open(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// objectLoad(handle): void
+// objectLoad(handle, isolateMs): void — isolateMs > 0: load in a child first (see objectOpen)
 static napi_value object_load(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
   object_handle *h = get_object(env, argv[0]);
   if (!h) return NULL;
+  int64_t isolate_ms;
+  if (!get_int(env, argv[1], &isolate_ms)) return throw_type(env, "objectLoad: expected isolateMs");
+  log_length = 0;
+  isolated_call call = {.obj = h->obj};
+  if (!survived(env, "bpf_object__load", isolated_load, &call, isolate_ms)) return NULL;
   log_length = 0;
   int err = bpf_object__load(h->obj);
   if (err) return throw_errno(env, "bpf_object__load", err);
@@ -194,15 +267,6 @@ static napi_value object_close(napi_env env, napi_callback_info info) {
     h->obj = NULL;
   }
   return undefined(env);
-}
-
-static void set_int(napi_env env, napi_value o, const char *key, int64_t v) {
-  napi_set_named_property(env, o, key, make_int(env, v));
-}
-static void set_str(napi_env env, napi_value o, const char *key, const char *v) {
-  napi_value s;
-  napi_create_string_utf8(env, v ? v : "", NAPI_AUTO_LENGTH, &s);
-  napi_set_named_property(env, o, key, s);
 }
 
 // objectPrograms(handle): { name, section, fd }[]
@@ -781,6 +845,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   tsxdp_xsk_init(env, exports);
+  tsxdp_ids_init(env, exports);
   return exports;
 }
 

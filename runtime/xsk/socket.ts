@@ -178,7 +178,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     try {
       linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XDP_FLAGS_SKB_MODE : attachMode === "native" ? XDP_FLAGS_DRV_MODE : 0);
     } catch (error) {
-      throw explain(error, `attach the AF_XDP redirect program to ${this.ifname}`, { ifname: this.ifname });
+      throw explain(error, `attach the AF_XDP redirect program to ${this.ifname}`, { ifname: this.ifname, attach: true });
     }
     this.cleanup.push(() => n.close(linkFd));
   }

@@ -12,7 +12,8 @@ export interface VethNamespace {
   remove(): void;
 }
 
-export function createVethNamespace(prefix = "tsxdp"): VethNamespace {
+/** `queues`: receive/transmit queues of each veth end (default: the kernel's, 1). */
+export function createVethNamespace(prefix = "tsxdp", options: { queues?: number } = {}): VethNamespace {
   const id = crypto.randomBytes(3).toString("hex");
   const ns = `${prefix}-${process.pid}-${id}`;
   const a = `va${id}`;
@@ -24,7 +25,8 @@ export function createVethNamespace(prefix = "tsxdp"): VethNamespace {
     remove: () => execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }),
   };
   try {
-    execFileSync("ip", ["-n", ns, "link", "add", a, "type", "veth", "peer", "name", b]);
+    const queues = options.queues ? ["numrxqueues", String(options.queues), "numtxqueues", String(options.queues)] : [];
+    execFileSync("ip", ["-n", ns, "link", "add", a, ...queues, "type", "veth", "peer", "name", b, ...queues]);
     execFileSync("ip", ["-n", ns, "link", "set", a, "up"]);
     execFileSync("ip", ["-n", ns, "link", "set", b, "up"]);
   } catch (error) {
@@ -35,8 +37,8 @@ export function createVethNamespace(prefix = "tsxdp"): VethNamespace {
 }
 
 /** Runs `body` with a fresh namespace, removing it afterwards, also on failure. */
-export async function withVethNamespace<T>(body: (env: VethNamespace) => T | Promise<T>): Promise<T> {
-  const env = createVethNamespace();
+export async function withVethNamespace<T>(body: (env: VethNamespace) => T | Promise<T>, options: { queues?: number } = {}): Promise<T> {
+  const env = createVethNamespace("tsxdp", options);
   try {
     return await body(env);
   } finally {

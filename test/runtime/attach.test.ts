@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { requireKernel } from "../lib/kernel-env.js";
-import { buildFile } from "../lib/build.js";
+import { buildFile, buildSource } from "../lib/build.js";
 import { repoRoot } from "../lib/paths.js";
 
 const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
@@ -137,6 +137,109 @@ test("SIGKILL while attached by link leaves no program behind", async () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.not.match(show, /prog\/xdp/);
+  } finally {
+    hosts.remove();
+  }
+});
+
+/** A child script's JSON lines, one at a time (bounded wait). */
+function jsonLines(proc: ReturnType<typeof spawn>) {
+  const lines: string[] = [];
+  let buffer = "";
+  let wake: (() => void) | undefined;
+  proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    buffer += d;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+    wake?.();
+  });
+  return async (): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 150 && lines.length === 0; i++) await new Promise<void>((r) => { wake = r; setTimeout(r, 100); });
+    const line = lines.shift();
+    if (!line) throw new Error("the child did not answer");
+    return JSON.parse(line);
+  };
+}
+
+test("attach over an attached interface: EEXIST in words; replace swaps the program in the link (and through netlink)", async () => {
+  if (!requireKernel("XDP link update")) return;
+  const passing = await firewallObject();
+  const { object: dropping } = await buildSource("dropall", `import { XdpContext, XDP } from "tsxdp";
+export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`);
+  const hosts = twoHosts();
+  try {
+    const child = nodeIn(hosts.nsA, `
+      import { BpfObject, detachInterface } from ${JSON.stringify(runtimeUrl)};
+      import { execFileSync } from "node:child_process";
+      import readline from "node:readline";
+      const dev = ${JSON.stringify(hosts.a)};
+      const input = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+      const say = (value) => console.log(JSON.stringify(value));
+      const attachedId = () => JSON.parse(execFileSync("ip", ["-j", "link", "show", "dev", dev], { encoding: "utf8" }))[0].xdp?.prog?.id ?? 0;
+      const failure = (fn) => { try { fn(); return { ok: true }; } catch (e) { return { code: e.code, errno: e.errno, message: e.message }; } };
+      const a = await (await BpfObject.open(${JSON.stringify(passing)})).load();
+      const b = await (await BpfObject.open(${JSON.stringify(dropping)})).load();
+      const A = a.program("firewall"), B = b.program("dropall");
+      const ids = { a: A.info().id, b: B.info().id };
+
+      const linkA = A.attach(dev, { mode: "native" });
+      say({ step: "A", kind: linkA.kind, attached: attachedId(), ids });
+      await input.next();
+      say({ step: "B without replace", error: failure(() => B.attach(dev, { mode: "native" })), attached: attachedId() });
+      const linkB = B.attach(dev, { mode: "native", replace: true });
+      say({ step: "B with replace", kind: linkB.kind, attached: attachedId() });
+      await input.next();
+      linkA.detach(); // A's reference to the link goes; the link (now running B) stays with linkB
+      const afterA = attachedId();
+      linkB.detach();
+      say({ step: "detached", afterA, afterB: attachedId() });
+
+      const netlinkA = A.attach(dev, { via: "netlink" });
+      const overNetlink = failure(() => B.attach(dev, { via: "netlink" }));
+      const linkOverNetlink = failure(() => B.attach(dev));
+      const replaced = B.attach(dev, { replace: true });
+      say({ step: "netlink", kind: netlinkA.kind, overNetlink, linkOverNetlink, replacedKind: replaced.kind, attached: attachedId() });
+      replaced.detach();
+      const held = A.attach(dev); // a link: tsxdp detach --dev (detachInterface) detaches it too
+      const heldId = attachedId();
+      detachInterface(dev);
+      say({ step: "end", heldId, attached: attachedId() });
+      a.close(); b.close();
+      process.exit(0);`);
+    const proc = spawn("ip", child.argv, { stdio: ["pipe", "pipe", "inherit"] });
+    const next = jsonLines(proc);
+    try {
+      const first = await next();
+      const ids = first.ids as { a: number; b: number };
+      assert.equal(first, { step: "A", kind: "link", attached: ids.a, ids });
+      assert.is(ping(hosts.nsB, "10.77.0.1", 2), 2, "A passes pings");
+      proc.stdin!.write("go\n");
+
+      const refused = await next();
+      const error = refused.error as { code: string; errno: number; message: string };
+      assert.is(error.code, "EEXIST");
+      assert.is(error.errno, 16, "the kernel's errno (EBUSY for links) is kept");
+      assert.match(error.message, new RegExp(`^attach 'dropall' to ${hosts.a}: a program is already attached to '${hosts.a}' \\(program id ${ids.a}, held by a BPF link\\); to replace it, pass \\{ replace: true \\} to attach\\(\\)`));
+      assert.is(refused.attached, ids.a, "A still attached after the refusal");
+
+      assert.equal(await next(), { step: "B with replace", kind: "link", attached: ids.b });
+      assert.is(ping(hosts.nsB, "10.77.0.1", 3), 0, "B drops the pings once it replaced A");
+      proc.stdin!.write("go\n");
+
+      assert.equal(await next(), { step: "detached", afterA: ids.b, afterB: 0 });
+      const netlink = await next();
+      assert.is(netlink.kind, "netlink");
+      const overNetlink = netlink.overNetlink as { code: string; message: string };
+      assert.is(overNetlink.code, "EEXIST");
+      assert.match(overNetlink.message, new RegExp(`already attached to '${hosts.a}' \\(program id ${ids.a}, attached through netlink\\); to replace it, pass \\{ replace: true \\}`));
+      assert.is((netlink.linkOverNetlink as { code: string }).code, "EEXIST");
+      assert.is(netlink.replacedKind, "netlink");
+      assert.is(netlink.attached, ids.b, "netlink replace put B in place of A");
+      assert.equal(await next(), { step: "end", heldId: ids.a, attached: 0 });
+    } finally {
+      proc.kill();
+    }
   } finally {
     hosts.remove();
   }

@@ -62,20 +62,36 @@ test("batch operations on a 100k-entry hash map", async () => {
   assert.is(big.size, 0);
 });
 
-test("iteration survives entries deleted while iterating", async () => {
+test("iteration under deletes: every key never deleted is seen exactly once, none twice, none after its deletion", async () => {
   if (!requireKernel("BPF maps")) return;
   const { object } = await buildSource("pins", source);
   await using obj = await (await BpfObject.open(object)).load();
   const big = obj.map("big") as BpfMap<number, bigint>;
-  for (let i = 0; i < 1000; i++) big.set(i, BigInt(i));
-  const seen = new Set<number>();
+  const n = 1000;
+  for (let i = 0; i < n; i++) big.set(i, BigInt(i));
+  const seenCount = new Map<number, number>();
+  const deletedAt = new Map<number, number>(); // key → step of its deletion
+  const seenAt = new Map<number, number>();
+  let step = 0;
   for (const key of big.keys()) {
-    seen.add(key);
-    big.delete(key); // delete the cursor itself: the walk restarts, seen keys are skipped
-    if (key % 2 === 0) big.delete(key + 1);
+    step++;
+    seenCount.set(key, (seenCount.get(key) ?? 0) + 1);
+    if (!seenAt.has(key)) seenAt.set(key, step);
+    // Delete the cursor itself (the kernel's walk then restarts from the first key) …
+    if (key % 3 === 0 && big.delete(key)) deletedAt.set(key, step);
+    // … and keys elsewhere, some already seen, some not yet.
+    const other = (key * 7 + 11) % n;
+    if (key % 5 === 0 && !deletedAt.has(other) && big.delete(other)) deletedAt.set(other, step);
+    assert.ok(step <= n, "the walk yields at most one key per entry");
   }
-  assert.is(big.size, 0);
-  assert.ok(seen.size >= 500 && seen.size <= 1000, `visited ${seen.size}`);
+  for (const [key, count] of seenCount) assert.is(count, 1, `key ${key} seen ${count} times`);
+  for (let key = 0; key < n; key++) {
+    if (!deletedAt.has(key)) assert.is(seenCount.get(key), 1, `key ${key} was never deleted but was ${seenCount.has(key) ? "seen twice" : "not seen"}`);
+    else if (seenAt.has(key)) assert.ok(seenAt.get(key)! <= deletedAt.get(key)!, `key ${key} seen after its deletion`);
+  }
+  assert.ok(deletedAt.size > 300, `${deletedAt.size} keys deleted during the walk`);
+  assert.is(big.size, n - deletedAt.size);
+  assert.equal(new Set(big.keys()), new Set([...Array(n).keys()].filter((k) => !deletedAt.has(k))));
 });
 
 test("RingBuf records arrive typed through for await", async () => {

@@ -1,0 +1,149 @@
+// Kernel BPF objects found by id rather than through a libbpf object: walking the ids of
+// loaded maps (tsxdp maps <obj> finds an object's live maps the way bpftool does) and of
+// links (attach with replace finds the XDP link on an interface), link info, and
+// BPF_LINK_UPDATE. Thin like the rest of the addon: no policy, errno on failure.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <node_api.h>
+
+#include "ids.h"
+
+static napi_value fail(napi_env env, const char *what, int err) {
+  if (err < 0) err = -err;
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_value msg, error, code;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_int32(env, err, &code);
+  napi_set_named_property(env, error, "errno", code);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static bool int_args(napi_env env, napi_callback_info info, size_t n, int64_t *out, const char *usage) {
+  napi_value argv[4];
+  size_t argc = n;
+  if (n > 4 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) goto bad;
+  for (size_t i = 0; i < n; i++) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[i], &t) != napi_ok || t != napi_number || napi_get_value_int64(env, argv[i], &out[i]) != napi_ok) goto bad;
+  }
+  return true;
+bad:
+  napi_throw_type_error(env, "EINVAL", usage);
+  return false;
+}
+
+static napi_value number(napi_env env, int64_t v) {
+  napi_value out;
+  napi_create_int64(env, v, &out);
+  return out;
+}
+
+static void set_number(napi_env env, napi_value o, const char *key, int64_t v) {
+  napi_set_named_property(env, o, key, number(env, v));
+}
+
+// mapNextId(id): the next loaded map's id after `id`, 0 when there is none
+static napi_value map_next_id(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "mapNextId(id)")) return NULL;
+  __u32 next = 0;
+  if (a[0] < 0 || a[0] > UINT32_MAX) return fail(env, "bpf_map_get_next_id", EINVAL);
+  if (bpf_map_get_next_id((__u32)a[0], &next)) {
+    if (errno == ENOENT) return number(env, 0);
+    return fail(env, "bpf_map_get_next_id", errno);
+  }
+  return number(env, next);
+}
+
+// mapFdById(id): fd (the caller closes it)
+static napi_value map_fd_by_id(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "mapFdById(id)")) return NULL;
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return fail(env, "bpf_map_get_fd_by_id", EINVAL);
+  int fd = bpf_map_get_fd_by_id((__u32)a[0]);
+  if (fd < 0) return fail(env, "bpf_map_get_fd_by_id", errno);
+  return number(env, fd);
+}
+
+// linkNextId(id): the next link's id after `id`, 0 when there is none
+static napi_value link_next_id(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "linkNextId(id)")) return NULL;
+  __u32 next = 0;
+  if (a[0] < 0 || a[0] > UINT32_MAX) return fail(env, "bpf_link_get_next_id", EINVAL);
+  if (bpf_link_get_next_id((__u32)a[0], &next)) {
+    if (errno == ENOENT) return number(env, 0);
+    return fail(env, "bpf_link_get_next_id", errno);
+  }
+  return number(env, next);
+}
+
+// linkFdById(id): fd (the caller closes it)
+static napi_value link_fd_by_id(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "linkFdById(id)")) return NULL;
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return fail(env, "bpf_link_get_fd_by_id", EINVAL);
+  int fd = bpf_link_get_fd_by_id((__u32)a[0]);
+  if (fd < 0) return fail(env, "bpf_link_get_fd_by_id", errno);
+  return number(env, fd);
+}
+
+// linkInfo(fd): { id, type, progId, ifindex } — ifindex for XDP links (type BPF_LINK_TYPE_XDP), else 0
+static napi_value link_info(napi_env env, napi_callback_info info_) {
+  int64_t a[1];
+  if (!int_args(env, info_, 1, a, "linkInfo(fd)")) return NULL;
+  struct bpf_link_info info;
+  memset(&info, 0, sizeof info);
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) return fail(env, "bpf_obj_get_info_by_fd", errno);
+  napi_value r;
+  napi_create_object(env, &r);
+  set_number(env, r, "id", info.id);
+  set_number(env, r, "type", info.type);
+  set_number(env, r, "progId", info.prog_id);
+  set_number(env, r, "ifindex", info.type == BPF_LINK_TYPE_XDP ? info.xdp.ifindex : 0);
+  return r;
+}
+
+// linkUpdate(linkFd, progFd, oldProgFd): void — BPF_LINK_UPDATE; oldProgFd >= 0 makes it
+// conditional (BPF_F_REPLACE: fails with EPERM if another program is attached meanwhile)
+static napi_value link_update(napi_env env, napi_callback_info info) {
+  int64_t a[3];
+  if (!int_args(env, info, 3, a, "linkUpdate(linkFd, progFd, oldProgFd)")) return NULL;
+  LIBBPF_OPTS(bpf_link_update_opts, opts, .old_prog_fd = a[2] >= 0 ? (__u32)a[2] : 0, .flags = a[2] >= 0 ? BPF_F_REPLACE : 0);
+  if (bpf_link_update((int)a[0], (int)a[1], &opts)) return fail(env, "bpf_link_update", errno);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+// linkDetach(linkFd): void — BPF_LINK_DETACH: the link lets go of its program now, whoever
+// else holds the link (a pin, another process)
+static napi_value link_detach(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "linkDetach(linkFd)")) return NULL;
+  if (bpf_link_detach((int)a[0])) return fail(env, "bpf_link_detach", errno);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+void tsxdp_ids_init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
+      FN("mapNextId", map_next_id), FN("mapFdById", map_fd_by_id), FN("linkNextId", link_next_id),
+      FN("linkFdById", link_fd_by_id), FN("linkInfo", link_info), FN("linkUpdate", link_update), FN("linkDetach", link_detach),
+#undef FN
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
