@@ -17,6 +17,7 @@
 #include <linux/if_link.h>
 #include <node_api.h>
 
+#include "map.h"
 #include "xsk.h"
 
 // ---- libbpf log capture ----------------------------------------------------------------
@@ -780,6 +781,7 @@ static napi_value init(napi_env env, napi_value exports) {
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tsxdp_map_init(env, exports);
   tsxdp_xsk_init(env, exports);
   return exports;
 }
