@@ -54,6 +54,8 @@ interface BatchBuffers {
 const batchChunk = 4096;
 /** Batch buffers up to this many bytes stay allocated for the next call; larger ones are dropped. */
 const retainedBatchBytes = 4 << 20;
+/** The only element flag BPF_MAP_UPDATE_BATCH accepts: BPF_F_LOCK. */
+const batchElementFlags = 4;
 /** errno of "this map type has no batch operation": EINVAL, EOPNOTSUPP, ENOTSUPP (kernel-internal 524). */
 const noBatchErrnos = new Set([22, 95, 524]);
 
@@ -349,7 +351,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
 
   private updatePacked(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, count: number, flags: number): void {
     let at = 0;
-    if (batchTypes.has(this.info.type)) {
+    // The kernel's batch update takes no flags but BPF_F_LOCK (NOEXIST/EXIST are EINVAL).
+    if (batchTypes.has(this.info.type) && (flags & ~batchElementFlags) === 0) {
       try {
         for (; at < count; at += batchChunk) native().mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
         return;
@@ -400,43 +403,28 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   /** Every entry via BPF_MAP_LOOKUP_BATCH (hash and array maps), `chunk` entries per syscall. */
-  *dump(chunk = batchChunk): IterableIterator<[K, V]> {
-    if (!batchTypes.has(this.info.type)) {
-      yield* this.entries();
-      return;
-    }
+  dump(chunk = batchChunk): IterableIterator<[K, V]> {
+    if (!batchTypes.has(this.info.type)) return this.entries();
     if (!Number.isInteger(chunk) || chunk <= 0 || chunk > 1 << 20) throw new BpfError(`map '${this.name}': dump chunk must be an integer from 1 to ${1 << 20}, got ${chunk}`, "EINVAL");
-    // Buffers of this dump alone (the caller may use the map between yields).
-    const keySize = this.keySize;
-    const valueBytes = this.valueBytes;
-    const keys = new Uint8Array(chunk * keySize);
-    const values = new Uint8Array(chunk * valueBytes);
+    // Buffers of this dump alone (the caller may use the map between entries).
+    const keys = new Uint8Array(chunk * this.keySize);
+    const values = new Uint8Array(chunk * this.valueBytes);
     const keyView = new DataView(keys.buffer);
     const valueView = new DataView(values.buffer);
-    const keyLane = integerLane(this.keyCodec, keys, keySize);
+    const keyLane = integerLane(this.keyCodec, keys, this.keySize);
     const valueLane = this.valueLane(values);
-    const cursorBytes = Math.max(8, keySize);
-    let cursorIn: Uint8Array | null = null;
-    let cursorOut: Uint8Array = new Uint8Array(cursorBytes);
-    const spareCursor: Uint8Array = new Uint8Array(cursorBytes);
-    for (let round = 0; round <= this.info.maxEntries; round++) {
-      let batch: { count: number; done: boolean };
+    const keySize = this.keySize;
+    const valueBytes = this.valueBytes;
+    const readKey = keyLane ? (keyLane.read as (i: number) => K) : (i: number) => this.keyCodec.read(keyView, i * keySize) as K;
+    const readValue = valueLane ? (valueLane.read as (i: number) => V) : (i: number) => this.readValueAt(values, valueView, i * valueBytes);
+    const fetch = (cursorIn: Uint8Array | null, cursorOut: Uint8Array) => {
       try {
-        batch = native().mapLookupBatchInto(this.handle(), cursorIn, cursorOut, keys, values, chunk);
+        return native().mapLookupBatchInto(this.handle(), cursorIn, cursorOut, keys, values, chunk);
       } catch (error) {
         throw explain(error, `map '${this.name}': batch lookup`);
       }
-      for (let i = 0; i < batch.count; i++) {
-        const key = keyLane === undefined ? (this.keyCodec.read(keyView, i * keySize) as K) : (keyLane.read(i) as K);
-        const value = valueLane === undefined ? this.readValueAt(values, valueView, i * valueBytes) : (valueLane.read(i) as V);
-        yield [key, value];
-      }
-      if (batch.done) return;
-      // The kernel's out cursor becomes the next in cursor; the old in cursor is reused as out.
-      const next = cursorOut;
-      cursorOut = cursorIn ?? spareCursor;
-      cursorIn = next;
-    }
+    };
+    return new BatchDump(fetch, readKey, readValue, Math.max(8, keySize), this.info.maxEntries + 1);
   }
 
   protected call<T>(what: string, fn: () => T): T {
@@ -446,6 +434,57 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       if (error instanceof BpfError) throw error;
       throw explain(error, `map '${this.name}': ${what}`);
     }
+  }
+}
+
+/**
+ * The iterator of BpfMap.dump: walks one chunk of decoded-on-demand entries, then asks the
+ * kernel for the next (a plain iterator object: cheaper per entry than a generator).
+ */
+class BatchDump<K, V> implements IterableIterator<[K, V]> {
+  private index = 0;
+  private count = 0;
+  private done = false;
+  private rounds = 0;
+  private cursorIn: Uint8Array | null = null;
+  private cursorOut: Uint8Array;
+  private spareCursor: Uint8Array;
+
+  constructor(
+    private readonly fetch: (cursorIn: Uint8Array | null, cursorOut: Uint8Array) => { count: number; done: boolean },
+    private readonly readKey: (index: number) => K,
+    private readonly readValue: (index: number) => V,
+    cursorBytes: number,
+    private readonly maxRounds: number,
+  ) {
+    this.cursorOut = new Uint8Array(cursorBytes);
+    this.spareCursor = new Uint8Array(cursorBytes);
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this;
+  }
+
+  next(): IteratorResult<[K, V]> {
+    while (this.index >= this.count) {
+      if (this.done || this.rounds++ >= this.maxRounds) return { value: undefined, done: true };
+      this.refill();
+    }
+    const i = this.index++;
+    return { value: [this.readKey(i), this.readValue(i)], done: false };
+  }
+
+  private refill(): void {
+    if (this.rounds > 1) {
+      // The kernel's out cursor becomes the next in cursor; the old in cursor is reused as out.
+      const next = this.cursorOut;
+      this.cursorOut = this.cursorIn ?? this.spareCursor;
+      this.cursorIn = next;
+    }
+    const batch = this.fetch(this.cursorIn, this.cursorOut);
+    this.index = 0;
+    this.count = batch.count;
+    this.done = batch.done;
   }
 }
 

@@ -286,6 +286,9 @@ static napi_value map_update_batch_from(napi_env env, napi_callback_info info) {
   LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = (__u64)flags);
   if (bpf_map_update_batch(h->fd, (char *)keys + start * h->key_size, (char *)values + start * h->value_size, &n, &opts)) {
     int saved = errno;
+    // The kernel writes the count back only once it walks the entries; a count left as
+    // given means it refused the call up front (flags, map type): nothing went in.
+    if (n >= (__u32)count) n = 0;
     napi_value error;
     fail(env, "bpf_map_update_batch", saved);
     // Say how many went in before the failure (the kernel stops at the first bad entry).
