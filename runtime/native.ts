@@ -19,9 +19,6 @@ export interface NativeBpf {
   mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
   mapDelete(fd: number, key: Uint8Array): boolean;
   mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | null;
-  mapLookupBatch(fd: number, cursor: Uint8Array | null, keySize: number, valueSize: number, count: number): { keys: Uint8Array; values: Uint8Array; count: number; cursor: Uint8Array | null };
-  mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, flags: number): number;
-  mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
   mapInfo(fd: number): NativeMapInfo & { id: number; btfId: number };
   // Map handles (native/src/map.c): an owned fd plus the map's real sizes; buffers are checked against them.
   mapOpen(fd: number, keySize: number, valueSize: number): NativeMapHandle;
