@@ -10,6 +10,8 @@ export interface Codec<T = unknown> {
   readonly describe: string;
   read(view: DataView, offset: number): T;
   write(view: DataView, offset: number, value: T): void;
+  /** Set on plain integer codecs: lets map batches use typed arrays (see integerLane). */
+  readonly integer?: { readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly littleEndian: boolean };
 }
 
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
@@ -24,7 +26,7 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array, offset = 0): T {
 
 const bigEndianTypedefs = new Map([["__be16", 16], ["be16", 16], ["__be32", 32], ["be32", 32], ["__be64", 64], ["be64", 64]]);
 
-function integerCodec(bits: number, signed: boolean, littleEndian: boolean, name: string): Codec<number | bigint> {
+function integerCodec(bits: 8 | 16 | 32 | 64, signed: boolean, littleEndian: boolean, name: string): Codec<number | bigint> {
   const size = bits / 8;
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
@@ -37,13 +39,15 @@ function integerCodec(bits: number, signed: boolean, littleEndian: boolean, name
   };
   // Numbers up to 32 bits stay numbers (no BigInt on the hot path of map operations).
   const checkNumber = (value: unknown): number => (typeof value === "number" && Number.isInteger(value) && value >= minNumber && value <= maxNumber ? value : typeof value === "bigint" && value >= min && value <= max ? Number(value) : fail(value));
+  // asUintN/asIntN round-trips are cheaper than two BigInt comparisons.
   const checkBig = (value: unknown): bigint => {
     const v = typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : fail(value);
-    return v >= min && v <= max ? v : fail(value);
+    return (signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v)) === v ? v : fail(value);
   };
   return {
     size,
     describe: name,
+    integer: { bits, signed, littleEndian },
     read(view, offset) {
       switch (bits) {
         case 8: return signed ? view.getInt8(offset) : view.getUint8(offset);
@@ -96,7 +100,7 @@ function build(btf: Btf, id: number, depth: number): Codec {
     case BtfKind.TYPEDEF: {
       const order = bigEndianTypedefs.get(t.name);
       const target = btf.unqualified(t.sizeOrType);
-      if (order && target.kind === BtfKind.INT && target.int!.bits === order) return integerCodec(order, false, false, t.name.replace(/^__/, ""));
+      if (order && target.kind === BtfKind.INT && target.int!.bits === order) return integerCodec(order as 16 | 32 | 64, false, false, t.name.replace(/^__/, ""));
       return build(btf, t.sizeOrType, depth + 1);
     }
     case BtfKind.CONST: case BtfKind.VOLATILE: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG: case BtfKind.VAR:
@@ -104,11 +108,14 @@ function build(btf: Btf, id: number, depth: number): Codec {
     case BtfKind.INT: {
       const { bits, signed, bool } = t.int!;
       if (bool) return booleanCodec;
-      if (![8, 16, 32, 64].includes(bits)) return rawCodec(t.sizeOrType);
+      if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) return rawCodec(t.sizeOrType);
       return integerCodec(bits, signed, true, `${signed ? "i" : "u"}${bits}`);
     }
-    case BtfKind.ENUM:
-      return integerCodec(t.sizeOrType * 8, false, true, t.name || "enum");
+    case BtfKind.ENUM: {
+      const bits = t.sizeOrType * 8;
+      if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) return rawCodec(t.sizeOrType);
+      return integerCodec(bits, false, true, t.name || "enum");
+    }
     case BtfKind.PTR:
       return integerCodec(64, false, true, "pointer");
     case BtfKind.ARRAY: {
@@ -215,6 +222,58 @@ export function codecFromLayout(spec: LayoutSpec): Codec {
         ? { name: f.name, bitfield: bitfieldCodec(f.offset * 8 + (f.bitOffset ?? 0), f.bits), offset: 0 }
         : { name: f.name, codec: codecFromLayout(f.type), offset: f.offset });
       return structFromFields(fields, spec.size, spec.name);
+    }
+  }
+}
+
+/**
+ * Element `i` of a buffer of packed integers, read and written through a typed array instead
+ * of a DataView (map batches: one lane per buffer). `write` returns false for anything but
+ * the plain in-range value (a number, or a bigint for 64 bits): the caller then takes the
+ * codec's own path, which converts or throws the codec's error. Undefined when the codec is
+ * not a plain integer filling the whole stride, or the byte order needs a DataView.
+ */
+export interface IntegerLane {
+  read(index: number): number | bigint;
+  write(index: number, value: unknown): boolean;
+}
+
+const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export function integerLane(codec: Codec, bytes: Uint8Array, stride: number): IntegerLane | undefined {
+  const int = codec.integer;
+  if (!int || codec.size !== stride || bytes.byteOffset % stride !== 0) return undefined;
+  const { buffer, byteOffset } = bytes;
+  const length = Math.floor(bytes.byteLength / stride);
+  if (int.littleEndian !== hostLittleEndian) {
+    // Network-order 16/32-bit fields: swap in JavaScript (cheaper than a DataView per element).
+    if (int.bits === 16) {
+      const a = new Uint16Array(buffer, byteOffset, length);
+      return { read: (i) => ((a[i]! & 0xff) << 8) | (a[i]! >>> 8), write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = ((v & 0xff) << 8) | (v >>> 8)), true) : false) };
+    }
+    if (int.bits === 32) {
+      const a = new Uint32Array(buffer, byteOffset, length);
+      const swap = (v: number) => (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+      return { read: (i) => swap(a[i]!), write: (i, v) => (typeof v === "number" && v >>> 0 === v ? ((a[i] = swap(v)), true) : false) };
+    }
+    return undefined;
+  }
+  switch (int.bits) {
+    case 8: {
+      if (int.signed) { const a = new Int8Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 24) >> 24 === v ? ((a[i] = v), true) : false) }; }
+      const a = new Uint8Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xff) === v ? ((a[i] = v), true) : false) };
+    }
+    case 16: {
+      if (int.signed) { const a = new Int16Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 16) >> 16 === v ? ((a[i] = v), true) : false) }; }
+      const a = new Uint16Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = v), true) : false) };
+    }
+    case 32: {
+      if (int.signed) { const a = new Int32Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v | 0) === v ? ((a[i] = v), true) : false) }; }
+      const a = new Uint32Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && v >>> 0 === v ? ((a[i] = v), true) : false) };
+    }
+    case 64: {
+      if (int.signed) { const a = new BigInt64Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asIntN(64, v) === v ? ((a[i] = v), true) : false) }; }
+      const a = new BigUint64Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asUintN(64, v) === v ? ((a[i] = v), true) : false) };
     }
   }
 }

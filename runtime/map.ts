@@ -1,8 +1,8 @@
 // Typed maps over a map fd: get/set/delete/has, iteration, size, clear and batch variants.
 // Keys and values go through codecs built from BTF; per-CPU maps give one value per
 // possible CPU.
-import { native, type NativeMapInfo } from "./native.js";
-import { type Codec, decode, encode } from "./codec.js";
+import { native, type NativeMapHandle, type NativeMapInfo } from "./native.js";
+import { type Codec, type IntegerLane, decode, encode, integerLane } from "./codec.js";
 import { explain, BpfError } from "./errors.js";
 
 export const MapType = {
@@ -38,13 +38,44 @@ export interface PerCpuMap<K, V> extends TypedMap<K, V[]> {
 
 export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
 
+/** Buffers of one batch call: `capacity` packed keys and values, typed-array lanes over them. */
+interface BatchBuffers {
+  capacity: number;
+  keys: Uint8Array;
+  keyView: DataView;
+  keyLane: IntegerLane | undefined;
+  values: Uint8Array;
+  valueView: DataView;
+  valueLane: IntegerLane | undefined;
+  found: Uint8Array;
+}
+
+/** Entries in one BPF_MAP_*_BATCH call: keeps the kernel's temporary copies small. */
+const batchChunk = 4096;
+/** Batch buffers up to this many bytes stay allocated for the next call; larger ones are dropped. */
+const retainedBatchBytes = 4 << 20;
+/** The only element flag BPF_MAP_UPDATE_BATCH accepts: BPF_F_LOCK. */
+const batchElementFlags = 4;
+/** errno of "this map type has no batch operation": EINVAL, EOPNOTSUPP, ENOTSUPP (kernel-internal 524). */
+const noBatchErrnos = new Set([22, 95, 524]);
+
 export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   /** Bytes of one value as the syscall sees it (per-CPU: every CPU's, 8-byte aligned). */
   protected valueBytes: number;
+  private readonly keySize: number;
 
-  /** Reused for every key and value passed to the kernel (the syscall copies them). */
-  private readonly keyScratch: Uint8Array;
-  private readonly keyScratchView: DataView;
+  // The native handle (an owned fd and the map's real sizes, so the addon checks every
+  // buffer), opened on first use and closed with the object. With it, scratch buffers for
+  // single operations: the syscall copies key and value, so one of each serves every call.
+  private nativeHandle: NativeMapHandle | undefined;
+  private keyScratch!: Uint8Array;
+  private keyScratchView!: DataView;
+  private keyScratchLane: IntegerLane | undefined;
+  private valueScratch!: Uint8Array;
+  private valueScratchView!: DataView;
+  private valueScratchLane: IntegerLane | undefined;
+  /** Reused by setMany/getMany/deleteMany; undefined while a call holds it. */
+  private spareBatch: BatchBuffers | undefined;
 
   constructor(
     readonly name: string,
@@ -54,8 +85,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     private readonly fdOf: () => number,
   ) {
     this.valueBytes = info.valueSize;
-    this.keyScratch = new Uint8Array(info.keySize);
-    this.keyScratchView = new DataView(this.keyScratch.buffer);
+    this.keySize = info.keySize;
   }
 
   get fd(): number {
@@ -70,17 +100,53 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     return this.info.maxEntries;
   }
 
-  protected encodeKey(key: K): Uint8Array {
+  private handle(): NativeMapHandle {
+    return this.nativeHandle ?? this.openHandle();
+  }
+
+  private openHandle(): NativeMapHandle {
+    const fd = this.fd;
+    let handle: NativeMapHandle;
     try {
-      this.keyScratch.fill(0);
-      this.keyCodec.write(this.keyScratchView, 0, key);
-      return this.keyScratch;
+      handle = native().mapOpen(fd, this.keySize, this.valueBytes);
+    } catch (error) {
+      throw explain(error, `map '${this.name}': open`);
+    }
+    this.keyScratch = new Uint8Array(this.keySize);
+    this.keyScratchView = new DataView(this.keyScratch.buffer);
+    this.keyScratchLane = integerLane(this.keyCodec, this.keyScratch, this.keySize);
+    this.valueScratch = new Uint8Array(this.valueBytes);
+    this.valueScratchView = new DataView(this.valueScratch.buffer);
+    this.valueScratchLane = this.valueLane(this.valueScratch);
+    this.nativeHandle = handle;
+    return handle;
+  }
+
+  /** Closes the native handle; the owning object calls it when it closes. */
+  release(): void {
+    if (this.nativeHandle !== undefined) native().mapClose(this.nativeHandle);
+    this.nativeHandle = undefined;
+    this.spareBatch = undefined;
+  }
+
+  /** A typed-array lane over packed values, where values are plain integers (not per-CPU). */
+  protected valueLane(bytes: Uint8Array): IntegerLane | undefined {
+    return integerLane(this.valueCodec, bytes, this.valueBytes);
+  }
+
+  /** The slow path of a key: through the codec, zeroing padding and absent fields first. */
+  private writeKeyAt(bytes: Uint8Array, view: DataView, offset: number, key: K): void {
+    bytes.fill(0, offset, offset + this.keySize);
+    try {
+      this.keyCodec.write(view, offset, key);
     } catch (error) {
       throw new BpfError(`map '${this.name}': bad key (${this.keyCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
     }
   }
-  /** Writes a value into `view` at `offset` (batch buffers), or into a fresh buffer. */
-  protected writeValue(view: DataView, offset: number, value: V): void {
+
+  /** The slow path of a value, at `offset` of a scratch or batch buffer. */
+  protected writeValueAt(bytes: Uint8Array, view: DataView, offset: number, value: V): void {
+    bytes.fill(0, offset, offset + this.valueBytes);
     try {
       this.valueCodec.write(view, offset, value);
     } catch (error) {
@@ -88,40 +154,64 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     }
   }
 
-  protected encodeValue(value: V): Uint8Array {
-    try {
-      return encode(this.valueCodec, value);
-    } catch (error) {
-      throw new BpfError(`map '${this.name}': bad value (${this.valueCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
-    }
-  }
-  protected decodeValue(bytes: Uint8Array): V {
-    return decode(this.valueCodec, bytes) as V;
-  }
-
-  /** A value inside a batch buffer. */
-  protected readValue(view: DataView, bytes: Uint8Array, offset: number): V {
+  /** A value inside a scratch or batch buffer. */
+  protected readValueAt(bytes: Uint8Array, view: DataView, offset: number): V {
     return this.valueCodec.read(view, offset) as V;
   }
 
+  private scratchKey(key: K): Uint8Array {
+    if (this.keyScratchLane === undefined || !this.keyScratchLane.write(0, key)) this.writeKeyAt(this.keyScratch, this.keyScratchView, 0, key);
+    return this.keyScratch;
+  }
+
+  private scratchValue(): V {
+    return this.valueScratchLane === undefined ? this.readValueAt(this.valueScratch, this.valueScratchView, 0) : (this.valueScratchLane.read(0) as V);
+  }
+
   get(key: K): V | undefined {
-    const bytes = this.call("lookup", () => native().mapLookup(this.fd, this.encodeKey(key), this.valueBytes, 0));
-    return bytes === null ? undefined : this.decodeValue(bytes);
+    const handle = this.handle();
+    const k = this.scratchKey(key);
+    let found: boolean;
+    try {
+      found = native().mapLookupInto(handle, k, this.valueScratch, 0);
+    } catch (error) {
+      throw explain(error, `map '${this.name}': lookup`);
+    }
+    return found ? this.scratchValue() : undefined;
   }
 
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
-    this.call("update", () => native().mapUpdate(this.fd, this.encodeKey(key), this.encodeValue(value), flags));
+    const handle = this.handle();
+    const k = this.scratchKey(key);
+    if (this.valueScratchLane === undefined || !this.valueScratchLane.write(0, value)) this.writeValueAt(this.valueScratch, this.valueScratchView, 0, value);
+    try {
+      native().mapUpdateElem(handle, k, this.valueScratch, flags);
+    } catch (error) {
+      throw explain(error, `map '${this.name}': update`);
+    }
   }
 
   delete(key: K): boolean {
     if (arrayTypes.has(this.info.type) && this.info.type !== MapType.DEVMAP && this.info.type !== MapType.XSKMAP && this.info.type !== MapType.CPUMAP && this.info.type !== MapType.PROG_ARRAY) {
       throw new BpfError(`map '${this.name}' is an array: its entries cannot be deleted; set them to zero instead`, "EINVAL");
     }
-    return this.call("delete", () => native().mapDelete(this.fd, this.encodeKey(key)));
+    const handle = this.handle();
+    const k = this.scratchKey(key);
+    try {
+      return native().mapDeleteElem(handle, k);
+    } catch (error) {
+      throw explain(error, `map '${this.name}': delete`);
+    }
   }
 
   has(key: K): boolean {
-    return this.get(key) !== undefined;
+    const handle = this.handle();
+    const k = this.scratchKey(key);
+    try {
+      return native().mapLookupInto(handle, k, this.valueScratch, 0);
+    } catch (error) {
+      throw explain(error, `map '${this.name}': lookup`);
+    }
   }
 
   /** Raw keys, robust against concurrent deletes (a deleted cursor restarts the walk; seen keys are skipped). */
@@ -146,8 +236,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
 
   *entries(): IterableIterator<[K, V]> {
     for (const raw of this.rawKeys()) {
-      const value = this.call("lookup", () => native().mapLookup(this.fd, raw, this.valueBytes, 0));
-      if (value !== null) yield [decode(this.keyCodec, raw) as K, this.decodeValue(value)];
+      const found = this.call("lookup", () => native().mapLookupInto(this.handle(), raw, this.valueScratch, 0));
+      if (found) yield [decode(this.keyCodec, raw) as K, this.scratchValue()];
     }
   }
 
@@ -168,91 +258,173 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   clear(): void {
     if (arrayTypes.has(this.info.type)) {
       const zero = new Uint8Array(this.valueBytes);
-      for (const raw of this.rawKeys()) this.call("clear", () => native().mapUpdate(this.fd, raw, zero, 0));
+      for (const raw of this.rawKeys()) this.call("clear", () => native().mapUpdateElem(this.handle(), raw, zero, 0));
       return;
     }
     const keys = [...this.rawKeys()];
-    this.deleteRaw(keys);
+    const packed = new Uint8Array(keys.length * this.keySize);
+    keys.forEach((k, i) => packed.set(k, i * this.keySize));
+    this.deletePacked(packed, keys.length);
   }
 
-  getMany(keys: readonly K[]): (V | undefined)[] {
-    return keys.map((k) => this.get(k));
-  }
-
-  /** BPF_MAP_UPDATE_BATCH, or one update per entry where the map type has no batch op. */
-  setMany(entries: Iterable<readonly [K, V]>, flags: number = UpdateFlags.ANY): void {
-    const list = [...entries];
-    if (!list.length) return;
-    const keys = new Uint8Array(list.length * this.info.keySize);
-    const values = new Uint8Array(list.length * this.valueBytes);
-    const keyView = new DataView(keys.buffer);
-    const valueView = new DataView(values.buffer);
-    for (let i = 0; i < list.length; i++) {
-      const [k, v] = list[i]!;
-      try {
-        this.keyCodec.write(keyView, i * this.info.keySize, k);
-      } catch (error) {
-        throw new BpfError(`map '${this.name}': bad key (${this.keyCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
-      }
-      this.writeValue(valueView, i * this.valueBytes, v);
+  /** Batch buffers for `count` entries: the spare ones when they are big enough and free. */
+  private takeBatch(count: number): BatchBuffers {
+    const spare = this.spareBatch;
+    if (spare !== undefined && spare.capacity >= count) {
+      this.spareBatch = undefined;
+      return spare;
     }
-    if (batchTypes.has(this.info.type)) {
+    const capacity = Math.max(count, batchChunk, spare ? Math.min(spare.capacity * 2, retainedBatchBytes / (this.keySize + this.valueBytes + 1)) : 0);
+    const keys = new Uint8Array(capacity * this.keySize);
+    const values = new Uint8Array(capacity * this.valueBytes);
+    return {
+      capacity, keys, values,
+      keyView: new DataView(keys.buffer), keyLane: integerLane(this.keyCodec, keys, this.keySize),
+      valueView: new DataView(values.buffer), valueLane: this.valueLane(values),
+      found: new Uint8Array(capacity),
+    };
+  }
+
+  private giveBatch(batch: BatchBuffers): void {
+    if (batch.capacity * (this.keySize + this.valueBytes + 1) <= retainedBatchBytes && this.nativeHandle !== undefined) this.spareBatch = batch;
+  }
+
+  private packKeys(batch: BatchBuffers, keys: readonly K[], count: number): void {
+    const lane = batch.keyLane;
+    const size = this.keySize;
+    for (let i = 0; i < count; i++) {
+      const key = keys[i]!;
+      if (lane === undefined || !lane.write(i, key)) this.writeKeyAt(batch.keys, batch.keyView, i * size, key);
+    }
+  }
+
+  /** One lookup per key, all in one native call (the kernel has no batch lookup by key). */
+  getMany(keys: readonly K[]): (V | undefined)[] {
+    const count = keys.length;
+    const out: (V | undefined)[] = [];
+    if (count === 0) return out;
+    const handle = this.handle();
+    const batch = this.takeBatch(count);
+    try {
+      this.packKeys(batch, keys, count);
       try {
-        // Chunks keep the kernel's temporary copies small (it allocates per call).
-        const chunk = 4096;
-        for (let off = 0; off < list.length; off += chunk) {
-          const count = Math.min(chunk, list.length - off);
-          native().mapUpdateBatch(this.fd, keys.subarray(off * this.info.keySize, (off + count) * this.info.keySize), values.subarray(off * this.valueBytes, (off + count) * this.valueBytes), count, flags);
-        }
+        native().mapLookupMany(handle, batch.keys, batch.values, batch.found, count);
+      } catch (error) {
+        throw explain(error, `map '${this.name}': lookup`);
+      }
+      const { found, valueLane, values, valueView } = batch;
+      for (let i = 0; i < count; i++) {
+        out.push(found[i] === 0 ? undefined : valueLane === undefined ? this.readValueAt(values, valueView, i * this.valueBytes) : (valueLane.read(i) as V));
+      }
+      return out;
+    } finally {
+      this.giveBatch(batch);
+    }
+  }
+
+  /**
+   * BPF_MAP_UPDATE_BATCH, or one update per entry where the map type has no batch op. Every
+   * entry is encoded (and checked) before the first one goes to the kernel.
+   */
+  setMany(entries: Iterable<readonly [K, V]>, flags: number = UpdateFlags.ANY): void {
+    const list: readonly (readonly [K, V])[] = Array.isArray(entries) ? entries : Array.from(entries);
+    const count = list.length;
+    if (count === 0) return;
+    const handle = this.handle();
+    const batch = this.takeBatch(count);
+    try {
+      const { keys, keyView, keyLane, values, valueView, valueLane } = batch;
+      const keySize = this.keySize;
+      const valueBytes = this.valueBytes;
+      for (let i = 0; i < count; i++) {
+        const entry = list[i]!;
+        const key = entry[0];
+        const value = entry[1];
+        if (keyLane === undefined || !keyLane.write(i, key)) this.writeKeyAt(keys, keyView, i * keySize, key);
+        if (valueLane === undefined || !valueLane.write(i, value)) this.writeValueAt(values, valueView, i * valueBytes, value);
+      }
+      this.updatePacked(handle, keys, values, count, flags);
+    } finally {
+      this.giveBatch(batch);
+    }
+  }
+
+  private updatePacked(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, count: number, flags: number): void {
+    let at = 0;
+    // The kernel's batch update takes no flags but BPF_F_LOCK (NOEXIST/EXIST are EINVAL).
+    if (batchTypes.has(this.info.type) && (flags & ~batchElementFlags) === 0) {
+      try {
+        for (; at < count; at += batchChunk) native().mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
         return;
       } catch (error) {
-        if ((error as { errno?: number }).errno !== 22 && (error as { errno?: number }).errno !== 95) throw explain(error, `map '${this.name}': batch update`);
+        const e = error as { errno?: number; done?: number };
+        if (e.errno === undefined || !noBatchErrnos.has(e.errno)) throw explain(error, `map '${this.name}': batch update`);
+        at += e.done ?? 0; // one by one from the entry the batch stopped at: it says what is wrong
       }
     }
-    for (let i = 0; i < list.length; i++) {
-      const k = keys.subarray(i * this.info.keySize, (i + 1) * this.info.keySize);
+    for (let i = at; i < count; i++) {
+      const k = keys.subarray(i * this.keySize, (i + 1) * this.keySize);
       const v = values.subarray(i * this.valueBytes, (i + 1) * this.valueBytes);
-      this.call("update", () => native().mapUpdate(this.fd, k, v, flags));
+      this.call("update", () => native().mapUpdateElem(handle, k, v, flags));
     }
   }
 
+  /** BPF_MAP_DELETE_BATCH (absent keys are skipped, not counted); the number deleted. */
   deleteMany(keys: readonly K[]): number {
-    return this.deleteRaw(keys.map((k) => this.encodeKey(k).slice()));
+    const count = keys.length;
+    if (count === 0) return 0;
+    this.handle();
+    const batch = this.takeBatch(count);
+    try {
+      this.packKeys(batch, keys, count);
+      return this.deletePacked(batch.keys, count);
+    } finally {
+      this.giveBatch(batch);
+    }
   }
 
-  private deleteRaw(keys: Uint8Array[]): number {
-    if (!keys.length) return 0;
+  private deletePacked(keys: Uint8Array, count: number): number {
+    if (count === 0) return 0;
+    const handle = this.handle();
     if (batchTypes.has(this.info.type) && !arrayTypes.has(this.info.type)) {
-      const all = new Uint8Array(keys.length * this.info.keySize);
-      keys.forEach((k, i) => all.set(k, i * this.info.keySize));
       try {
-        return native().mapDeleteBatch(this.fd, all, keys.length);
+        return native().mapDeleteMany(handle, keys, count);
       } catch (error) {
-        if ((error as { errno?: number }).errno !== 22 && (error as { errno?: number }).errno !== 95) throw explain(error, `map '${this.name}': batch delete`);
+        const errno = (error as { errno?: number }).errno;
+        if (errno === undefined || !noBatchErrnos.has(errno)) throw explain(error, `map '${this.name}': batch delete`);
       }
     }
     let n = 0;
-    for (const k of keys) if (this.call("delete", () => native().mapDelete(this.fd, k))) n++;
+    for (let i = 0; i < count; i++) {
+      const k = keys.subarray(i * this.keySize, (i + 1) * this.keySize);
+      if (this.call("delete", () => native().mapDeleteElem(handle, k))) n++;
+    }
     return n;
   }
 
-  /** Every entry via BPF_MAP_LOOKUP_BATCH (hash and array maps), in chunks. */
-  *dump(chunk = 4096): IterableIterator<[K, V]> {
-    if (!batchTypes.has(this.info.type)) {
-      yield* this.entries();
-      return;
-    }
-    let cursor: Uint8Array | null = null;
-    for (let round = 0; round < this.info.maxEntries + 1; round++) {
-      const batch: ReturnType<ReturnType<typeof native>["mapLookupBatch"]> = this.call("batch lookup", () => native().mapLookupBatch(this.fd, cursor, this.info.keySize, this.valueBytes, chunk));
-      const keyView = new DataView(batch.keys.buffer, batch.keys.byteOffset, batch.keys.byteLength);
-      const valueView = new DataView(batch.values.buffer, batch.values.byteOffset, batch.values.byteLength);
-      for (let i = 0; i < batch.count; i++) {
-        yield [this.keyCodec.read(keyView, i * this.info.keySize) as K, this.readValue(valueView, batch.values, i * this.valueBytes)];
+  /** Every entry via BPF_MAP_LOOKUP_BATCH (hash and array maps), `chunk` entries per syscall. */
+  dump(chunk = batchChunk): IterableIterator<[K, V]> {
+    if (!batchTypes.has(this.info.type)) return this.entries();
+    if (!Number.isInteger(chunk) || chunk <= 0 || chunk > 1 << 20) throw new BpfError(`map '${this.name}': dump chunk must be an integer from 1 to ${1 << 20}, got ${chunk}`, "EINVAL");
+    // Buffers of this dump alone (the caller may use the map between entries).
+    const keys = new Uint8Array(chunk * this.keySize);
+    const values = new Uint8Array(chunk * this.valueBytes);
+    const keyView = new DataView(keys.buffer);
+    const valueView = new DataView(values.buffer);
+    const keyLane = integerLane(this.keyCodec, keys, this.keySize);
+    const valueLane = this.valueLane(values);
+    const keySize = this.keySize;
+    const valueBytes = this.valueBytes;
+    const readKey = keyLane ? (keyLane.read as (i: number) => K) : (i: number) => this.keyCodec.read(keyView, i * keySize) as K;
+    const readValue = valueLane ? (valueLane.read as (i: number) => V) : (i: number) => this.readValueAt(values, valueView, i * valueBytes);
+    const fetch = (cursorIn: Uint8Array | null, cursorOut: Uint8Array) => {
+      try {
+        return native().mapLookupBatchInto(this.handle(), cursorIn, cursorOut, keys, values, chunk);
+      } catch (error) {
+        throw explain(error, `map '${this.name}': batch lookup`);
       }
-      if (batch.cursor === null) return;
-      cursor = batch.cursor;
-    }
+    };
+    return new BatchDump(fetch, readKey, readValue, Math.max(8, keySize), this.info.maxEntries + 1);
   }
 
   protected call<T>(what: string, fn: () => T): T {
@@ -262,6 +434,57 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       if (error instanceof BpfError) throw error;
       throw explain(error, `map '${this.name}': ${what}`);
     }
+  }
+}
+
+/**
+ * The iterator of BpfMap.dump: walks one chunk of decoded-on-demand entries, then asks the
+ * kernel for the next (a plain iterator object: cheaper per entry than a generator).
+ */
+class BatchDump<K, V> implements IterableIterator<[K, V]> {
+  private index = 0;
+  private count = 0;
+  private done = false;
+  private rounds = 0;
+  private cursorIn: Uint8Array | null = null;
+  private cursorOut: Uint8Array;
+  private spareCursor: Uint8Array;
+
+  constructor(
+    private readonly fetch: (cursorIn: Uint8Array | null, cursorOut: Uint8Array) => { count: number; done: boolean },
+    private readonly readKey: (index: number) => K,
+    private readonly readValue: (index: number) => V,
+    cursorBytes: number,
+    private readonly maxRounds: number,
+  ) {
+    this.cursorOut = new Uint8Array(cursorBytes);
+    this.spareCursor = new Uint8Array(cursorBytes);
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this;
+  }
+
+  next(): IteratorResult<[K, V]> {
+    while (this.index >= this.count) {
+      if (this.done || this.rounds++ >= this.maxRounds) return { value: undefined, done: true };
+      this.refill();
+    }
+    const i = this.index++;
+    return { value: [this.readKey(i), this.readValue(i)], done: false };
+  }
+
+  private refill(): void {
+    if (this.rounds > 1) {
+      // The kernel's out cursor becomes the next in cursor; the old in cursor is reused as out.
+      const next = this.cursorOut;
+      this.cursorOut = this.cursorIn ?? this.spareCursor;
+      this.cursorIn = next;
+    }
+    const batch = this.fetch(this.cursorIn, this.cursorOut);
+    this.index = 0;
+    this.count = batch.count;
+    this.done = batch.done;
   }
 }
 
@@ -276,24 +499,31 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
     this.valueBytes = this.stride * this.cpus;
   }
 
-  protected override decodeValue(bytes: Uint8Array): V[] {
-    return Array.from({ length: this.cpus }, (_, cpu) => decode(this.valueCodec, bytes, cpu * this.stride) as V);
+  private decodeAt(view: DataView, offset: number): V[] {
+    const out: V[] = [];
+    for (let cpu = 0; cpu < this.cpus; cpu++) out.push(this.valueCodec.read(view, offset + cpu * this.stride) as V);
+    return out;
   }
 
-  protected override encodeValue(value: V[] | V): Uint8Array {
+  /** Per-CPU values are arrays: no typed-array lane. */
+  protected override valueLane(): undefined {
+    return undefined;
+  }
+
+  protected override readValueAt(bytes: Uint8Array, view: DataView, offset: number): V[] {
+    return this.decodeAt(view, offset);
+  }
+
+  /** One value per possible CPU, or one value for every CPU. */
+  protected override writeValueAt(bytes: Uint8Array, view: DataView, offset: number, value: V[] | V): void {
     const perCpu = Array.isArray(value) && !(this.valueCodec.describe.endsWith("]")) ? value : Array.from({ length: this.cpus }, () => value as V);
     if (perCpu.length !== this.cpus) throw new BpfError(`map '${this.name}': a per-CPU value needs ${this.cpus} entries (one per possible CPU), got ${perCpu.length}`, "EINVAL");
-    const bytes = new Uint8Array(this.valueBytes);
-    perCpu.forEach((v, cpu) => bytes.set(encode(this.valueCodec, v), cpu * this.stride));
-    return bytes;
-  }
-
-  protected override readValue(view: DataView, bytes: Uint8Array, offset: number): V[] {
-    return this.decodeValue(bytes.subarray(offset, offset + this.valueBytes));
-  }
-
-  protected override writeValue(view: DataView, offset: number, value: V[]): void {
-    new Uint8Array(view.buffer, view.byteOffset + offset, this.valueBytes).set(this.encodeValue(value));
+    bytes.fill(0, offset, offset + this.valueBytes);
+    try {
+      for (let cpu = 0; cpu < this.cpus; cpu++) this.valueCodec.write(view, offset + cpu * this.stride, perCpu[cpu]);
+    } catch (error) {
+      throw new BpfError(`map '${this.name}': bad value (${this.valueCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+    }
   }
 
   /** The per-CPU values added up (numbers, bigints, or struct fields of either). */

@@ -20,10 +20,17 @@ export interface NativeBpf {
   mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
   mapDelete(fd: number, key: Uint8Array): boolean;
   mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | null;
-  mapLookupBatch(fd: number, cursor: Uint8Array | null, keySize: number, valueSize: number, count: number): { keys: Uint8Array; values: Uint8Array; count: number; cursor: Uint8Array | null };
-  mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, flags: number): number;
-  mapDeleteBatch(fd: number, keys: Uint8Array, count: number): number;
   mapInfo(fd: number): NativeMapInfo & { id: number; btfId: number };
+  // Map handles (native/src/map.c): an owned fd plus the map's real sizes; buffers are checked against them.
+  mapOpen(fd: number, keySize: number, valueSize: number): NativeMapHandle;
+  mapClose(handle: NativeMapHandle): void;
+  mapLookupInto(handle: NativeMapHandle, key: Uint8Array, value: Uint8Array, flags: number): boolean;
+  mapUpdateElem(handle: NativeMapHandle, key: Uint8Array, value: Uint8Array, flags: number): void;
+  mapDeleteElem(handle: NativeMapHandle, key: Uint8Array): boolean;
+  mapLookupMany(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, found: Uint8Array, count: number): number;
+  mapUpdateBatchFrom(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, start: number, count: number, flags: number): number;
+  mapDeleteMany(handle: NativeMapHandle, keys: Uint8Array, count: number): number;
+  mapLookupBatchInto(handle: NativeMapHandle, inCursor: Uint8Array | null, outCursor: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number): { count: number; done: boolean };
   btfById(id: number): Uint8Array | undefined;
   progInfo(fd: number): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number; runTimeNs: number; runCount: number; name: string };
   progTestRun(fd: number, packet: Uint8Array, repeat: number, outSize: number, flags: number, ctx: Uint8Array | null): { retval: number; packet: Uint8Array; durationNs: number };
@@ -67,6 +74,9 @@ export interface NativeBpf {
   mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;
   progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
 }
+
+/** An open map handle (opaque). */
+export interface NativeMapHandle { readonly __brand: "NativeMapHandle" }
 
 export interface NativeMapInfo {
   name: string;

@@ -253,7 +253,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
 
   close(): void {
     if (!this.handle) return;
-    for (const m of this.mapCache.values()) if (m instanceof BpfRingBuf) m.close();
+    for (const m of this.mapCache.values()) m instanceof BpfRingBuf ? m.close() : m.release();
     native().objectClose(this.handle);
     this.handle = undefined;
   }

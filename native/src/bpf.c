@@ -19,6 +19,7 @@
 
 #include "ids.h"
 #include "isolate.h"
+#include "map.h"
 #include "xsk.h"
 
 // ---- libbpf log capture ----------------------------------------------------------------
@@ -476,79 +477,7 @@ static napi_value map_next_key(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// mapLookupBatch(fd, cursor | null, keySize, valueSize, count): { keys, values, count, cursor | null }
-static napi_value map_lookup_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!get_args(env, info, 5, argv)) return NULL;
-  int64_t fd, key_size, value_size, count;
-  void *cursor = NULL;
-  size_t cursor_len = 0;
-  napi_valuetype t;
-  napi_typeof(env, argv[1], &t);
-  if (!get_int(env, argv[0], &fd) || !get_int(env, argv[2], &key_size) || !get_int(env, argv[3], &value_size) || !get_int(env, argv[4], &count) || count <= 0 || count > (1 << 20) || key_size <= 0 || value_size <= 0 || (t != napi_null && !get_bytes(env, argv[1], &cursor, &cursor_len)))
-    return throw_type(env, "mapLookupBatch(fd, cursor, keySize, valueSize, count)");
-  // The batch cursor is opaque and as large as a key (hash maps use a bucket index).
-  size_t cursor_size = key_size < 8 ? 8 : key_size;
-  void *in = NULL;
-  if (t != napi_null) {
-    in = calloc(1, cursor_size);
-    memcpy(in, cursor, cursor_len < cursor_size ? cursor_len : cursor_size);
-  }
-  void *out_cursor = calloc(1, cursor_size);
-  void *keys = calloc(count, key_size);
-  void *values = calloc(count, value_size);
-  __u32 n = count;
-  int err = bpf_map_lookup_batch(fd, in, out_cursor, keys, values, &n, NULL);
-  int saved = errno;
-  free(in);
-  if (err && saved != ENOENT) {
-    free(out_cursor);
-    free(keys);
-    free(values);
-    return throw_errno(env, "bpf_map_lookup_batch", saved);
-  }
-  napi_value result, next;
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "keys", make_bytes(env, keys, (size_t)n * key_size));
-  napi_set_named_property(env, result, "values", make_bytes(env, values, (size_t)n * value_size));
-  set_int(env, result, "count", n);
-  if (err) napi_get_null(env, &next);
-  else next = make_bytes(env, out_cursor, cursor_size);
-  napi_set_named_property(env, result, "cursor", next);
-  free(out_cursor);
-  free(keys);
-  free(values);
-  return result;
-}
-
-// mapUpdateBatch(fd, keys, values, count, flags): number updated
-static napi_value map_update_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!get_args(env, info, 5, argv)) return NULL;
-  int64_t fd, count, flags;
-  void *keys, *values;
-  size_t keys_len, values_len;
-  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &keys, &keys_len) || !get_bytes(env, argv[2], &values, &values_len) || !get_int(env, argv[3], &count) || !get_int(env, argv[4], &flags) || count < 0)
-    return throw_type(env, "mapUpdateBatch(fd, keys, values, count, flags)");
-  __u32 n = count;
-  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
-  if (bpf_map_update_batch(fd, keys, values, &n, &opts)) return throw_errno(env, "bpf_map_update_batch", errno);
-  return make_int(env, n);
-}
-
-// mapDeleteBatch(fd, keys, count): number deleted
-static napi_value map_delete_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
-  int64_t fd, count;
-  void *keys;
-  size_t keys_len;
-  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &keys, &keys_len) || !get_int(env, argv[2], &count) || count < 0)
-    return throw_type(env, "mapDeleteBatch(fd, keys, count)");
-  __u32 n = count;
-  if (bpf_map_delete_batch(fd, keys, &n, NULL) && errno != ENOENT) return throw_errno(env, "bpf_map_delete_batch", errno);
-  return make_int(env, n);
-}
+// Batch operations (BPF_MAP_*_BATCH) work on map handles: native/src/map.c.
 
 // ---- programs ----------------------------------------------------------------------------
 // progTestRun(fd, packet, repeat, outSize, flags, ctxIn | null): { retval, packet, durationNs }
@@ -834,7 +763,6 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("objectPrograms", object_programs), FN("objectMaps", object_maps), FN("objectBtf", object_btf),
       FN("mapInitialValue", map_initial_value), FN("mapSetInitialValue", map_set_initial_value), FN("mapSetPinPath", map_set_pin_path),
       FN("mapLookup", map_lookup), FN("mapUpdate", map_update), FN("mapDelete", map_delete), FN("mapNextKey", map_next_key),
-      FN("mapLookupBatch", map_lookup_batch), FN("mapUpdateBatch", map_update_batch), FN("mapDeleteBatch", map_delete_batch),
       FN("mapInfo", map_info), FN("btfById", btf_by_id), FN("progInfo", prog_info),
       FN("progTestRun", prog_test_run), FN("xdpLinkCreate", xdp_link_create), FN("xdpAttach", xdp_attach),
       FN("xdpDetach", xdp_detach), FN("xdpQuery", xdp_query),
@@ -844,6 +772,7 @@ static napi_value init(napi_env env, napi_value exports) {
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tsxdp_map_init(env, exports);
   tsxdp_xsk_init(env, exports);
   tsxdp_ids_init(env, exports);
   return exports;

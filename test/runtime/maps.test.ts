@@ -4,7 +4,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { BpfObject, BpfError, type BpfMap, XDP } from "../../runtime/index.js";
+import { BpfObject, BpfError, type BpfMap, type PerCpuMap, XDP } from "../../runtime/index.js";
+import { native, type NativeMapHandle } from "../../runtime/native.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
 import { takeWithin } from "../lib/async.js";
@@ -152,6 +153,166 @@ test("a ring record shorter than its layout is an error in words, not raw bytes"
   const [bytes] = raw.ringBuf("samples").drain() as Uint8Array[];
   assert.instance(bytes, Uint8Array);
   assert.is(bytes!.length, 24);
+});
+
+const kinds = `import { XdpContext, XDP, HashMap, PerCpuHashMap, ArrayMap, LpmTrie, be16, be32, u8, u16, u32, u64, i32 } from "tsxdp";
+interface Flow { addr: be32; port: be16; proto: u8; }
+interface Stats { packets: u64; bytes: u32; }
+interface Prefix { prefixlen: u32; addr: be32; }
+export const flows = new HashMap<Flow, Stats>({ maxEntries: 1024 });
+export const ports = new HashMap<be16, be32>({ maxEntries: 64 });
+export const signed = new HashMap<i32, u16>({ maxEntries: 64 });
+export const counts = new PerCpuHashMap<u32, u64>({ maxEntries: 64 });
+export const slots = new ArrayMap<u64>({ maxEntries: 8 });
+export const routes = new LpmTrie<Prefix, u32>({ maxEntries: 16 });
+export function pass(ctx: XdpContext): XDP { return XDP.PASS; }
+`;
+
+const errorOf = (fn: () => unknown): Error & { code?: string; errno?: number } => {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error & { code?: string; errno?: number };
+  }
+  throw new Error("expected an error");
+};
+
+test("single and batch operations keep values typed: be16/be32 in host order, structs with padding, i32, u64", async () => {
+  if (!requireKernel("BPF maps, BPF_MAP_*_BATCH")) return;
+  const { object } = await buildSource("kinds", kinds);
+  await using obj = await (await BpfObject.open(object)).load();
+  const ports = obj.map("ports") as BpfMap<number, number>;
+  ports.set(0x1234, 0x0a000001);
+  const raw = native().mapLookup(ports.fd, Uint8Array.of(0x12, 0x34), 4, 0);
+  assert.equal([...raw!], [0x0a, 0, 0, 1], "the kernel holds network order");
+  assert.is(ports.get(0x1234), 0x0a000001);
+  ports.setMany([[0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]);
+  assert.equal(new Map(ports.dump()), new Map([[0x1234, 0x0a000001], [0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]));
+  assert.equal(ports.getMany([0x01bb, 0x9999, 0x0050]), [0xffffffff, undefined, 0xc0a80001]);
+
+  const flows = obj.map("flows") as BpfMap<{ addr: number; port: number; proto: number }, { packets: bigint; bytes: number }>;
+  const flow = { addr: 0x0a000002, port: 443, proto: 6 };
+  flows.set(flow, { packets: 5n, bytes: 100 });
+  assert.equal(flows.get({ ...flow }), { packets: 5n, bytes: 100 }, "padding is zeroed, so an equal key finds the entry");
+  flows.setMany(Array.from({ length: 300 }, (_, i) => [{ addr: i, port: i, proto: 17 }, { packets: BigInt(i), bytes: i }] as const));
+  const dumped = [...flows.dump(64)];
+  assert.is(dumped.length, 301);
+  assert.equal(flows.getMany([{ addr: 7, port: 7, proto: 17 }, { addr: 7, port: 7, proto: 6 }]), [{ packets: 7n, bytes: 7 }, undefined]);
+  assert.is(flows.deleteMany(dumped.map(([k]) => k)), 301);
+
+  const signed = obj.map("signed") as BpfMap<number, number>;
+  signed.setMany([[-1, 65535], [-2147483648, 0]]);
+  assert.equal(signed.getMany([-1, -2147483648, 5]), [65535, 0, undefined]);
+  const bad = errorOf(() => signed.set(1, 70000));
+  assert.is(bad.code, "EINVAL");
+  assert.match(bad.message, /bad value \(u16 expected\)/);
+  assert.match(errorOf(() => signed.set(2 ** 31, 1)).message, /bad key \(i32 expected\)/);
+
+  const slots = obj.map("slots") as BpfMap<number, bigint>;
+  slots.set(1, 5 as unknown as bigint); // an integer number is accepted for a u64
+  assert.is(slots.get(1), 5n);
+  slots.setMany([[2, 2n ** 64n - 1n], [3, 3n]]);
+  assert.is(slots.get(2), 2n ** 64n - 1n);
+  assert.is(errorOf(() => slots.set(4, 2n ** 64n)).code, "EINVAL");
+  assert.is(errorOf(() => slots.set(4, -1n)).code, "EINVAL");
+  assert.is([...slots.dump()].length, 8, "an array dumps every slot");
+  assert.is(errorOf(() => slots.set(8, 1n)).code, "E2BIG", "out of the array: the kernel's errno, in a BpfError");
+});
+
+test("per-CPU maps: one value per CPU through get, setMany, getMany and dump", async () => {
+  if (!requireKernel("per-CPU hash maps")) return;
+  const { object } = await buildSource("kinds", kinds);
+  await using obj = await (await BpfObject.open(object)).load();
+  const counts = obj.map("counts") as unknown as BpfMap<number, bigint[]> & PerCpuMap<number, bigint>;
+  const cpus = native().possibleCpus();
+  counts.set(1, Array(cpus).fill(7n));
+  assert.equal(counts.get(1), Array(cpus).fill(7n));
+  counts.setMany([[2, Array.from({ length: cpus }, (_, i) => BigInt(i))]]);
+  assert.equal(counts.getMany([2, 3]), [Array.from({ length: cpus }, (_, i) => BigInt(i)), undefined]);
+  assert.equal(new Map(counts.dump()).get(1), Array(cpus).fill(7n));
+  assert.is(counts.sum(1), 7n * BigInt(cpus));
+  assert.is(errorOf(() => counts.set(3, Array(cpus + 1).fill(1n))).code, "EINVAL");
+});
+
+test("deleteMany carries on past absent keys; setMany checks every entry before writing any", async () => {
+  if (!requireKernel("BPF_MAP_DELETE_BATCH")) return;
+  const { object } = await buildSource("pins", source);
+  await using obj = await (await BpfObject.open(object)).load();
+  const big = obj.map("big") as BpfMap<number, bigint>;
+  big.setMany([[1, 1n], [3, 3n], [5, 5n]]);
+  assert.is(big.deleteMany([1, 2, 3, 4, 5, 6]), 3, "the kernel's batch stops at key 2; the rest are still deleted");
+  assert.is(big.size, 0);
+  const entries: [number, bigint][] = [[10, 10n], [11, -1n], [12, 12n]];
+  assert.is(errorOf(() => big.setMany(entries)).code, "EINVAL");
+  assert.is(big.size, 0, "nothing was written");
+  // The kernel's batch update refuses NOEXIST/EXIST: these go one entry at a time.
+  assert.is(errorOf(() => big.setMany([[1, 1n]], 2 /* EXIST */)).code, "ENOENT");
+  big.setMany([[1, 1n], [2, 2n]], 1 /* NOEXIST */);
+  assert.equal(big.getMany([1, 2]), [1n, 2n]);
+  assert.is(errorOf(() => big.setMany([[3, 3n], [2, 9n]], 1 /* NOEXIST */)).code, "EEXIST");
+  assert.equal(big.getMany([2, 3]), [2n, 3n], "entries before the failing one went in; the existing one is untouched");
+});
+
+test("maps without batch operations (LPM trie) fall back to one syscall per entry", async () => {
+  if (!requireKernel("LPM trie maps")) return;
+  const { object } = await buildSource("kinds", kinds);
+  await using obj = await (await BpfObject.open(object)).load();
+  const routes = obj.map("routes") as BpfMap<{ prefixlen: number; addr: number }, number>;
+  routes.setMany([[{ prefixlen: 8, addr: 0x0a000000 }, 1], [{ prefixlen: 24, addr: 0xc0a80100 }, 2]]);
+  assert.is(routes.get({ prefixlen: 32, addr: 0x0a010203 }), 1, "longest-prefix match");
+  assert.equal([...routes.dump()].map(([, v]) => v).sort(), [1, 2]);
+  assert.is(routes.deleteMany([{ prefixlen: 8, addr: 0x0a000000 }, { prefixlen: 16, addr: 0 }]), 1);
+});
+
+test("native map handles check every buffer against the map's real sizes and fail as JS errors", async () => {
+  if (!requireKernel("BPF maps")) return;
+  const { object } = await buildSource("pins", source);
+  const obj = await (await BpfObject.open(object)).load();
+  const big = obj.map("big") as BpfMap<number, bigint>;
+  const addon = native();
+  const code = (fn: () => unknown) => errorOf(fn).code ?? `errno ${errorOf(fn).errno}`;
+  assert.is(code(() => addon.mapOpen(big.fd, 8, 8)), "EINVAL", "wrong key size");
+  assert.is(code(() => addon.mapOpen(big.fd, 4, 4)), "EINVAL", "wrong value size");
+  assert.is(errorOf(() => addon.mapOpen(1 << 20, 4, 8)).errno, 9, "not an open fd: EBADF");
+  const devNull = fs.openSync("/dev/null", "r");
+  try {
+    assert.ok(errorOf(() => addon.mapOpen(devNull, 4, 8)).errno, "not a map: an errno");
+  } finally {
+    fs.closeSync(devNull);
+  }
+  const h = addon.mapOpen(big.fd, 4, 8);
+  const key = new Uint8Array(4), value = new Uint8Array(8);
+  addon.mapUpdateElem(h, key, value, 0);
+  assert.is(addon.mapLookupInto(h, key, value, 0), true);
+  for (const [what, fn] of [
+    ["short key", () => addon.mapLookupInto(h, new Uint8Array(3), value, 0)],
+    ["long key", () => addon.mapUpdateElem(h, new Uint8Array(5), value, 0)],
+    ["short value", () => addon.mapLookupInto(h, key, new Uint8Array(4), 0)],
+    ["not bytes", () => addon.mapLookupInto(h, new Uint32Array(1) as unknown as Uint8Array, value, 0)],
+    ["delete key size", () => addon.mapDeleteElem(h, new Uint8Array(2))],
+    ["many: values too small", () => addon.mapLookupMany(h, new Uint8Array(40), new Uint8Array(79), new Uint8Array(10), 10)],
+    ["many: found too small", () => addon.mapLookupMany(h, new Uint8Array(40), new Uint8Array(80), new Uint8Array(9), 10)],
+    ["batch update past the end", () => addon.mapUpdateBatchFrom(h, new Uint8Array(40), new Uint8Array(80), 5, 6, 0)],
+    ["batch update negative", () => addon.mapUpdateBatchFrom(h, new Uint8Array(40), new Uint8Array(80), -1, 2, 0)],
+    ["delete many too few keys", () => addon.mapDeleteMany(h, new Uint8Array(7), 2)],
+    ["batch lookup small cursor", () => addon.mapLookupBatchInto(h, null, new Uint8Array(4), new Uint8Array(40), new Uint8Array(80), 10)],
+    ["batch lookup small values", () => addon.mapLookupBatchInto(h, null, new Uint8Array(8), new Uint8Array(40), new Uint8Array(72), 10)],
+    ["not a handle", () => addon.mapLookupInto({} as NativeMapHandle, key, value, 0)],
+    ["missing arguments", () => (addon.mapLookupInto as unknown as (h: unknown) => void)(h)],
+  ] as const) assert.is(code(fn), "EINVAL", what);
+  const found = new Uint8Array(2);
+  assert.is(addon.mapLookupMany(h, Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0), new Uint8Array(16), found, 2), 1, "key 0 is there, key 9 is not");
+  assert.equal([...found], [1, 0]);
+  addon.mapClose(h);
+  addon.mapClose(h); // idempotent
+  assert.is(errorOf(() => addon.mapLookupInto(h, key, value, 0)).errno, 9, "a closed handle: EBADF");
+  assert.is(errorOf(() => addon.mapDeleteMany(h, key, 1)).errno, 9);
+
+  big.set(1, 1n);
+  obj.close();
+  const closed = errorOf(() => big.get(1));
+  assert.is(closed.name, "BpfError");
+  assert.is(closed.code, "EBADF");
 });
 
 test.run();
