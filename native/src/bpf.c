@@ -395,6 +395,31 @@ static napi_value map_set_pin_path(napi_env env, napi_callback_info info) {
 }
 
 // ---- maps by fd --------------------------------------------------------------------------
+// The fd-based map calls below serve the CLI, globals and XskMaps (hot paths use map.c's
+// handles). The kernel copies key_size and value_size bytes whatever the buffers hold, so
+// the buffers are checked against the map's real sizes first: a short buffer would be read
+// or written past its end.
+static bool map_buffers_fit(napi_env env, int64_t fd, const char *what, size_t key_len, bool has_key, size_t value_len, bool has_value) {
+  struct bpf_map_info map = {0};
+  __u32 len = sizeof map;
+  if (fd < 0 || fd > 0x7fffffff || bpf_obj_get_info_by_fd((int)fd, &map, &len)) {
+    throw_errno(env, what, fd < 0 || fd > 0x7fffffff ? EBADF : errno);
+    return false;
+  }
+  size_t value_bytes = map.value_size;
+  if (map.type == BPF_MAP_TYPE_PERCPU_HASH || map.type == BPF_MAP_TYPE_PERCPU_ARRAY || map.type == BPF_MAP_TYPE_LRU_PERCPU_HASH || map.type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE) {
+    int cpus = libbpf_num_possible_cpus();
+    value_bytes = ((value_bytes + 7) / 8) * 8 * (size_t)(cpus > 0 ? cpus : 1);
+  }
+  if ((has_key && key_len < map.key_size) || (has_value && value_len < value_bytes)) {
+    char message[200];
+    snprintf(message, sizeof message, "%s: the map has %u-byte keys and %zu-byte values; the buffers hold %zu and %zu", what, map.key_size, value_bytes, key_len, value_len);
+    throw_type(env, message);
+    return false;
+  }
+  return true;
+}
+
 // mapLookup(fd, key, valueSize, flags): Uint8Array | null
 static napi_value map_lookup(napi_env env, napi_callback_info info) {
   napi_value argv[4];
@@ -404,6 +429,7 @@ static napi_value map_lookup(napi_env env, napi_callback_info info) {
   size_t key_len;
   if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &key, &key_len) || !get_int(env, argv[2], &value_size) || !get_int(env, argv[3], &flags) || value_size <= 0 || value_size > (1 << 26))
     return throw_type(env, "mapLookup(fd, key, valueSize, flags)");
+  if (!map_buffers_fit(env, fd, "mapLookup", key_len, true, (size_t)value_size, true)) return NULL;
   void *value = calloc(1, value_size);
   int err = bpf_map_lookup_elem_flags(fd, key, value, flags);
   if (err) {
@@ -429,6 +455,7 @@ static napi_value map_update(napi_env env, napi_callback_info info) {
   size_t key_len, value_len;
   if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &key, &key_len) || !get_bytes(env, argv[2], &value, &value_len) || !get_int(env, argv[3], &flags))
     return throw_type(env, "mapUpdate(fd, key, value, flags)");
+  if (!map_buffers_fit(env, fd, "mapUpdate", key_len, true, value_len, true)) return NULL;
   if (bpf_map_update_elem(fd, key, value, flags)) return throw_errno(env, "bpf_map_update_elem", errno);
   return undefined(env);
 }
@@ -441,6 +468,7 @@ static napi_value map_delete(napi_env env, napi_callback_info info) {
   void *key;
   size_t key_len;
   if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &key, &key_len)) return throw_type(env, "mapDelete(fd, key)");
+  if (!map_buffers_fit(env, fd, "mapDelete", key_len, true, 0, false)) return NULL;
   napi_value out;
   if (bpf_map_delete_elem(fd, key)) {
     if (errno != ENOENT) return throw_errno(env, "bpf_map_delete_elem", errno);
@@ -462,6 +490,9 @@ static napi_value map_next_key(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[1], &t);
   if (!get_int(env, argv[0], &fd) || !get_int(env, argv[2], &key_size) || key_size <= 0 || key_size > 65536 || (t != napi_null && !get_bytes(env, argv[1], &key, &key_len)))
     return throw_type(env, "mapNextKey(fd, key | null, keySize)");
+  // The kernel writes key_size bytes into `next` and reads as many from `key`.
+  if (!map_buffers_fit(env, fd, "mapNextKey", (size_t)key_size, true, 0, false)) return NULL;
+  if (t != napi_null && key_len < (size_t)key_size) return throw_type(env, "mapNextKey: the key is shorter than keySize");
   void *next = calloc(1, key_size);
   if (bpf_map_get_next_key(fd, t == napi_null ? NULL : key, next)) {
     free(next);

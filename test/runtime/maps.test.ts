@@ -308,6 +308,17 @@ test("native map handles check every buffer against the map's real sizes and fai
   assert.is(errorOf(() => addon.mapLookupInto(h, key, value, 0)).errno, 9, "a closed handle: EBADF");
   assert.is(errorOf(() => addon.mapDeleteMany(h, key, 1)).errno, 9);
 
+  // The fd-based calls (CLI, globals, XskMaps) check buffers against the map's real sizes too.
+  for (const [what, fn] of [
+    ["fd lookup: value too small", () => addon.mapLookup(big.fd, key, 1, 0)],
+    ["fd lookup: key too small", () => addon.mapLookup(big.fd, new Uint8Array(1), 8, 0)],
+    ["fd update: value too small", () => addon.mapUpdate(big.fd, key, new Uint8Array(1), 0)],
+    ["fd delete: key too small", () => addon.mapDelete(big.fd, new Uint8Array(1))],
+    ["fd next key: key size too small", () => addon.mapNextKey(big.fd, null, 1)],
+    ["fd next key: cursor shorter than keySize", () => addon.mapNextKey(big.fd, new Uint8Array(1), 4)],
+  ] as const) assert.is(code(fn), "EINVAL", what);
+  assert.ok(errorOf(() => addon.mapLookup(1 << 20, key, 8, 0)).errno, "not an open fd: an errno");
+
   big.set(1, 1n);
   obj.close();
   const closed = errorOf(() => big.get(1));
