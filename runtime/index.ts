@@ -1,7 +1,7 @@
 // tsxdp/runtime: load, attach, test and feed tsxdp programs from Node.
 import "./dispose.js";
 export { BpfObject, type OpenOptions, type Variable } from "./object.js";
-export { BpfProgram, type XdpProgram, type Link, type AttachOptions, type AttachMode, type RunOptions, type RunResult, detachInterface, ifindexOf } from "./program.js";
+export { BpfProgram, PinnedProgram, type XdpProgram, type Link, type AttachOptions, type AttachMode, type RunOptions, type RunResult, detachInterface, ifindexOf } from "./program.js";
 export { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, UpdateFlags, type TypedMap, type PerCpuMap, type RingBufReader } from "./map.js";
 export { BpfError, VerifierError } from "./errors.js";
 export { XDP, ipv4, formatIpv4, mac } from "./xdp.js";

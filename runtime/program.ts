@@ -82,6 +82,22 @@ export function ifindexOf(target: string | number): number {
 export class BpfProgram implements XdpProgram {
   constructor(readonly name: string, private readonly fdOf: () => number) {}
 
+  /**
+   * A program pinned on bpffs (`pin()`, `tsxdp attach --pin`), opened again in this process:
+   * run it, attach it, pin it elsewhere. `close()` (or `using`) releases this process's
+   * reference; the pin keeps the program loaded until it is removed.
+   */
+  static openPinned(path: string): PinnedProgram {
+    let fd: number;
+    try {
+      fd = native().objGet(path);
+    } catch (error) {
+      throw explain(error, `open pinned program ${path}`);
+    }
+    const info = native().progInfo(fd) as { name?: string; type?: number };
+    return new PinnedProgram(info.name || path.split("/").pop() || "pinned", fd);
+  }
+
   get fd(): number {
     const fd = this.fdOf();
     if (fd < 0) throw new BpfError(`program '${this.name}' is not loaded yet: call load() first`, "EBADF");
@@ -178,6 +194,23 @@ export class BpfProgram implements XdpProgram {
   /** What the kernel reports: id, instructions after load (xlated), verifier work, JIT size. */
   info(): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number } {
     return native().progInfo(this.fd);
+  }
+}
+
+/** A program opened from its bpffs pin; holds one fd until closed. */
+export class PinnedProgram extends BpfProgram implements Disposable {
+  private handle: number;
+  constructor(name: string, fd: number) {
+    super(name, () => this.handle);
+    this.handle = fd;
+  }
+  close(): void {
+    if (this.handle < 0) return;
+    native().close(this.handle);
+    this.handle = -1;
+  }
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 

@@ -8,7 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BpfObject, BpfError, XDP } from "../../runtime/index.js";
+import { BpfObject, BpfProgram, BpfError, XDP } from "../../runtime/index.js";
 import { native } from "../../runtime/native.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
@@ -75,14 +75,13 @@ test("a program pinned on bpffs outlives its object, reopens from the pin, and g
     assert.throws(() => program.pin(pin), (e: BpfError) => e.code === "EEXIST" && /pin program 'where' at/.test(e.message));
     obj.close();
     // Reopened from bpffs: the same kernel program, still runnable.
-    const fd = native().objGet(pin);
-    try {
-      assert.is(native().progInfo(fd).id, id, "the pin holds the same program");
-      const r = native().progTestRun(fd, new Uint8Array(64), 1, 64 + 512, 0, null);
-      assert.is(r.retval, XDP.PASS);
-    } finally {
-      native().close(fd);
+    {
+      using reopened = BpfProgram.openPinned(pin);
+      assert.is(reopened.info().id, id, "the pin holds the same program");
+      assert.is(reopened.name, "where");
+      assert.is(reopened.run(new Uint8Array(64)).action, XDP.PASS);
     }
+    assert.throws(() => BpfProgram.openPinned(`${pin}-absent`), (e: BpfError) => e.code === "ENOENT" && /open pinned program/.test(e.message));
     fs.unlinkSync(pin); // unpin
     assert.throws(() => native().objGet(pin), (e: { errno?: number }) => e.errno === 2);
     let gone = false;
