@@ -1,6 +1,6 @@
 // Connection tracking: every TCP/UDP flow (the 5-tuple, as seen on the wire) gets an entry
 // in an LRU hash map with packet and byte counters; TCP flows also follow the handshake
-// and teardown through their flags. Node lists the flows (examples/conntrack/list.ts).
+// and teardown through their flags. Node lists the flows (examples/conntrack/main.ts).
 import {
   XdpContext, XDP, LruHashMap, EthHdr, Ipv4Hdr, TcpHdr, UdpHdr, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP,
   htons, sizeof, atomicAdd, ktimeGetNs, be16, be32, u8, u32, u64, BPF_NOEXIST,
