@@ -117,6 +117,16 @@ export class FunctionBuilder {
     return name;
   }
 
+  /** An instruction at the start of the entry block, after the allocas (no debug location). */
+  prologueValue(text: string): string {
+    const name = `%p${this.temp++}`;
+    this.entryAllocas.push(`  ${name} = ${text}`);
+    return name;
+  }
+  prologueInst(text: string): void {
+    this.entryAllocas.push(`  ${text}`);
+  }
+
   toString(signature: string, attributes: string): string {
     const lines = [`define ${signature} ${attributes} {`];
     this.blocks.forEach((b, i) => {

@@ -21,12 +21,28 @@ export interface Value {
   readonly epoch?: number;
   /** For packet views: which ctx.header() call made it (see FunctionState.uncheckedViews). */
   readonly viewId?: number;
+  /**
+   * For a nullable view: the pointer it holds whenever it is not null (never null itself;
+   * poison on the null path). See Local.nonNull.
+   */
+  readonly nonNull?: string;
 }
 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
 
 export type Local =
-  | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string }
+  | {
+      readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string;
+      /**
+       * A nullable view's second slot: the same view's pointer without the null. A use that
+       * TypeScript has narrowed to non-null reads this one, so the loads and stores through
+       * the view address the bounds-checked `data + offset` register itself, never
+       * `select(out of bounds, null, data + offset)`: the verifier can only follow a packet
+       * pointer's checked range through the register the comparison was made on, and LLVM
+       * would otherwise keep the select plus a null test (C has neither).
+       */
+      readonly nonNull?: string;
+    }
   | { readonly kind: "constant"; readonly value: Value };
 
 export interface LoopTargets {
@@ -117,7 +133,41 @@ export class FunctionState {
     return s;
   }
 
+  /**
+   * Stack slots holding ctx->data and ctx->data_end (as i32), loaded once at function entry
+   * and again after each call that moves packet data — C's `void *data = …` at the top of a
+   * program. mem2reg turns them into registers, so LLVM never reloads them from the context
+   * and every bounds check compares the same data_end register.
+   */
+  private packetSlots?: { readonly data: string; readonly end: string };
+
+  packetBoundsSlots(): { readonly data: string; readonly end: string } {
+    if (this.packetSlots) return this.packetSlots;
+    const fb = this.fb;
+    const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
+    for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
+      const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${this.ctx}, i64 ${offset}`) : this.ctx;
+      const raw = fb.prologueValue(`load i32, ptr ${field}, align 4`);
+      fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
+    }
+    this.packetSlots = slots;
+    return slots;
+  }
+
+  /** The current ctx->data / ctx->data_end as i32. */
+  packetBound(which: "data" | "end"): string {
+    return this.fb.value(`load i32, ptr ${this.packetBoundsSlots()[which]}`);
+  }
+
   invalidatePacket(what: string, node: ts.Node): void {
+    if (this.ctx) {
+      const slots = this.packetBoundsSlots();
+      const data = this.fb.value(`load i32, ptr ${this.ctx}, align 4`);
+      this.fb.inst(`store i32 ${data}, ptr ${slots.data}`);
+      const endField = this.fb.value(`getelementptr inbounds i8, ptr ${this.ctx}, i64 4`);
+      const end = this.fb.value(`load i32, ptr ${endField}, align 4`);
+      this.fb.inst(`store i32 ${end}, ptr ${slots.end}`);
+    }
     this.epoch++;
     const file = node.getSourceFile();
     this.invalidations[this.epoch] = { what, line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 };

@@ -7,7 +7,6 @@ import { BoolTy, Int, intTy, fieldSize } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
-import { XdpMd } from "./expressions/names.js";
 import { offsetPointer } from "./places.js";
 import { BpfHelper, callHelper } from "./helpers.js";
 
@@ -27,17 +26,17 @@ export function lowerContextMethod(fs: FunctionState, ctx: string, name: string,
 }
 
 /**
- * A 32-bit field of struct xdp_md. The verifier allows only constant offsets from the
- * context pointer, but LLVM may merge two loads from different fields on two paths into
- * one load from `ctx + select(…)`. A volatile load is never merged that way; data and
- * data_end stay plain loads so LLVM can share them between views.
+ * A 32-bit field of struct xdp_md other than data/data_end (FunctionState.packetBound has
+ * those). The verifier allows only constant offsets from the context pointer, but LLVM may
+ * merge two loads from different fields on two paths into one load from `ctx + select(…)`.
+ * A volatile load is never merged that way.
  */
-export function loadContextField(fs: FunctionState, ctx: string, offset: number, mergeable = false): string {
-  return fs.fb.value(`load${mergeable ? "" : " volatile"} i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
+export function loadContextField(fs: FunctionState, ctx: string, offset: number): string {
+  return fs.fb.value(`load volatile i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
 }
 
-function packetPointer(fs: FunctionState, ctx: string, field: number): string {
-  const raw = loadContextField(fs, ctx, field, true);
+function packetPointer(fs: FunctionState, which: "data" | "end"): string {
+  const raw = fs.packetBound(which);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
   // No llvm.assume(data != null) here: it lets LLVM replace a view's null test by a second
   // bounds comparison, which the verifier cannot relate to the first (it rejected
@@ -60,8 +59,8 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   }
   const offset = lowerExpression(fs, offsetExpr);
   const fb = fs.fb;
-  const data = packetPointer(fs, ctx, XdpMd.data);
-  const end = packetPointer(fs, ctx, XdpMd.dataEnd);
+  const data = packetPointer(fs, "data");
+  const end = packetPointer(fs, "end");
   const ok = fb.newBlock("header.ok");
   const fail = fb.newBlock("header.null");
   const join = fb.newBlock("header.join");
@@ -102,7 +101,8 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   fb.br(join);
   fb.setBlock(join);
   const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
-  return fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch });
+  const nonNull = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ poison, %${fail.label} ]`);
+  return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull };
 }
 
 

@@ -38,7 +38,10 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     const local = fs.locals.get(place.symbol);
     const epoch = local?.kind === "slot" ? local.epoch : undefined;
     const viewId = local?.kind === "slot" ? local.viewId : undefined;
-    const v: Value = { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId };
+    const nonNull = local?.kind === "slot" && place.ty.kind === "view" && local.nonNull && !mayBeNull(fs, node) ? local.nonNull : undefined;
+    const v: Value = nonNull && place.ty.kind === "view"
+      ? { ty: { ...place.ty, nullable: false }, ir: fb.value(`load ptr, ptr ${nonNull}`), epoch, viewId }
+      : { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId };
     if (place.ty.kind === "view" || place.ty.kind === "ref") fs.checkFresh(v, place.name, node);
     return v;
   }
@@ -68,6 +71,7 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
   if (place.kind === "slot") {
     fb.inst(`store ${llType(place.ty)} ${value.ir}, ptr ${place.ptr}`);
     const local = fs.locals.get(place.symbol);
+    if (local?.kind === "slot" && local.nonNull) fb.inst(`store ptr ${value.nonNull ?? value.ir}, ptr ${local.nonNull}`);
     if (local?.kind === "slot" && (place.ty.kind === "view" || place.ty.kind === "ref")) {
       local.epoch = value.epoch;
       local.viewId = value.viewId;
@@ -105,6 +109,14 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
     return;
   }
   fs.error(Diagnostics.StructCopy, node);
+}
+
+/** Whether TypeScript's flow typing still allows null (or undefined) for the name at `node`. */
+function mayBeNull(fs: FunctionState, node: ts.Node): boolean {
+  if (!ts.isIdentifier(node)) return true;
+  const type = fs.checker.getTypeAtLocation(node);
+  const parts = type.isUnion() ? type.types : [type];
+  return parts.some((t) => (t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0);
 }
 
 function alignFor(t: IntType): number {

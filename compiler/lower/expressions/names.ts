@@ -66,8 +66,8 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
   const field = (offset: number) => loadContextField(fs, ctx, offset);
   switch (name) {
     case "len": {
-      const data = loadContextField(fs, ctx, XdpMd.data, true);
-      const end = loadContextField(fs, ctx, XdpMd.dataEnd, true);
+      const data = fs.packetBound("data");
+      const end = fs.packetBound("end");
       return { ty: intTy(Int.u32), ir: fb.value(`sub i32 ${end}, ${data}`) };
     }
     case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
