@@ -147,11 +147,19 @@ export class FunctionState {
     const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
     for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
       const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${this.ctx}, i64 ${offset}`) : this.ctx;
-      const raw = fb.prologueValue(`load i32, ptr ${field}, align 4`);
+      const raw = fb.prologueValue(`load i32, ptr ${field}, align 4${this.nonZero()}`);
       fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
     }
     this.packetSlots = slots;
     return slots;
+  }
+
+  /**
+   * `!range` metadata saying a packet pointer is never 0, so that the null test of a view at
+   * offset 0 folds away (the verifier knows packet pointers are non-null; C never tests).
+   */
+  private nonZero(): string {
+    return `, !range ${this.mod.module.meta("!{i32 1, i32 0}")}`;
   }
 
   /** The current ctx->data / ctx->data_end as i32. */
@@ -162,7 +170,7 @@ export class FunctionState {
   invalidatePacket(what: string, node: ts.Node): void {
     if (this.ctx) {
       const slots = this.packetBoundsSlots();
-      const data = this.fb.value(`load i32, ptr ${this.ctx}, align 4`);
+      const data = this.fb.value(`load i32, ptr ${this.ctx}, align 4${this.nonZero()}`);
       this.fb.inst(`store i32 ${data}, ptr ${slots.data}`);
       const endField = this.fb.value(`getelementptr inbounds i8, ptr ${this.ctx}, i64 4`);
       const end = this.fb.value(`load i32, ptr ${endField}, align 4`);

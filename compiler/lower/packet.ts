@@ -84,7 +84,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
     // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
     // verifier proves bounds per pointer "id", and only data + off is what we access.
     fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
-    start = fb.value(`call ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughSeq++}, ptr ${moved})`);
+    start = fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughSeq++}, ptr ${moved})`);
   }
   // This bounds check extends what the verifier knows about every pointer into the packet.
   // A view still waiting for its null test would then be tested by LLVM re-evaluating its
@@ -95,6 +95,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   const outOfBounds = fb.value(`icmp ugt ptr ${past}, ${end}`);
   fb.condBr(outOfBounds, fail, ok, true);
   fb.setBlock(ok);
+  assumeAligned(fs, start, layout.align);
   const okEnd = fb.block;
   fb.br(join);
   fb.setBlock(fail);
@@ -105,6 +106,17 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull };
 }
 
+/**
+ * A header view is as aligned as its struct, C's assumption for `struct iphdr *`: LLVM may
+ * then widen adjacent byte accesses (BPF has no misaligned loads in LLVM's eyes, so an
+ * `align 1` i32 load becomes four byte loads). The x86-64 and arm64 JITs accept any
+ * alignment, as they do for clang's code.
+ */
+function assumeAligned(fs: FunctionState, pointer: string, align: number): void {
+  if (align <= 1) return;
+  fs.mod.module.declare("declare void @llvm.assume(i1 noundef)");
+  fs.fb.inst(`call void @llvm.assume(i1 true) [ "align"(ptr ${pointer}, i64 ${align}) ]`);
+}
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool
 function lowerAdjust(fs: FunctionState, ctx: string, node: ts.CallExpression, helper: number, what: string): Value {
