@@ -26,6 +26,25 @@ export interface Value {
    * poison on the null path). See Local.nonNull.
    */
   readonly nonNull?: string;
+  /**
+   * For views: the alignment its pointer is taken to have (default: its layout's), C's
+   * reading of a struct pointer. Fields and elements inherit what their offset keeps.
+   */
+  readonly align?: number;
+}
+
+/** The alignment a view's pointer is taken to have. */
+export function viewAlign(v: Value): number {
+  if (v.align !== undefined) return v.align;
+  if (v.ty.kind === "view") return v.ty.layout.align;
+  if (v.ty.kind === "ref") return v.ty.int.bits / 8;
+  return 1;
+}
+
+/** The alignment of `base + offset` for a base of alignment `align`. */
+export function alignAt(align: number, offset: number): number {
+  if (offset === 0) return align;
+  return Math.min(align, offset & -offset);
 }
 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
@@ -42,6 +61,8 @@ export type Local =
        * would otherwise keep the select plus a null test (C has neither).
        */
       readonly nonNull?: string;
+      /** A `const` view's alignment when it is more than its layout's (a stack struct). */
+      readonly align?: number;
     }
   | { readonly kind: "constant"; readonly value: Value };
 

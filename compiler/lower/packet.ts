@@ -38,9 +38,11 @@ export function loadContextField(fs: FunctionState, ctx: string, offset: number)
 function packetPointer(fs: FunctionState, which: "data" | "end"): string {
   const raw = fs.packetBound(which);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
-  // No llvm.assume(data != null) here: it lets LLVM replace a view's null test by a second
-  // bounds comparison, which the verifier cannot relate to the first (it rejected
-  // `a === null || b === null` that way).
+  // data is known non-null (FunctionState.packetBound's !range), so LLVM may turn a view's
+  // null test back into its bounds comparison. That is safe because accesses through a
+  // narrowed view use its non-null pointer (Local.nonNull), never the nullable select: on
+  // whichever path the verifier takes the comparison as false, it has marked the range on
+  // the very register the access goes through (find_good_pkt_pointers).
   return fs.fb.value(`inttoptr i64 ${wide} to ptr`);
 }
 
@@ -95,7 +97,6 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   const outOfBounds = fb.value(`icmp ugt ptr ${past}, ${end}`);
   fb.condBr(outOfBounds, fail, ok, true);
   fb.setBlock(ok);
-  assumeAligned(fs, start, layout.align);
   const okEnd = fb.block;
   fb.br(join);
   fb.setBlock(fail);
@@ -104,18 +105,6 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
   const nonNull = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ poison, %${fail.label} ]`);
   return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull };
-}
-
-/**
- * A header view is as aligned as its struct, C's assumption for `struct iphdr *`: LLVM may
- * then widen adjacent byte accesses (BPF has no misaligned loads in LLVM's eyes, so an
- * `align 1` i32 load becomes four byte loads). The x86-64 and arm64 JITs accept any
- * alignment, as they do for clang's code.
- */
-function assumeAligned(fs: FunctionState, pointer: string, align: number): void {
-  if (align <= 1) return;
-  fs.mod.module.declare("declare void @llvm.assume(i1 noundef)");
-  fs.fb.inst(`call void @llvm.assume(i1 true) [ "align"(ptr ${pointer}, i64 ${align}) ]`);
 }
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool

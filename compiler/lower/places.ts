@@ -4,13 +4,13 @@
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type FieldLayout, type FieldType, type IntType, type Ty, intTy, llInt, llType, BoolTy } from "../types.js";
-import type { FunctionState, Value } from "./context.js";
+import { type FunctionState, type Value, viewAlign } from "./context.js";
 import { constOperand } from "./integers.js";
 import { copyBytes } from "./expressions/objects.js";
 
 export type Place =
   | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; readonly name: string; readonly symbol: ts.Symbol }
-  | { readonly kind: "memory"; readonly ptr: string; readonly field: FieldType; readonly bitField?: FieldLayout["bitField"]; readonly name: string; readonly epoch?: number };
+  | { readonly kind: "memory"; readonly ptr: string; readonly field: FieldType; readonly bitField?: FieldLayout["bitField"]; readonly name: string; readonly epoch?: number; readonly align?: number };
 
 export function placeTy(place: Place): Ty {
   if (place.kind === "slot") return place.ty;
@@ -38,10 +38,11 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     const local = fs.locals.get(place.symbol);
     const epoch = local?.kind === "slot" ? local.epoch : undefined;
     const viewId = local?.kind === "slot" ? local.viewId : undefined;
+    const align = local?.kind === "slot" ? local.align : undefined;
     const nonNull = local?.kind === "slot" && place.ty.kind === "view" && local.nonNull && !mayBeNull(fs, node) ? local.nonNull : undefined;
     const v: Value = nonNull && place.ty.kind === "view"
-      ? { ty: { ...place.ty, nullable: false }, ir: fb.value(`load ptr, ptr ${nonNull}`), epoch, viewId }
-      : { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId };
+      ? { ty: { ...place.ty, nullable: false }, ir: fb.value(`load ptr, ptr ${nonNull}`), epoch, viewId, align }
+      : { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId, align };
     if (place.ty.kind === "view" || place.ty.kind === "ref") fs.checkFresh(v, place.name, node);
     return v;
   }
@@ -62,7 +63,7 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     }
     case "struct":
     case "array":
-      return { ty: fieldTy(field), ir: place.ptr, epoch: place.epoch };
+      return { ty: fieldTy(field), ir: place.ptr, epoch: place.epoch, align: place.align };
   }
 }
 
@@ -105,7 +106,7 @@ export function store(fs: FunctionState, place: Place, value: Value, node: ts.No
   // as C's struct assignment does: `out.dst = saved.src`.
   const size = field.kind === "struct" ? field.struct.size : field.array.size;
   if (value.ty.kind === "view" && !value.ty.nullable && value.ty.layout.size === size) {
-    copyBytes(fs, place.ptr, value.ir, size);
+    copyBytes(fs, place.ptr, value.ir, size, Math.min(place.align ?? 1, viewAlign(value)));
     return;
   }
   fs.error(Diagnostics.StructCopy, node);

@@ -5,7 +5,7 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type ArrayLayout, Int, intTy, fieldSize, describeTy, llInt } from "../../types.js";
 import type { GlobalDefinition } from "../globals.js";
-import { type FunctionState, type Value, constValue } from "../context.js";
+import { type FunctionState, type Value, constValue, viewAlign, alignAt } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
 import { loadContextField } from "../packet.js";
@@ -93,7 +93,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, base.ty.layout.name, name);
       return undefined;
     }
-    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch };
+    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, align: alignAt(viewAlign(base), field.offset) };
   }
   if (base.ty.kind === "map") fs.error(Diagnostics.MapAsValue, node);
   else fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
@@ -126,7 +126,8 @@ export function placeOfElement(fs: FunctionState, node: ts.ElementAccessExpressi
     const scaled = elementSize === 1 ? wide.ir : fs.fb.value(`mul i64 ${wide.ir}, ${elementSize}`);
     ptr = fs.fb.value(`getelementptr inbounds i8, ptr ${base.ir}, i64 ${scaled}`);
   }
-  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch };
+  const offset = index.constant !== undefined ? Number(index.constant) * elementSize : elementSize;
+  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, align: alignAt(viewAlign(base), offset) };
 }
 
 function elementName(a: ArrayLayout): string {
