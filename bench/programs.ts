@@ -84,6 +84,19 @@ export function formatProgramRows(rows: ProgramRow[]): string[] {
       `${`${r.name}/${r.program}`.padEnd(20)} ${`${r.tsxdp.xlated}/${r.clang.xlated} = ${ratio(r.tsxdp.xlated, r.clang.xlated)}`.padEnd(32)} ${`${r.tsxdp.verified}/${r.clang.verified} = ${ratio(r.tsxdp.verified, r.clang.verified)}`.padEnd(24)} ${`${r.tsxdp.nsPerPacket}/${r.clang.nsPerPacket} = ${ratio(r.tsxdp.nsPerPacket, r.clang.nsPerPacket)}`.padEnd(23)} ${r.tsxdp.buildMs.toFixed(0)}/${r.clang.buildMs.toFixed(0)} = ${ratio(r.tsxdp.buildMs, r.clang.buildMs)}`,
     );
   }
+  // Targets (issue 2): instructions ≤ 1.0× the C twin (stretch 0.95×), ns/packet ≤ 1.0×,
+  // a cold `tsxdp build` ≤ 0.6 s.
+  const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
+  lines.push("", "targets: xlated ≤ 1.00× C (stretch ≤ 0.95×), ns/packet ≤ 1.00× C, cold build ≤ 600 ms");
+  for (const r of rows) {
+    const x = r.tsxdp.xlated / r.clang.xlated;
+    const ns = Math.max(r.tsxdp.nsPerPacket, 1) / Math.max(r.clang.nsPerPacket, 1);
+    lines.push(
+      `${`${r.name}/${r.program}`.padEnd(22)} xlated ${x.toFixed(2)} ${verdict(x <= 1)}${x <= 0.95 ? " (stretch met)" : ""}`.padEnd(58) +
+        `ns/packet ${ns.toFixed(2)} ${verdict(ns <= 1)}`.padEnd(24) +
+        `build ${r.tsxdp.buildMs.toFixed(0)} ms ${verdict(r.tsxdp.buildMs <= 600)}`,
+    );
+  }
   const geo = (f: (r: ProgramRow) => number) => Math.exp(rows.reduce((acc, r) => acc + Math.log(f(r)), 0) / rows.length).toFixed(2);
   lines.push(`geometric mean of ratios: xlated ${geo((r) => r.tsxdp.xlated / r.clang.xlated)}, verified ${geo((r) => r.tsxdp.verified / r.clang.verified)}, ns/packet ${geo((r) => Math.max(r.tsxdp.nsPerPacket, 1) / Math.max(r.clang.nsPerPacket, 1))}`);
   return lines;
