@@ -12,7 +12,12 @@ import { BpfHelper, callHelper } from "./helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 const maxPacketOffset = 0xffff;
-let passthroughSeq = 1000;
+/**
+ * One pass-through id for every view: the call is a pure function of (id, pointer), so two
+ * views at the same variable offset (`ctx.header<UdpHdr>(l4)`, later `ctx.header<TcpHdr>(l4)`)
+ * share one pointer and one bounds-check register, as C's `tcp = (void *)ports` does.
+ */
+const passthroughId = 1000;
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
@@ -86,7 +91,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
     // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
     // verifier proves bounds per pointer "id", and only data + off is what we access.
     fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
-    start = fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughSeq++}, ptr ${moved})`);
+    start = fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughId}, ptr ${moved})`);
   }
   // This bounds check extends what the verifier knows about every pointer into the packet.
   // A view still waiting for its null test would then be tested by LLVM re-evaluating its
