@@ -8,6 +8,7 @@ import type { ModuleBuilder } from "../ir/module.js";
 import type { DebugInfo } from "../ir/debug.js";
 import type { Layouts } from "../layout.js";
 import type { Ty } from "../types.js";
+import type { MemoryRegion } from "../ir/alias.js";
 import type { MapDefinition } from "./maps.js";
 import type { GlobalDefinition } from "./globals.js";
 
@@ -31,6 +32,8 @@ export interface Value {
    * reading of a struct pointer. Fields and elements inherit what their offset keeps.
    */
   readonly align?: number;
+  /** For views and refs: the packet or a map value, when known (see ir/alias.ts). */
+  readonly region?: MemoryRegion;
 }
 
 /** The alignment a view's pointer is taken to have. */
@@ -63,6 +66,8 @@ export type Local =
       readonly nonNull?: string;
       /** A `const` view's alignment when it is more than its layout's (a stack struct). */
       readonly align?: number;
+      /** A `const` view's memory region (a `let` may be assigned views of both kinds). */
+      readonly region?: MemoryRegion;
     }
   | { readonly kind: "constant"; readonly value: Value };
 

@@ -26,9 +26,9 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
       const key = pointerTo(fs, map.key!, args[0], node);
       const found = callHelper(fs, BpfHelper.mapLookupElem, "ptr", [`ptr ${map.global}`, `ptr ${key}`]);
       const value = map.value!;
-      if (value.kind === "int") return { ty: { kind: "ref", int: value.int, nullable: true }, ir: found };
-      if (value.kind === "struct") return { ty: { kind: "view", layout: value.struct, nullable: true }, ir: found };
-      if (value.kind === "array") return { ty: { kind: "view", layout: value.array, nullable: true }, ir: found };
+      if (value.kind === "int") return { ty: { kind: "ref", int: value.int, nullable: true }, ir: found, region: "map" };
+      if (value.kind === "struct") return { ty: { kind: "view", layout: value.struct, nullable: true }, ir: found, region: "map" };
+      if (value.kind === "array") return { ty: { kind: "view", layout: value.array, nullable: true }, ir: found, region: "map" };
       fs.error(Diagnostics.MapKeyType, node, "bool");
       return constValue(0n);
     }

@@ -109,7 +109,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression): V
   fb.setBlock(join);
   const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
   const nonNull = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ poison, %${fail.label} ]`);
-  return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull };
+  return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull, region: "packet" };
 }
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool

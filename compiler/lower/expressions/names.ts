@@ -85,7 +85,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
       return undefined;
     }
-    return { kind: "memory", ptr: base.ir, field: { kind: "int", int: base.ty.int }, name };
+    return { kind: "memory", ptr: base.ir, field: { kind: "int", int: base.ty.int }, name, region: base.region };
   }
   if (base.ty.kind === "view" && base.ty.layout.kind === "struct") {
     const field = base.ty.layout.fields.find((f) => f.name === name);
@@ -93,7 +93,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, base.ty.layout.name, name);
       return undefined;
     }
-    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, align: alignAt(viewAlign(base), field.offset) };
+    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, align: alignAt(viewAlign(base), field.offset), region: base.region };
   }
   if (base.ty.kind === "map") fs.error(Diagnostics.MapAsValue, node);
   else fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
@@ -127,7 +127,7 @@ export function placeOfElement(fs: FunctionState, node: ts.ElementAccessExpressi
     ptr = fs.fb.value(`getelementptr inbounds i8, ptr ${base.ir}, i64 ${scaled}`);
   }
   const offset = index.constant !== undefined ? Number(index.constant) * elementSize : elementSize;
-  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, align: alignAt(viewAlign(base), offset) };
+  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, align: alignAt(viewAlign(base), offset), region: base.region };
 }
 
 function elementName(a: ArrayLayout): string {

@@ -53,5 +53,5 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
     nonNull = fs.fb.alloca("ptr", 8);
     fs.fb.inst(`store ptr ${value?.nonNull ?? initial}, ptr ${nonNull}`);
   }
-  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined });
+  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined, region: isConst ? value?.region : undefined });
 }
