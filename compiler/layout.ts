@@ -87,6 +87,10 @@ export class Layouts {
       bitPos = (offset + fieldSize(ft)) * 8;
       align = Math.max(align, fa);
     }
+    // `/** @align N */` on the interface: C's __attribute__((aligned(N))), for a struct whose
+    // C twin is more aligned than its fields say (struct ipv6hdr: its in6_addr are 4-aligned).
+    const alignTag = decl ? numberTag(decl, "align") : undefined;
+    if (alignTag !== undefined && alignTag > 0 && (alignTag & (alignTag - 1)) === 0) align = Math.max(align, alignTag);
     let size = Math.ceil(bitPos / 8);
     size = Math.ceil(size / align) * align;
     const layout: StructLayout = { kind: "struct", name: symbol.getName(), size, align, fields, packed, declaration: decl };
@@ -96,8 +100,12 @@ export class Layouts {
 }
 
 function bitsTag(decl: ts.Declaration): number | undefined {
+  return numberTag(decl, "bits");
+}
+
+function numberTag(decl: ts.Declaration, name: string): number | undefined {
   for (const tag of ts.getJSDocTags(decl)) {
-    if (tag.tagName.text !== "bits") continue;
+    if (tag.tagName.text !== name) continue;
     const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
     const n = Number.parseInt(text.trim(), 10);
     return Number.isFinite(n) ? n : -1;

@@ -149,6 +149,7 @@ export interface Ipv4Hdr {
   daddr: be32;
 }
 
+/** @align 4 — as C's struct ipv6hdr, whose in6_addr members are 4-byte aligned. */
 export interface Ipv6Hdr {
   /** @bits 4 */ priority: u8;
   /** @bits 4 */ version: u8;

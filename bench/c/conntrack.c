@@ -25,7 +25,13 @@ int conntrack(struct xdp_md *ctx)
 	if ((void *)(ip + 1) > data_end)
 		return XDP_PASS;
 	void *l4 = (void *)ip + ip->ihl * 4;
-	struct flow_key key = { .saddr = ip->saddr, .daddr = ip->daddr, .proto = ip->protocol };
+	/* Zeroed first, padding included: the hash covers all 16 bytes (the .xdp.ts literal
+	 * is zero-filled by the language). A designated initializer leaves the padding
+	 * unspecified, and clang leaves it uninitialised. */
+	struct flow_key key = {};
+	key.saddr = ip->saddr;
+	key.daddr = ip->daddr;
+	key.proto = ip->protocol;
 	__u32 syn = 0, ack = 0, fin = 0, rst = 0;
 	if (ip->protocol == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
@@ -47,7 +53,12 @@ int conntrack(struct xdp_md *ctx)
 	__u64 len = data_end - data;
 	struct flow *f = bpf_map_lookup_elem(&flows, &key);
 	if (!f) {
-		struct flow fresh = { .packets = 1, .bytes = len, .first_seen = now, .last_seen = now, .state = next_state(NONE, syn, ack, fin, rst) };
+		struct flow fresh = {};
+		fresh.packets = 1;
+		fresh.bytes = len;
+		fresh.first_seen = now;
+		fresh.last_seen = now;
+		fresh.state = next_state(NONE, syn, ack, fin, rst);
 		bpf_map_update_elem(&flows, &key, &fresh, BPF_NOEXIST);
 		return XDP_PASS;
 	}

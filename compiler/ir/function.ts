@@ -87,11 +87,32 @@ export class FunctionBuilder {
     this.inst(`br i1 ${cond}, label %${ifTrue.label}, label %${ifFalse.label}${weights}`);
     this.current.terminated = true;
   }
+  /**
+   * `ret <type> <value>` as clang emits it: the value goes to a return slot and every return
+   * branches to one return block placed last. SimplifyCFG then lays out the early exits
+   * as jumps forward to the end, as in C; a `ret` in place would make the first early
+   * return's block the shared exit near the top, and BPF (whose conditional branches LLVM
+   * 14 cannot invert after block placement) would pay a `goto` after many conditions.
+   */
   ret(text: string): void {
     if (this.current.terminated) return;
-    this.inst(`ret ${text}`);
+    const [type, value] = text === "void" ? ["void", ""] : [text.slice(0, text.indexOf(" ")), text.slice(text.indexOf(" ") + 1)];
+    if (!this.returnBlock) {
+      this.returnBlock = { label: "return", lines: [], terminated: true };
+      if (type !== "void") {
+        this.returnSlot = `%ret${this.temp++}`;
+        this.entryAllocas.push(`  ${this.returnSlot} = alloca ${type}, align 8`);
+        this.returnBlock.lines.push(`  %retval = load ${type}, ptr ${this.returnSlot}`, `  ret ${type} %retval${this.dbg()}`);
+      } else {
+        this.returnBlock.lines.push(`  ret void${this.dbg()}`);
+      }
+    }
+    if (this.returnSlot) this.inst(`store ${type} ${value}, ptr ${this.returnSlot}`);
+    this.inst(`br label %return`);
     this.current.terminated = true;
   }
+  private returnBlock?: Block;
+  private returnSlot?: string;
   unreachable(): void {
     if (this.current.terminated) return;
     this.inst("unreachable");
@@ -117,14 +138,67 @@ export class FunctionBuilder {
     return name;
   }
 
+  /** An instruction at the start of the entry block, after the allocas (no debug location). */
+  prologueValue(text: string): string {
+    const name = `%p${this.temp++}`;
+    this.entryAllocas.push(`  ${name} = ${text}`);
+    return name;
+  }
+  prologueInst(text: string): void {
+    this.entryAllocas.push(`  ${text}`);
+  }
+
+  /**
+   * Blocks in reverse post-order of the CFG, the false successor of a two-way branch
+   * visited last so that it follows its block. LLVM keeps the IR order into instruction
+   * selection, which can only make one successor of a conditional branch the fall-through
+   * when that successor is the next block; LLVM 14's BPF backend cannot invert a branch
+   * later, so any other order costs a `goto`. Creation order is not that order: `a || b || c`
+   * creates the block for c before the one for b.
+   */
+  private layout(): Block[] {
+    const byLabel = new Map(this.blocks.map((b) => [b.label, b]));
+    const seen = new Set<Block>();
+    const post: Block[] = [];
+    const visit = (root: Block): void => {
+      const stack: { block: Block; next: Block[] }[] = [{ block: root, next: this.successors(root, byLabel) }];
+      seen.add(root);
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const succ = top.next.shift();
+        if (!succ) {
+          post.push(top.block);
+          stack.pop();
+        } else if (!seen.has(succ)) {
+          seen.add(succ);
+          stack.push({ block: succ, next: this.successors(succ, byLabel) });
+        }
+      }
+    };
+    visit(this.blocks[0]!);
+    const order = post.reverse();
+    // Unreachable blocks (code after a return) keep their place at the end.
+    for (const b of this.blocks) if (!seen.has(b)) order.push(b);
+    return order;
+  }
+
+  /** Successors in visiting order: a two-way branch's true target first, its false last. */
+  private successors(block: Block, byLabel: Map<string, Block>): Block[] {
+    const last = block.lines[block.lines.length - 1] ?? "";
+    const labels = [...last.matchAll(/label %([A-Za-z0-9_.]+)/g)].map((m) => m[1]!);
+    if (last.trimStart().startsWith("switch")) labels.reverse(); // cases first, the default last
+    return labels.map((l) => byLabel.get(l)).filter((b): b is Block => b !== undefined);
+  }
+
   toString(signature: string, attributes: string): string {
     const lines = [`define ${signature} ${attributes} {`];
-    this.blocks.forEach((b, i) => {
+    this.layout().forEach((b, i) => {
       lines.push(`${b.label}:`);
       if (i === 0) lines.push(...this.entryAllocas);
       lines.push(...b.lines);
       if (!b.terminated) lines.push("  unreachable");
     });
+    if (this.returnBlock) lines.push("return:", ...this.returnBlock.lines);
     lines.push("}");
     return lines.join("\n");
   }

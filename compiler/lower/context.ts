@@ -8,6 +8,7 @@ import type { ModuleBuilder } from "../ir/module.js";
 import type { DebugInfo } from "../ir/debug.js";
 import type { Layouts } from "../layout.js";
 import type { Ty } from "../types.js";
+import type { MemoryRegion } from "../ir/alias.js";
 import type { MapDefinition } from "./maps.js";
 import type { GlobalDefinition } from "./globals.js";
 
@@ -25,6 +26,32 @@ export interface Value {
   readonly poisoned?: true;
   /** For views of a config struct: its name (programs may not write into .rodata). */
   readonly readonlyConfig?: string;
+  /**
+   * For a nullable view: the pointer it holds whenever it is not null (never null itself;
+   * poison on the null path). See Local.nonNull.
+   */
+  readonly nonNull?: string;
+  /**
+   * For views: the alignment its pointer is taken to have (default: its layout's), C's
+   * reading of a struct pointer. Fields and elements inherit what their offset keeps.
+   */
+  readonly align?: number;
+  /** For views and refs: the packet or a map value, when known (see ir/alias.ts). */
+  readonly region?: MemoryRegion;
+}
+
+/** The alignment a view's pointer is taken to have. */
+export function viewAlign(v: Value): number {
+  if (v.align !== undefined) return v.align;
+  if (v.ty.kind === "view") return v.ty.layout.align;
+  if (v.ty.kind === "ref") return v.ty.int.bits / 8;
+  return 1;
+}
+
+/** The alignment of `base + offset` for a base of alignment `align`. */
+export function alignAt(align: number, offset: number): number {
+  if (offset === 0) return align;
+  return Math.min(align, offset & -offset);
 }
 
 export const poisonedValue: Value = { ty: { kind: "const" }, ir: "0", constant: 0n, poisoned: true };
@@ -32,7 +59,22 @@ export const poisonedValue: Value = { ty: { kind: "const" }, ir: "0", constant: 
 export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir: value.toString(), constant: value });
 
 export type Local =
-  | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string }
+  | {
+      readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string;
+      /**
+       * A nullable view's second slot: the same view's pointer without the null. A use that
+       * TypeScript has narrowed to non-null reads this one, so the loads and stores through
+       * the view address the bounds-checked `data + offset` register itself, never
+       * `select(out of bounds, null, data + offset)`: the verifier can only follow a packet
+       * pointer's checked range through the register the comparison was made on, and LLVM
+       * would otherwise keep the select plus a null test (C has neither).
+       */
+      readonly nonNull?: string;
+      /** A `const` view's alignment when it is more than its layout's (a stack struct). */
+      readonly align?: number;
+      /** A `const` view's memory region (a `let` may be assigned views of both kinds). */
+      readonly region?: MemoryRegion;
+    }
   | { readonly kind: "constant"; readonly value: Value };
 
 export interface LoopTargets {
@@ -127,7 +169,49 @@ export class FunctionState {
     return s;
   }
 
+  /**
+   * Stack slots holding ctx->data and ctx->data_end (as i32), loaded once at function entry
+   * and again after each call that moves packet data — C's `void *data = …` at the top of a
+   * program. mem2reg turns them into registers, so LLVM never reloads them from the context
+   * and every bounds check compares the same data_end register.
+   */
+  private packetSlots?: { readonly data: string; readonly end: string };
+
+  packetBoundsSlots(): { readonly data: string; readonly end: string } {
+    if (this.packetSlots) return this.packetSlots;
+    const fb = this.fb;
+    const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
+    for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
+      const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${this.ctx}, i64 ${offset}`) : this.ctx;
+      const raw = fb.prologueValue(`load i32, ptr ${field}, align 4${this.nonZero()}`);
+      fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
+    }
+    this.packetSlots = slots;
+    return slots;
+  }
+
+  /**
+   * `!range` metadata saying a packet pointer is never 0, so that the null test of a view at
+   * offset 0 folds away (the verifier knows packet pointers are non-null; C never tests).
+   */
+  private nonZero(): string {
+    return `, !range ${this.mod.module.meta("!{i32 1, i32 0}")}`;
+  }
+
+  /** The current ctx->data / ctx->data_end as i32. */
+  packetBound(which: "data" | "end"): string {
+    return this.fb.value(`load i32, ptr ${this.packetBoundsSlots()[which]}`);
+  }
+
   invalidatePacket(what: string, node: ts.Node): void {
+    if (this.ctx) {
+      const slots = this.packetBoundsSlots();
+      const data = this.fb.value(`load i32, ptr ${this.ctx}, align 4${this.nonZero()}`);
+      this.fb.inst(`store i32 ${data}, ptr ${slots.data}`);
+      const endField = this.fb.value(`getelementptr inbounds i8, ptr ${this.ctx}, i64 4`);
+      const end = this.fb.value(`load i32, ptr ${endField}, align 4`);
+      this.fb.inst(`store i32 ${end}, ptr ${slots.end}`);
+    }
     this.epoch++;
     const file = node.getSourceFile();
     this.invalidations[this.epoch] = { what, line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 };

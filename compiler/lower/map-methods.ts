@@ -8,6 +8,8 @@ import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
 import { fieldTy } from "./places.js";
+import { placeOfElement, placeOfMember } from "./expressions/names.js";
+import { stdlibName } from "../types.js";
 import { BpfHelper, callHelper, spill } from "./helpers.js";
 import type { MapDefinition } from "./maps.js";
 
@@ -24,9 +26,9 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
       const key = pointerTo(fs, map.key!, args[0], node);
       const found = callHelper(fs, BpfHelper.mapLookupElem, "ptr", [`ptr ${map.global}`, `ptr ${key}`]);
       const value = map.value!;
-      if (value.kind === "int") return { ty: { kind: "ref", int: value.int, nullable: true }, ir: found };
-      if (value.kind === "struct") return { ty: { kind: "view", layout: value.struct, nullable: true }, ir: found };
-      if (value.kind === "array") return { ty: { kind: "view", layout: value.array, nullable: true }, ir: found };
+      if (value.kind === "int") return { ty: { kind: "ref", int: value.int, nullable: true }, ir: found, region: "map" };
+      if (value.kind === "struct") return { ty: { kind: "view", layout: value.struct, nullable: true }, ir: found, region: "map" };
+      if (value.kind === "array") return { ty: { kind: "view", layout: value.array, nullable: true }, ir: found, region: "map" };
       fs.error(Diagnostics.MapKeyType, node, "bool");
       return constValue(0n);
     }
@@ -73,9 +75,35 @@ function pointerTo(fs: FunctionState, type: FieldType, expr: ts.Expression | und
     return "null";
   }
   const expected = fieldTy(type);
+  const inPlace = type.kind === "int" ? fieldPointer(fs, expr, type) : undefined;
+  if (inPlace) return inPlace;
   const value = convertImplicit(fs, lowerExpression(fs, expr, expected), expected, expr);
   if (type.kind === "int") return spill(fs, llInt(type.int), value.ir, type.int.bits / 8);
   if (type.kind === "bool") return spill(fs, "i8", fs.fb.value(`zext i1 ${value.ir} to i8`), 1);
   if (value.ty.kind === "view" && value.ty.nullable) fs.error(Diagnostics.UncheckedNull, expr, expr.getText());
   return value.ir;
+}
+
+/**
+ * `map.lookup(ip.saddr)`: an integer key or value that already lies in memory (a packet
+ * header field, a map value's field, a stack struct's field) of exactly the key's type is
+ * passed by its address, as C passes `&ip->saddr`, instead of being copied to the stack.
+ * The verifier accepts packet, map-value and stack pointers for key and value arguments
+ * (ARG_PTR_TO_MAP_KEY / ARG_PTR_TO_MAP_VALUE) once their bytes are in bounds.
+ */
+function fieldPointer(fs: FunctionState, expr: ts.Expression, type: Extract<FieldType, { kind: "int" }>): string | undefined {
+  while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
+  let place;
+  if (ts.isPropertyAccessExpression(expr)) {
+    if (fs.checker.getConstantValue(expr) !== undefined || stdlibName(fs.checker.getTypeAtLocation(expr.expression)) === "XdpContext") return undefined;
+    const base = lowerExpression(fs, expr.expression);
+    if (base.ty.kind !== "view" && base.ty.kind !== "ref") return undefined;
+    place = placeOfMember(fs, base, expr.name.text, expr);
+  } else if (ts.isElementAccessExpression(expr)) {
+    place = placeOfElement(fs, expr);
+  }
+  if (!place || place.kind !== "memory" || place.bitField || place.field.kind !== "int") return undefined;
+  const field = place.field.int;
+  if (field.bits !== type.int.bits || field.signed !== type.int.signed || field.be !== type.int.be) return undefined;
+  return place.ptr;
 }

@@ -163,7 +163,10 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgra
   }
   fs.placeViewBarriers();
   if (fs.stackBytes > 512) state.reporter.error(Diagnostics.StackTooLarge, decl.name ?? decl, name, fs.stackBytes);
-  const paramList = params.map((p) => `${llType(p.ty)} %${sanitize(p.name)}`).join(", ");
+  // The context is only read (data, data_end, …) or handed to helpers; packet bytes and maps
+  // are never reached through it, so `noalias` lets LLVM keep data/data_end in registers
+  // across packet stores, as C does by loading them once.
+  const paramList = params.map((p) => `${llType(p.ty)}${p.ty.kind === "ctx" ? " noalias" : ""} %${sanitize(p.name)}`).join(", ");
   if (isProgramEntry) {
     m.addFunction(fb.toString(`dso_local i32 @${name}(${paramList})`, `#0 section "xdp" !dbg ${sp.scope}`));
   } else {

@@ -13,9 +13,15 @@ import { BpfHelper, callHelper } from "./helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 const maxPacketOffset = 0xffff;
-let passthroughSeq = 1000;
-/** A fresh sequence number for llvm.bpf.passthrough (each call must be distinct). */
+let passthroughSeq = 2000;
+/** A fresh sequence number for llvm.bpf.passthrough on scalars (each call distinct). */
 export const nextPassthroughSeq = (): number => passthroughSeq++;
+/**
+ * One pass-through id for every view: the call is a pure function of (id, pointer), so two
+ * views at the same variable offset (`ctx.header<UdpHdr>(l4)`, later `ctx.header<TcpHdr>(l4)`)
+ * share one pointer and one bounds-check register, as C's `tcp = (void *)ports` does.
+ */
+const passthroughId = 1000;
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
@@ -31,21 +37,24 @@ export function lowerContextMethod(fs: FunctionState, ctx: string, name: string,
 }
 
 /**
- * A 32-bit field of struct xdp_md. The verifier allows only constant offsets from the
- * context pointer, but LLVM may merge two loads from different fields on two paths into
- * one load from `ctx + select(…)`. A volatile load is never merged that way; data and
- * data_end stay plain loads so LLVM can share them between views.
+ * A 32-bit field of struct xdp_md other than data/data_end (FunctionState.packetBound has
+ * those). The verifier allows only constant offsets from the context pointer, but LLVM may
+ * merge two loads from different fields on two paths into one load from `ctx + select(…)`.
+ * A volatile load is never merged that way.
  */
-export function loadContextField(fs: FunctionState, ctx: string, offset: number, mergeable = false): string {
-  return fs.fb.value(`load${mergeable ? "" : " volatile"} i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
+export function loadContextField(fs: FunctionState, ctx: string, offset: number): string {
+  return fs.fb.value(`load volatile i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
 }
 
+/** data or data_end (kept per function: FunctionState.packetBound), or data_meta (loaded here). */
 function packetPointer(fs: FunctionState, ctx: string, field: number): string {
-  const raw = loadContextField(fs, ctx, field, true);
+  const raw = field === XdpMd.data ? fs.packetBound("data") : field === XdpMd.dataEnd ? fs.packetBound("end") : fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
-  // No llvm.assume(data != null) here: it lets LLVM replace a view's null test by a second
-  // bounds comparison, which the verifier cannot relate to the first (it rejected
-  // `a === null || b === null` that way).
+  // data is known non-null (FunctionState.packetBound's !range), so LLVM may turn a view's
+  // null test back into its bounds comparison. That is safe because accesses through a
+  // narrowed view use its non-null pointer (Local.nonNull), never the nullable select: on
+  // whichever path the verifier takes the comparison as false, it has marked the range on
+  // the very register the access goes through (find_good_pkt_pointers).
   return fs.fb.value(`inttoptr i64 ${wide} to ptr`);
 }
 
@@ -91,7 +100,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
     // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
     // verifier proves bounds per pointer "id", and only data + off is what we access.
     fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
-    start = fb.value(`call ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughSeq++}, ptr ${moved})`);
+    start = fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughId}, ptr ${moved})`);
   }
   // This bounds check extends what the verifier knows about every pointer into the packet.
   // A view still waiting for its null test would then be tested by LLVM re-evaluating its
@@ -108,9 +117,9 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
   fb.br(join);
   fb.setBlock(join);
   const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
-  return fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch });
+  const nonNull = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ poison, %${fail.label} ]`);
+  return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull, region: "packet" };
 }
-
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool
 function lowerAdjust(fs: FunctionState, ctx: string, node: ts.CallExpression, helper: number, what: string): Value {

@@ -4,8 +4,13 @@
 import {
   XdpContext, XDP, EthHdr, Ipv4Hdr, Ipv6Hdr, IcmpHdr, Icmp6Hdr,
   ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_ECHO, ICMP_ECHOREPLY,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, htons, sizeof, u16, u32, csumReplace16,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, htons, sizeof, u8, u16, u32, csumReplace16, FixedArray,
 } from "tsxdp";
+
+/** An IPv6 address on the stack (C's struct in6_addr): assigning arrays copies their bytes. */
+interface In6Addr {
+  bytes: FixedArray<u8, 16>;
+}
 
 function swapMacs(eth: EthHdr): void {
   for (let i = 0; i < 6; i++) {
@@ -33,11 +38,9 @@ function replyIpv6(ctx: XdpContext): XDP {
   if (ip6 === null || ip6.nexthdr !== IPPROTO_ICMPV6) return XDP.PASS;
   const icmp6 = ctx.header<Icmp6Hdr>(sizeof<EthHdr>() + sizeof<Ipv6Hdr>());
   if (icmp6 === null || icmp6.type !== ICMPV6_ECHO_REQUEST || icmp6.code !== 0) return XDP.PASS;
-  for (let i = 0; i < 16; i++) {
-    const b = ip6.saddr[i];
-    ip6.saddr[i] = ip6.daddr[i];
-    ip6.daddr[i] = b;
-  }
+  const saved: In6Addr = { bytes: ip6.saddr };
+  ip6.saddr = ip6.daddr;
+  ip6.daddr = saved.bytes;
   ip6.hopLimit = 64;
   icmp6.type = ICMPV6_ECHO_REPLY;
   icmp6.cksum = csumReplace16(icmp6.cksum, htons(u16(ICMPV6_ECHO_REQUEST) << 8), htons(u16(ICMPV6_ECHO_REPLY) << 8));

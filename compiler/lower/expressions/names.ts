@@ -5,7 +5,7 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type ArrayLayout, Int, intTy, fieldSize, describeTy, llInt } from "../../types.js";
 import type { GlobalDefinition } from "../globals.js";
-import { type FunctionState, type Value, constValue, poisonedValue } from "../context.js";
+import { type FunctionState, type Value, constValue, poisonedValue, viewAlign, alignAt } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
 import { loadContextField, nextPassthroughSeq } from "../packet.js";
@@ -71,8 +71,8 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
   const field = (offset: number) => loadContextField(fs, ctx, offset);
   switch (name) {
     case "len": {
-      const data = loadContextField(fs, ctx, XdpMd.data, true);
-      const end = loadContextField(fs, ctx, XdpMd.dataEnd, true);
+      const data = fs.packetBound("data");
+      const end = fs.packetBound("end");
       // The difference of two packet pointers is a scalar to the verifier, but LLVM would
       // re-associate `x + (end - data)` into `(x - data) + end`: arithmetic on a packet
       // pointer in 32-bit ALU ops, which the verifier rejects. The passthrough keeps the
@@ -97,7 +97,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
       return undefined;
     }
-    return { kind: "memory", ptr: base.ir, field: { kind: "int", int: base.ty.int }, name };
+    return { kind: "memory", ptr: base.ir, field: { kind: "int", int: base.ty.int }, name, region: base.region };
   }
   if (base.ty.kind === "view" && base.ty.layout.kind === "struct") {
     const field = base.ty.layout.fields.find((f) => f.name === name);
@@ -105,7 +105,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, base.ty.layout.name, name);
       return undefined;
     }
-    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, readonlyConfig: base.readonlyConfig };
+    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, readonlyConfig: base.readonlyConfig, align: alignAt(viewAlign(base), field.offset), region: base.region };
   }
   if (base.ty.kind === "map") fs.error(Diagnostics.MapAsValue, node);
   else fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
@@ -138,7 +138,8 @@ export function placeOfElement(fs: FunctionState, node: ts.ElementAccessExpressi
     const scaled = elementSize === 1 ? wide.ir : fs.fb.value(`mul i64 ${wide.ir}, ${elementSize}`);
     ptr = fs.fb.value(`getelementptr inbounds i8, ptr ${base.ir}, i64 ${scaled}`);
   }
-  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, readonlyConfig: base.readonlyConfig };
+  const offset = index.constant !== undefined ? Number(index.constant) * elementSize : elementSize;
+  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, readonlyConfig: base.readonlyConfig, align: alignAt(viewAlign(base), offset), region: base.region };
 }
 
 function elementName(a: ArrayLayout): string {

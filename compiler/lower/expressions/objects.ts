@@ -4,7 +4,7 @@
 import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { StructLayout, Ty } from "../../types.js";
-import type { FunctionState, Value } from "../context.js";
+import { type FunctionState, type Value, viewAlign, alignAt } from "../context.js";
 import { convertImplicit } from "../integers.js";
 import { fieldTy, offsetPointer, store } from "../places.js";
 import { lowerExpression } from "./index.js";
@@ -16,15 +16,18 @@ export function lowerObjectLiteralValue(fs: FunctionState, node: ts.ObjectLitera
   }
   const ptr = allocateStruct(fs, expected.layout);
   fillStruct(fs, node, expected.layout, ptr);
-  return { ty: { kind: "view", layout: expected.layout, nullable: false }, ir: ptr };
+  return { ty: { kind: "view", layout: expected.layout, nullable: false }, ir: ptr, align: Math.max(expected.layout.align, 8) };
 }
 
 /** A zero-filled stack slot for a struct. */
 export function allocateStruct(fs: FunctionState, layout: StructLayout | { size: number; align: number }): string {
-  const ptr = fs.fb.alloca(`[${layout.size} x i8]`, Math.max(layout.align, 1));
+  // 8-aligned whatever the struct needs (BPF stack slots are 8 bytes anyway): copies in and
+  // out of it can then use the widest access the other side allows.
+  const align = Math.max(layout.align, 8);
+  const ptr = fs.fb.alloca(`[${layout.size} x i8]`, align);
   fs.stackBytes += layout.size;
   fs.mod.module.declare("declare void @llvm.memset.p0.i64(ptr nocapture writeonly, i8, i64, i1 immarg)");
-  fs.fb.inst(`call void @llvm.memset.p0.i64(ptr align ${Math.max(layout.align, 1)} ${ptr}, i8 0, i64 ${layout.size}, i1 false)`);
+  fs.fb.inst(`call void @llvm.memset.p0.i64(ptr align ${align} ${ptr}, i8 0, i64 ${layout.size}, i1 false)`);
   return ptr;
 }
 
@@ -54,7 +57,7 @@ function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout:
         fs.error(Diagnostics.StructCopy, init);
         continue;
       }
-      copyBytes(fs, fieldPtr, source.ir, expectedLayout.size);
+      copyBytes(fs, fieldPtr, source.ir, expectedLayout.size, Math.min(alignAt(Math.max(layout.align, 8), field.offset), viewAlign(source)));
       continue;
     }
     const value = convertImplicit(fs, lowerExpression(fs, init, fieldTy(field.type)), fieldTy(field.type), init);
@@ -62,7 +65,12 @@ function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout:
   }
 }
 
-export function copyBytes(fs: FunctionState, to: string, from: string, size: number): void {
+/**
+ * C's struct assignment. `align` is what both sides are known to keep (their structs'
+ * alignment and the offsets): LLVM copies in units of it, and BPF has no misaligned
+ * accesses in LLVM's eyes, so `align 1` would be a byte-by-byte copy.
+ */
+export function copyBytes(fs: FunctionState, to: string, from: string, size: number, align: number): void {
   fs.mod.module.declare("declare void @llvm.memcpy.p0.p0.i64(ptr noalias nocapture writeonly, ptr noalias nocapture readonly, i64, i1 immarg)");
-  fs.fb.inst(`call void @llvm.memcpy.p0.p0.i64(ptr align 1 ${to}, ptr align 1 ${from}, i64 ${size}, i1 false)`);
+  fs.fb.inst(`call void @llvm.memcpy.p0.p0.i64(ptr align ${align} ${to}, ptr align ${align} ${from}, i64 ${size}, i1 false)`);
 }

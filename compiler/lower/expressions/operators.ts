@@ -266,7 +266,9 @@ function finishConditional(fs: FunctionState, a: Value, b: Value, ty: Ty, endYes
   fs.fb.br(join);
   fs.fb.setBlock(join);
   const ll = llType(ty);
-  return { ty, ir: fs.fb.value(`phi ${ll} [ ${a.ir}, %${fromYes.label} ], [ ${b.ir}, %${fromNo.label} ]`), epoch: minEpoch(a.epoch, b.epoch) };
+  // A null arm is never dereferenced, so it does not change where the other arm points.
+  const region = a.region === b.region || b.ty.kind === "null" ? a.region : a.ty.kind === "null" ? b.region : undefined;
+  return { ty, ir: fs.fb.value(`phi ${ll} [ ${a.ir}, %${fromYes.label} ], [ ${b.ir}, %${fromNo.label} ]`), epoch: minEpoch(a.epoch, b.epoch), region };
 }
 
 function minEpoch(a?: number, b?: number): number | undefined {

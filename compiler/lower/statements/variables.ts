@@ -58,5 +58,10 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
   const ptr = fs.fb.alloca(llType(ty), 8);
   const initial = value ? value.ir : ty.kind === "int" ? "0" : ty.kind === "bool" ? "false" : "null";
   fs.fb.inst(`store ${llType(ty)} ${initial}, ptr ${ptr}`);
-  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text });
+  let nonNull: string | undefined;
+  if (ty.kind === "view" && ty.nullable) {
+    nonNull = fs.fb.alloca("ptr", 8);
+    fs.fb.inst(`store ptr ${value?.nonNull ?? initial}, ptr ${nonNull}`);
+  }
+  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined, region: isConst ? value?.region : undefined });
 }
