@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BpfObject } from "../runtime/index.js";
+import { BpfObject, encode, type Codec } from "../runtime/index.js";
 import { native } from "../runtime/native.js";
 import { build, type Layer } from "../test/lib/packets.js";
 import { toValue } from "../test/lib/cases.js";
@@ -45,9 +45,10 @@ function timed(command: string, args: string[]): number {
 }
 
 type Seed = Record<string, [unknown, unknown][]>;
+/** The codecs a BpfMap was built with (from the tsxdp object's BTF). */
 interface MapCodecs {
-  encodeKey(key: unknown): Uint8Array;
-  encodeValue(value: unknown): Uint8Array;
+  readonly keyCodec: Codec;
+  readonly valueCodec: Codec;
 }
 
 /**
@@ -63,7 +64,7 @@ async function measurePair(objects: [string, string], program: string, packet: U
       const codecs = ts!.map(name) as unknown as MapCodecs;
       for (const [k, v] of entries) {
         ts!.map(name).set(toValue(k as never), toValue(v as never) as never);
-        native().mapUpdate(c!.map(name).fd, Uint8Array.from(codecs.encodeKey(toValue(k as never))), codecs.encodeValue(toValue(v as never)), 0);
+        native().mapUpdate(c!.map(name).fd, encode(codecs.keyCodec, toValue(k as never)), encode(codecs.valueCodec, toValue(v as never)), 0);
       }
     }
     return [ts!, c!].map((obj) => {

@@ -401,6 +401,21 @@ interface Ipv4OptionWord {
 }
 
 /**
+ * The checksum of a 20-byte IPv4 header (IHL 5, no options), with `check` counted as 0: for
+ * a header the program writes itself, e.g. an encapsulation's outer header. For a header
+ * that may carry options, use ipv4Checksum(ctx, offset).
+ */
+export function ipv4ChecksumNoOptions(ip: Ipv4Hdr): be16 {
+  const saddr = ntohl(ip.saddr);
+  const daddr = ntohl(ip.daddr);
+  let sum: u32 = (u32(ip.version) << 12) | (u32(ip.ihl) << 8) | u32(ip.tos);
+  sum += u32(ntohs(ip.totLen)) + u32(ntohs(ip.id)) + u32(ntohs(ip.fragOff));
+  sum += (u32(ip.ttl) << 8) | u32(ip.protocol);
+  sum += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
+  return htons(~csumFold(sum));
+}
+
+/**
  * The IPv4 header checksum of the header at `offset` in the packet: all `ihl * 4` bytes,
  * options included, with the `check` field counted as 0. Assign it with
  * `ip.check = ipv4Checksum(ctx, offset)`. Gives 0 when no 20-byte header fits at `offset`;
