@@ -72,14 +72,15 @@ export function conntrack(ctx: XdpContext): XDP {
   }
 
   const now = ktimeGetNs();
+  const len = ctx.len;
   const flow = flows.lookup(key);
   if (flow === null) {
-    const fresh: Flow = { packets: 1, bytes: ctx.len, firstSeen: now, lastSeen: now, state: nextState(TcpState.None, syn, ack, fin, rst) };
+    const fresh: Flow = { packets: 1, bytes: len, firstSeen: now, lastSeen: now, state: nextState(TcpState.None, syn, ack, fin, rst) };
     flows.update(key, fresh, BPF_NOEXIST);
     return XDP.PASS;
   }
   atomicAdd(flow.packets, 1);
-  atomicAdd(flow.bytes, ctx.len);
+  atomicAdd(flow.bytes, len);
   flow.lastSeen = now;
   if (ip.protocol === IPPROTO_TCP) flow.state = nextState(flow.state, syn, ack, fin, rst);
   return XDP.PASS;
