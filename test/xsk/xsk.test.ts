@@ -70,7 +70,7 @@ test("echo: XDP steers one UDP port to AF_XDP, Node answers, the peer gets the r
   if (!requireKernel("AF_XDP TX on veth")) return;
   const build = await compile({ files: [path.join(repoRoot, "examples/xsk-echo/echo.xdp.ts")] });
   assert.equal(build.diagnostics.map((d) => formatDiagnostic(d)), []);
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.json")], { encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")], { encoding: "utf8" });
   assert.is(tsc.status, 0, tsc.stdout);
   const topo = pair();
   try {
