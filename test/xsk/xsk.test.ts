@@ -147,15 +147,16 @@ test("errors name the cause: queue out of range, busy queue, zero-copy on veth, 
   }
 });
 
-test("a process killed while holding a socket leaves no program on the interface", async () => {
+test("a process killed while holding a socket leaves no program on the interface, and the queue binds again", async () => {
   if (!requireKernel("AF_XDP")) return;
   const topo = pair();
   try {
     const child = topo.start("host", process.execPath, [sink(30)]);
     await waitForLine(child, (v) => v.ready === true);
     assert.match(topo.run("host", "ip", ["link", "show", "eth0"]), /prog\/xdp/);
-    const pid = spawnSync("pgrep", ["-f", "tsxdp-xsk-.*child.mjs"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
-    for (const p of pid) process.kill(Number(p), "SIGKILL");
+    // `ip netns exec` execs the command, so the child's pid is the Node process's.
+    assert.ok(child.pid, "the child has a pid");
+    process.kill(child.pid!, "SIGKILL");
     let show = "";
     for (let i = 0; i < 50; i++) {
       show = topo.run("host", "ip", ["link", "show", "eth0"]);
@@ -163,6 +164,13 @@ test("a process killed while holding a socket leaves no program on the interface
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.not.match(show, /prog\/xdp/);
+    const again = childScript(`
+      const x = await XskSocket.open({ ifname: "eth0", queue: 0, mode: "copy" });
+      console.log(JSON.stringify({ rebound: true, mode: x.mode }));
+      x.close();`);
+    const r = spawnSync("ip", ["netns", "exec", topo.ns.host!, process.execPath, again], { encoding: "utf8", timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"rebound":true/, "the killed process's queue can be bound again");
   } finally {
     topo.remove();
   }
