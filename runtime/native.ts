@@ -51,7 +51,7 @@ export interface NativeBpf {
   socketDelete(socket: unknown): void;
   socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number; txKicks: number };
   fillSubmit(socket: unknown, addrs: Uint32Array, count: number): number;
-  completionReap(socket: unknown, out: Uint32Array, max: number): number;
+  completionReap(socket: unknown, out: Uint32Array, max: number, kick: boolean): number;
   /** received + 65536 × released */
   rxBatch(socket: unknown, release: Uint32Array, releaseCount: number, out: Uint32Array, max: number): number;
   txSubmit(socket: unknown, descs: Uint32Array, count: number): number;

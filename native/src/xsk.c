@@ -373,15 +373,33 @@ static napi_value fill_submit(napi_env env, napi_callback_info info) {
   return number(env, fill(s, addrs, count));
 }
 
-// completionReap(socket, out: Uint32Array, max): number of completed frame addresses
+// Copy mode transmits from sendto() only, and at most a small budget per call: frames stay
+// on the TX ring until the next kick. A socket bound with need_wakeup is kicked only when
+// the kernel asks; without it, whenever there is something to send.
+static napi_value kick_tx(napi_env env, socket_handle *s) {
+  if (s->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx)) return NULL;
+  s->kicks++;
+  if (sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
+    return fail(env, "sendto (TX kick)", errno);
+  return NULL;
+}
+
+// completionReap(socket, out: Uint32Array, max, kick): number of completed frame addresses
+// (kick: frames are in flight, so the kernel may need a sendto to go on sending them)
 static napi_value completion_reap(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  napi_value argv[4];
+  if (!args(env, info, 4, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   uint32_t *out;
   size_t length;
   int64_t max;
-  if (!s || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max > length) return type_error(env, "completionReap(socket, out, max)");
+  bool kick = false;
+  if (!s || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max > length || napi_get_value_bool(env, argv[3], &kick) != napi_ok) return type_error(env, "completionReap(socket, out, max, kick)");
+  if (kick) {
+    kick_tx(env, s);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
+  }
   __u32 idx;
   __u32 n = xsk_ring_cons__peek(s->rings->comp, max, &idx);
   for (__u32 i = 0; i < n; i++) out[i] = (uint32_t)*xsk_ring_cons__comp_addr(s->rings->comp, idx + i);
@@ -433,12 +451,10 @@ static napi_value tx_submit(napi_env env, napi_callback_info info) {
     d->options = 0;
   }
   xsk_ring_prod__submit(&s->tx, n);
-  // A socket bound with need_wakeup is kicked only when the kernel asks (copy mode always
-  // asks: it transmits from sendto()); without it, every submit needs a kick.
-  if (n && (!s->need_wakeup || xsk_ring_prod__needs_wakeup(&s->tx))) {
-    s->kicks++;
-    if (sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-      return fail(env, "sendto (TX kick)", errno);
+  if (n) {
+    kick_tx(env, s);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
   }
   return number(env, n);
 }

@@ -440,7 +440,9 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (this.closed) return 0;
     let total = 0;
     for (let round = 0; round < 64; round++) {
-      const n = native().completionReap(this.socket, this.scratch, this.scratch.length);
+      // Frames in flight on this ring may wait on the TX ring for a kick (copy mode).
+      const inFlight = this.umem.frames.counts[this.transmitPlace]! > 0;
+      const n = native().completionReap(this.socket, this.scratch, this.scratch.length, round === 0 && inFlight);
       if (!n) break;
       this.umem.frames.give(this.scratch, n, this.transmitPlace);
       total += n;
