@@ -56,7 +56,7 @@ export interface NativeBpf {
   rxBatch(socket: unknown, release: Uint32Array, releaseCount: number, out: Uint32Array, max: number): number;
   txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
   wakeupRx(socket: unknown): void;
-  waitReadable(socket: unknown, timeoutMs: number): Promise<boolean>;
+  waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<boolean>;
   sharedAcquire(key: string, create: () => number[]): number[];
   sharedRelease(key: string): number[];
   mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;

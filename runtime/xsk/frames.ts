@@ -24,8 +24,12 @@ export class FrameAllocator {
     return kind === FrameAllocator.Free ? 0 : kind | (ring << 2);
   }
 
+  /** log2(frameSize), or -1 when it is not a power of two. */
+  private readonly shift: number;
+
   constructor(readonly frames: number, readonly frameSize: number) {
     if (!Number.isInteger(frames) || frames <= 0 || !Number.isInteger(frameSize) || frameSize <= 0) throw new RangeError(`FrameAllocator(${frames}, ${frameSize}): positive integers expected`);
+    this.shift = (frameSize & (frameSize - 1)) === 0 ? Math.log2(frameSize) : -1;
     this.free = new Uint32Array(frames);
     this.owner = new Uint8Array(frames);
     for (let i = frames - 1; i >= 0; i--) this.free[this.freeCount++] = i * frameSize;
@@ -56,12 +60,31 @@ export class FrameAllocator {
     }
   }
 
-  /** Moves frames between two non-free places (fill ring → received, received → fill ring). */
+  /**
+   * Moves frames between two non-free places (fill ring → received, received → fill ring).
+   * The receive path's per-frame cost: a shift (frame sizes are powers of two) and a check.
+   */
   move(addrs: Uint32Array, count: number, from: number, to: number, stride = 1): void {
-    for (let i = 0; i < count; i++) {
-      const a = addrs[i * stride]!;
-      this.mark(a - (a % this.frameSize), from, to);
+    const owner = this.owner;
+    const shift = this.shift;
+    if (shift < 0) {
+      for (let i = 0; i < count; i++) {
+        const a = addrs[i * stride]!;
+        this.mark(a - (a % this.frameSize), from, to);
+      }
+      return;
     }
+    for (let i = 0; i < count; i++) {
+      const index = addrs[i * stride]! >>> shift;
+      if (owner[index] !== from || index >= this.frames) {
+        this.counts[from]! -= i;
+        this.counts[to]! += i;
+        this.mark(index * this.frameSize, from, to); // throws, naming the frame
+      }
+      owner[index] = to;
+    }
+    this.counts[from]! -= count;
+    this.counts[to]! += count;
   }
 
   /**

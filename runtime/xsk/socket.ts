@@ -138,6 +138,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
   /** Frames of the batch the user holds, returned to the fill ring on release. */
   private held = 0;
+  /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
+  coalesceUs = 50;
   private readonly fillPlace: number;
   private readonly receivedPlace: number;
   private readonly transmitPlace: number;
@@ -175,6 +177,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const batchSize = options.batchSize ?? 256;
     const wanted = options.mode ?? "auto";
     if (!Number.isInteger(queue) || queue < 0) throw new BpfError(`XskSocket.open(): queue must be a non-negative integer, not ${queue}`, "EINVAL");
+    // Descriptors cross as 32-bit addresses.
+    if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
     const attempts = bindAttempts(wanted);
     const busyPoll = busyPollSettings(options.busyPoll);
@@ -355,6 +359,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const stopped = new Promise<void>((resolve) => (wake = resolve));
     this.closing.signal.addEventListener("abort", wake, { once: true });
     signal?.addEventListener("abort", wake, { once: true });
+    let lastBatch = 0;
     try {
       while (!this.closed && !signal?.aborted) {
         const batch = this.receiveNow();
@@ -362,9 +367,13 @@ export class XskSocket implements AsyncDisposable, Disposable {
           this.refill();
           if (this.closed) break;
           native().wakeupRx(this.socket);
-          await Promise.race([native().waitReadable(this.socket, 50), stopped]);
+          // Traffic just came (a part batch): wait a little for more before waking again.
+          const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
+          lastBatch = 0;
+          await Promise.race([native().waitReadable(this.socket, 50, coalesceUs), stopped]);
           continue;
         }
+        lastBatch = batch.length;
         yield batch;
       }
     } finally {
