@@ -57,20 +57,24 @@ export interface NativeBpf {
   linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
   linkDetach(linkFd: number): void;
   // AF_XDP (native/src/xsk.c)
-  umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number): { handle: unknown; buffer?: ArrayBuffer };
+  umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number, external: boolean): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;
   umemWrite(umem: unknown, addr: number, bytes: Uint8Array): void;
   umemDelete(umem: unknown): void;
   socketCreate(umem: unknown, ifname: string, queue: number, rxSize: number, txSize: number, bindFlags: number): unknown;
   socketFd(socket: unknown): number;
+  socketSetOption(socket: unknown, level: number, name: number, value: number): void;
   socketDelete(socket: unknown): void;
-  socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number };
-  fillSubmit(umem: unknown, addrs: Uint32Array, count: number): number;
-  completionReap(umem: unknown, out: Uint32Array, max: number): number;
-  rxBatch(socket: unknown, out: Uint32Array, max: number): number;
+  socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number; txKicks: number };
+  fillSubmit(socket: unknown, addrs: Uint32Array, count: number): number;
+  completionReap(socket: unknown, out: Uint32Array, max: number, kick: boolean): number;
+  /** received + 65536 × released */
+  rxBatch(socket: unknown, release: Uint32Array, releaseCount: number, out: Uint32Array, max: number): number;
   txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
   wakeupRx(socket: unknown): void;
-  waitReadable(socket: unknown, timeoutMs: number): Promise<boolean>;
+  waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<boolean>;
+  sharedAcquire(key: string, create: () => number[]): number[];
+  sharedRelease(key: string): number[];
   mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;
   progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
 }

@@ -22,13 +22,22 @@ console.log(JSON.stringify({ echoing: ifname, port: Number(port), mode: xsk.mode
 setTimeout(() => xsk.close(), Number(seconds) * 1000).unref();
 const prefix = new TextEncoder().encode("echo:");
 let answered = 0;
+let dropped = 0;
 const end = Date.now() + Number(seconds) * 1000;
 for await (const batch of xsk) {
-  xsk.send(batch.map(reply));
-  answered += batch.length;
+  // send() queues what fits (free UMEM frames, TX ring room) and says how many: retry the
+  // rest a few times while completions free frames, then count it as dropped.
+  let replies = batch.map(reply);
+  for (let attempt = 0; replies.length > 0 && attempt < 8; attempt++) {
+    const queued = xsk.send(replies);
+    answered += queued;
+    replies = replies.slice(queued);
+    if (replies.length) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  dropped += replies.length;
   if (Date.now() >= end) break;
 }
-console.log(JSON.stringify({ done: true, answered, stats: xsk.stats() }));
+console.log(JSON.stringify({ done: true, answered, dropped, stats: xsk.stats() }));
 echo.close();
 
 /** The reply to one UDP/IPv4 frame (IPv4 header checksum recomputed; UDP checksum 0 = none). */

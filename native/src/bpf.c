@@ -24,10 +24,18 @@
 
 // ---- libbpf log capture ----------------------------------------------------------------
 // libbpf prints warnings and the verifier log through this callback; we keep the last
-// LOG_CAPACITY bytes so a failed load can attach them to the JavaScript error.
+// LOG_CAPACITY bytes so a failed load can attach them to the JavaScript error. Per thread:
+// each worker_threads Worker loads programs on its own thread, and libbpf calls back on it.
 #define LOG_CAPACITY (1 << 20)
-static char log_buffer[LOG_CAPACITY];
-static size_t log_length;
+static _Thread_local char *log_buffer;
+static _Thread_local size_t log_length;
+
+static void free_log(void *arg) {
+  (void)arg;
+  free(log_buffer);
+  log_buffer = NULL;
+  log_length = 0;
+}
 
 static int capture_print(enum libbpf_print_level level, const char *format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
@@ -35,6 +43,7 @@ static int capture_print(enum libbpf_print_level level, const char *format, va_l
   int n = vsnprintf(line, sizeof line, format, args);
   if (n <= 0) return 0;
   size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  if (!log_buffer && !(log_buffer = malloc(LOG_CAPACITY))) return 0;
   if (log_length + len >= LOG_CAPACITY) {
     // Keep the tail: the verifier's conclusion is at the end.
     size_t keep = LOG_CAPACITY / 2;
@@ -68,7 +77,7 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   napi_create_error(env, NULL, msg, &error);
   napi_create_int32(env, err, &code);
   napi_set_named_property(env, error, "errno", code);
-  napi_create_string_utf8(env, log_buffer, log_length, &log);
+  napi_create_string_utf8(env, log_buffer ? log_buffer : "", log_length, &log);
   napi_set_named_property(env, error, "libbpfLog", log);
   napi_throw(env, error);
   return NULL;
@@ -702,7 +711,7 @@ static napi_value possible_cpus(napi_env env, napi_callback_info info) {
 static napi_value last_log(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
-  napi_create_string_utf8(env, log_buffer, log_length, &s);
+  napi_create_string_utf8(env, log_buffer ? log_buffer : "", log_length, &s);
   return s;
 }
 
@@ -787,6 +796,8 @@ static napi_value ring_free(napi_env env, napi_callback_info info) {
 // ---- module ------------------------------------------------------------------------------
 static napi_value init(napi_env env, napi_value exports) {
   libbpf_set_print(capture_print);
+  // The environment's thread frees its log when the environment (main or Worker) ends.
+  napi_add_env_cleanup_hook(env, free_log, NULL);
   libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}

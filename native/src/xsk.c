@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,21 +19,81 @@
 
 #include "xsk.h"
 
+// A UMEM's memory has three owners: the JavaScript handle, each socket bound on it, and the
+// external ArrayBuffer that shows it to JavaScript. Whichever goes last frees it, so neither
+// an explicit close nor the garbage collector (in any order) leaves a mapping behind or
+// frees one that is still visible.
+typedef struct ring_pair ring_pair;
+struct ring_pair {
+  // libxdp needs one fill and one completion ring per (interface, queue) a UMEM serves;
+  // sockets bound to the same (interface, queue) share them, as the kernel does.
+  ring_pair *next;
+  char ifname[64];
+  uint32_t queue;
+  int users;
+  struct xsk_ring_prod *fill;  // own_fill, or the UMEM's first rings (see socket_create)
+  struct xsk_ring_cons *comp;
+  struct xsk_ring_prod own_fill;
+  struct xsk_ring_cons own_comp;
+};
+
 typedef struct {
   struct xsk_umem *umem;
-  struct xsk_ring_prod fill;
-  struct xsk_ring_cons comp;
+  // Rings xsk_umem__create maps; libxdp copies them into the first socket's ring_pair.
+  struct xsk_ring_prod first_fill;
+  struct xsk_ring_cons first_comp;
+  bool first_rings_taken;
+  ring_pair *rings;
   void *area;
   size_t size;
   int sockets;
+  int owners;           // JS handle + live sockets + a live ArrayBuffer
+  bool buffer_live;     // the ArrayBuffer has not been finalized
+  napi_ref buffer_ref;  // weak: to detach the ArrayBuffer when the UMEM closes
 } umem_handle;
 
 typedef struct {
   struct xsk_socket *xsk;
   struct xsk_ring_cons rx;
   struct xsk_ring_prod tx;
+  ring_pair *rings;
   umem_handle *umem;
+  bool need_wakeup;
+  uint64_t kicks;
 } socket_handle;
+
+static void umem_unmap_if_unseen(umem_handle *h) {
+  // Unmapping under a live ArrayBuffer would turn a stale view into a crash: only once it
+  // is detached (umemDelete) or collected, and the kernel has let go of the UMEM.
+  if (h->area && !h->umem && !h->buffer_live) {
+    munmap(h->area, h->size);
+    h->area = NULL;
+  }
+}
+
+static void umem_release(umem_handle *h) {
+  if (--h->owners > 0) return;
+  if (h->umem) xsk_umem__delete(h->umem);
+  h->umem = NULL;
+  umem_unmap_if_unseen(h);
+  free(h);
+}
+
+static void umem_handle_finalize(napi_env env, void *data, void *hint) {
+  umem_handle *h = data;
+  if (h->buffer_ref) {
+    napi_delete_reference(env, h->buffer_ref);
+    h->buffer_ref = NULL;
+  }
+  umem_release(h);
+}
+
+static void umem_buffer_finalize(napi_env env, void *data, void *hint) {
+  umem_handle *h = hint;
+  h->buffer_live = false;
+  umem_unmap_if_unseen(h);
+  umem_release(h);
+}
 
 static napi_value fail(napi_env env, const char *what, int err) {
   if (err < 0) err = -err;
@@ -82,22 +143,33 @@ static napi_value number(napi_env env, int64_t v) {
   return out;
 }
 
-static void *external(napi_env env, napi_value v) {
+// Externals of other kinds (another addon's, a socket passed as a UMEM) must not be taken
+// for ours: each handle is tagged.
+static const napi_type_tag umem_tag = {0x7473786470756d65ULL, 0x6d68616e646c6531ULL};
+static const napi_type_tag socket_tag = {0x7473786470736f63ULL, 0x6b68616e646c6531ULL};
+
+static void *external(napi_env env, napi_value v, const napi_type_tag *tag) {
   void *p = NULL;
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  bool ok = false;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok) return NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
   return p;
 }
 
-// umemCreate(frames, frameSize, fillSize, compSize, headroom): { handle, buffer | undefined }
+// umemCreate(frames, frameSize, fillSize, compSize, headroom, external): { handle, buffer | undefined }
 static napi_value umem_create(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!args(env, info, 5, argv)) return NULL;
+  napi_value argv[6];
+  if (!args(env, info, 6, argv)) return NULL;
   int64_t frames, frame_size, fill_size, comp_size, headroom;
+  bool want_buffer = false;
   if (!int_arg(env, argv[0], &frames) || !int_arg(env, argv[1], &frame_size) || !int_arg(env, argv[2], &fill_size) || !int_arg(env, argv[3], &comp_size) || !int_arg(env, argv[4], &headroom) ||
-      frames <= 0 || frames > (1 << 22) || frame_size < 2048 || frame_size > 65536 || (frame_size & (frame_size - 1)) || fill_size <= 0 || comp_size <= 0)
-    return type_error(env, "umemCreate(frames, frameSize (a power of two, 2048…65536), fillSize, compSize, headroom)");
+      napi_get_value_bool(env, argv[5], &want_buffer) != napi_ok ||
+      frames <= 0 || frames > (1 << 22) || frame_size < 2048 || frame_size > 65536 || (frame_size & (frame_size - 1)) || fill_size <= 0 || fill_size > (1 << 20) || comp_size <= 0 || comp_size > (1 << 20) || headroom < 0 || headroom >= frame_size)
+    return type_error(env, "umemCreate(frames, frameSize (a power of two, 2048…65536), fillSize, compSize, headroom, external)");
   umem_handle *h = calloc(1, sizeof *h);
+  if (!h) return fail(env, "allocate a UMEM handle", ENOMEM);
   h->size = (size_t)frames * frame_size;
   h->area = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (h->area == MAP_FAILED) {
@@ -105,7 +177,7 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
     return fail(env, "mmap UMEM", errno);
   }
   struct xsk_umem_config cfg = {.fill_size = fill_size, .comp_size = comp_size, .frame_size = frame_size, .frame_headroom = headroom, .flags = 0};
-  int err = xsk_umem__create(&h->umem, h->area, h->size, &h->fill, &h->comp, &cfg);
+  int err = xsk_umem__create(&h->umem, h->area, h->size, &h->first_fill, &h->first_comp, &cfg);
   if (err) {
     munmap(h->area, h->size);
     free(h);
@@ -113,15 +185,26 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
   }
   napi_value result, handle, buffer;
   napi_create_object(env, &result);
-  napi_create_external(env, h, NULL, NULL, &handle);
+  if (napi_create_external(env, h, umem_handle_finalize, NULL, &handle) != napi_ok) {
+    h->owners = 1;
+    umem_release(h);
+    return fail(env, "napi_create_external", ENOMEM);
+  }
+  h->owners = 1;
+  napi_type_tag_object(env, handle, &umem_tag);
   napi_set_named_property(env, result, "handle", handle);
   // Zero-copy view of the UMEM; runtimes with the V8 sandbox refuse external buffers, and
-  // JavaScript then falls back to umemRead/umemWrite.
-  if (napi_create_external_arraybuffer(env, h->area, h->size, NULL, NULL, &buffer) == napi_ok) {
+  // JavaScript then falls back to umemRead/umemWrite (also when asked to, for testing it).
+  if (want_buffer && napi_create_external_arraybuffer(env, h->area, h->size, umem_buffer_finalize, h, &buffer) == napi_ok) {
+    h->owners++;
+    h->buffer_live = true;
+    napi_create_reference(env, buffer, 0, &h->buffer_ref);
     napi_set_named_property(env, result, "buffer", buffer);
   } else {
     napi_value ignored;
-    napi_get_and_clear_last_exception(env, &ignored);
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) napi_get_and_clear_last_exception(env, &ignored);
   }
   return result;
 }
@@ -130,9 +213,9 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
 static napi_value umem_read(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
-  umem_handle *h = external(env, argv[0]);
+  umem_handle *h = external(env, argv[0], &umem_tag);
   int64_t addr, len;
-  if (!h || !h->area || !int_arg(env, argv[1], &addr) || !int_arg(env, argv[2], &len) || addr < 0 || len < 0 || (size_t)(addr + len) > h->size) return type_error(env, "umemRead(umem, addr, len) out of range");
+  if (!h || !h->umem || !h->area || !int_arg(env, argv[1], &addr) || !int_arg(env, argv[2], &len) || addr < 0 || len < 0 || (uint64_t)addr > h->size || (uint64_t)len > h->size - (uint64_t)addr) return type_error(env, "umemRead(umem, addr, len): closed UMEM or out of range");
   napi_value out;
   void *dest;
   napi_create_buffer_copy(env, len, (char *)h->area + addr, &dest, &out);
@@ -143,7 +226,7 @@ static napi_value umem_read(napi_env env, napi_callback_info info) {
 static napi_value umem_write(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
-  umem_handle *h = external(env, argv[0]);
+  umem_handle *h = external(env, argv[0], &umem_tag);
   int64_t addr;
   void *data;
   size_t len;
@@ -151,89 +234,194 @@ static napi_value umem_write(napi_env env, napi_callback_info info) {
   napi_value ab;
   size_t off;
   bool is;
-  if (!h || !h->area || !int_arg(env, argv[1], &addr) || napi_is_typedarray(env, argv[2], &is) != napi_ok || !is) return type_error(env, "umemWrite(umem, addr, bytes)");
+  if (!h || !h->umem || !h->area || !int_arg(env, argv[1], &addr) || napi_is_typedarray(env, argv[2], &is) != napi_ok || !is) return type_error(env, "umemWrite(umem, addr, bytes): closed UMEM or not bytes");
   napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &off);
-  if (addr < 0 || (size_t)addr + len > h->size) return type_error(env, "umemWrite: out of range");
+  if (type != napi_uint8_array) return type_error(env, "umemWrite: bytes must be a Uint8Array");
+  if (addr < 0 || (uint64_t)addr > h->size || len > h->size - (uint64_t)addr) return type_error(env, "umemWrite: out of range");
   memcpy((char *)h->area + addr, data, len);
   return NULL;
 }
+
+static void socket_finalize(napi_env env, void *data, void *hint);
 
 // socketCreate(umem, ifname, queue, rxSize, txSize, bindFlags): socket
 static napi_value socket_create(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   if (!args(env, info, 6, argv)) return NULL;
-  umem_handle *u = external(env, argv[0]);
+  umem_handle *u = external(env, argv[0], &umem_tag);
   char ifname[64];
   size_t len;
   int64_t queue, rx_size, tx_size, bind_flags;
-  if (!u || !u->umem || napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || !int_arg(env, argv[2], &queue) || !int_arg(env, argv[3], &rx_size) || !int_arg(env, argv[4], &tx_size) || !int_arg(env, argv[5], &bind_flags) || queue < 0)
+  if (!u || !u->umem || napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || len == 0 || len >= 16 || !int_arg(env, argv[2], &queue) || !int_arg(env, argv[3], &rx_size) || !int_arg(env, argv[4], &tx_size) ||
+      !int_arg(env, argv[5], &bind_flags) || queue < 0 || queue > UINT32_MAX || rx_size <= 0 || rx_size > (1 << 20) || tx_size <= 0 || tx_size > (1 << 20) || bind_flags < 0 || bind_flags > 0xffff)
     return type_error(env, "socketCreate(umem, ifname, queue, rxSize, txSize, bindFlags)");
+  ring_pair *pair = u->rings;
+  while (pair && (pair->queue != queue || strcmp(pair->ifname, ifname) != 0)) pair = pair->next;
+  bool new_pair = !pair;
+  if (new_pair) {
+    pair = calloc(1, sizeof *pair);
+    if (!pair) return fail(env, "allocate rings", ENOMEM);
+    memcpy(pair->ifname, ifname, len + 1);
+    pair->queue = queue;
+    // The first pair must be the rings xsk_umem__create mapped, by address: handed other
+    // structs, libxdp copies them, and unmaps the originals if that bind fails (a "zerocopy"
+    // attempt before "copy"), leaving the retry with dangling rings.
+    pair->fill = u->first_rings_taken ? &pair->own_fill : &u->first_fill;
+    pair->comp = u->first_rings_taken ? &pair->own_comp : &u->first_comp;
+  }
   socket_handle *s = calloc(1, sizeof *s);
+  if (!s) {
+    if (new_pair) free(pair);
+    return fail(env, "allocate a socket handle", ENOMEM);
+  }
   struct xsk_socket_config cfg = {.rx_size = rx_size, .tx_size = tx_size, .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, .xdp_flags = 0, .bind_flags = bind_flags};
-  int err = u->sockets == 0
-      ? xsk_socket__create(&s->xsk, ifname, queue, u->umem, &s->rx, &s->tx, &cfg)
-      : xsk_socket__create_shared(&s->xsk, ifname, queue, u->umem, &s->rx, &s->tx, &u->fill, &u->comp, &cfg);
+  // Always the _shared form with this pair's rings: libxdp reuses them for a known
+  // (interface, queue) and maps new ones on the socket otherwise.
+  int err = xsk_socket__create_shared(&s->xsk, ifname, queue, u->umem, &s->rx, &s->tx, pair->fill, pair->comp, &cfg);
   if (err) {
     free(s);
+    if (new_pair) free(pair);
     return fail(env, "xsk_socket__create", err);
   }
+  if (new_pair) {
+    pair->next = u->rings;
+    u->rings = pair;
+  }
+  u->first_rings_taken = true;
+  pair->users++;
+  s->rings = pair;
   s->umem = u;
+  s->need_wakeup = (bind_flags & XDP_USE_NEED_WAKEUP) != 0;
   u->sockets++;
+  u->owners++;
   napi_value out;
-  napi_create_external(env, s, NULL, NULL, &out);
+  if (napi_create_external(env, s, socket_finalize, NULL, &out) != napi_ok) {
+    socket_finalize(env, s, NULL);
+    return fail(env, "napi_create_external", ENOMEM);
+  }
+  napi_type_tag_object(env, out, &socket_tag);
   return out;
+}
+
+static void socket_close(socket_handle *s) {
+  if (!s->xsk) return;
+  xsk_socket__delete(s->xsk);
+  s->xsk = NULL;
+  umem_handle *u = s->umem;
+  if (--s->rings->users == 0) {
+    // libxdp unmapped this pair's rings with the last socket on it.
+    ring_pair **p = &u->rings;
+    while (*p != s->rings) p = &(*p)->next;
+    *p = s->rings->next;
+    free(s->rings);
+  }
+  s->rings = NULL;
+  u->sockets--;
+}
+
+static void socket_finalize(napi_env env, void *data, void *hint) {
+  socket_handle *s = data;
+  socket_close(s);
+  umem_release(s->umem);
+  free(s);
+}
+
+static socket_handle *open_socket(napi_env env, napi_value v) {
+  socket_handle *s = external(env, v, &socket_tag);
+  return s && s->xsk ? s : NULL;
 }
 
 // socketFd(socket): fd
 static napi_value socket_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  if (!s || !s->xsk) return type_error(env, "socketFd(socket): closed socket");
+  socket_handle *s = open_socket(env, argv[0]);
+  if (!s) return type_error(env, "socketFd(socket): closed socket");
   return number(env, xsk_socket__fd(s->xsk));
 }
 
-// fillSubmit(umem, addrs: Uint32Array, count): number submitted
+// socketSetOption(socket, level, name, value: int): void — busy polling and the like
+static napi_value socket_set_option(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, 4, argv)) return NULL;
+  socket_handle *s = open_socket(env, argv[0]);
+  int64_t level, name, value;
+  if (!s || !int_arg(env, argv[1], &level) || !int_arg(env, argv[2], &name) || !int_arg(env, argv[3], &value) || level < 0 || level > 0xffff || name < 0 || name > 0xffff || value < INT32_MIN || value > INT32_MAX)
+    return type_error(env, "socketSetOption(socket, level, name, value)");
+  int v = (int)value;
+  if (setsockopt(xsk_socket__fd(s->xsk), (int)level, (int)name, &v, sizeof v)) return fail(env, "setsockopt", errno);
+  return NULL;
+}
+
+static __u32 fill(socket_handle *s, const uint32_t *addrs, __u32 count) {
+  __u32 idx;
+  __u32 n = xsk_ring_prod__reserve(s->rings->fill, count, &idx);
+  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(s->rings->fill, idx + i) = addrs[i];
+  xsk_ring_prod__submit(s->rings->fill, n);
+  return n;
+}
+
+// fillSubmit(socket, addrs: Uint32Array, count): number submitted (to the socket's fill ring)
 static napi_value fill_submit(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
-  umem_handle *u = external(env, argv[0]);
+  socket_handle *s = open_socket(env, argv[0]);
   uint32_t *addrs;
   size_t length;
   int64_t count;
-  if (!u || !u->umem || !u32_array(env, argv[1], &addrs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count > length) return type_error(env, "fillSubmit(umem, addrs, count)");
-  __u32 idx;
-  __u32 n = xsk_ring_prod__reserve(&u->fill, count, &idx);
-  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&u->fill, idx + i) = addrs[i];
-  xsk_ring_prod__submit(&u->fill, n);
-  return number(env, n);
+  if (!s || !u32_array(env, argv[1], &addrs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count > length) return type_error(env, "fillSubmit(socket, addrs, count)");
+  return number(env, fill(s, addrs, count));
 }
 
-// completionReap(umem, out: Uint32Array, max): number of completed frame addresses
+// Copy mode transmits from sendto() only, and at most a small budget per call: frames stay
+// on the TX ring until the next kick. A socket bound with need_wakeup is kicked only when
+// the kernel asks; without it, whenever there is something to send.
+static napi_value kick_tx(napi_env env, socket_handle *s) {
+  if (s->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx)) return NULL;
+  s->kicks++;
+  if (sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
+    return fail(env, "sendto (TX kick)", errno);
+  return NULL;
+}
+
+// completionReap(socket, out: Uint32Array, max, kick): number of completed frame addresses
+// (kick: frames are in flight, so the kernel may need a sendto to go on sending them)
 static napi_value completion_reap(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
-  umem_handle *u = external(env, argv[0]);
+  napi_value argv[4];
+  if (!args(env, info, 4, argv)) return NULL;
+  socket_handle *s = open_socket(env, argv[0]);
   uint32_t *out;
   size_t length;
   int64_t max;
-  if (!u || !u->umem || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max > length) return type_error(env, "completionReap(umem, out, max)");
+  bool kick = false;
+  if (!s || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max > length || napi_get_value_bool(env, argv[3], &kick) != napi_ok) return type_error(env, "completionReap(socket, out, max, kick)");
+  if (kick) {
+    kick_tx(env, s);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
+  }
   __u32 idx;
-  __u32 n = xsk_ring_cons__peek(&u->comp, max, &idx);
-  for (__u32 i = 0; i < n; i++) out[i] = (uint32_t)*xsk_ring_cons__comp_addr(&u->comp, idx + i);
-  xsk_ring_cons__release(&u->comp, n);
+  __u32 n = xsk_ring_cons__peek(s->rings->comp, max, &idx);
+  for (__u32 i = 0; i < n; i++) out[i] = (uint32_t)*xsk_ring_cons__comp_addr(s->rings->comp, idx + i);
+  xsk_ring_cons__release(s->rings->comp, n);
   return number(env, n);
 }
 
-// rxBatch(socket, out: Uint32Array [addr, len]*, max): number of frames received
+// rxBatch(socket, release: Uint32Array, releaseCount, out: Uint32Array [addr, len]*, max):
+// received + 65536 × released — one call per batch: the previous batch's frames go to the
+// fill ring (waking the kernel if it asks), then the next batch's descriptors come out.
 static napi_value rx_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  uint32_t *out;
-  size_t length;
-  int64_t max;
-  if (!s || !s->xsk || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max * 2 > length) return type_error(env, "rxBatch(socket, out, max)");
+  napi_value argv[5];
+  if (!args(env, info, 5, argv)) return NULL;
+  socket_handle *s = open_socket(env, argv[0]);
+  uint32_t *release, *out;
+  size_t release_length, length;
+  int64_t release_count, max;
+  if (!s || !u32_array(env, argv[1], &release, &release_length) || !int_arg(env, argv[2], &release_count) || release_count < 0 || release_count > 32768 || (size_t)release_count > release_length ||
+      !u32_array(env, argv[3], &out, &length) || !int_arg(env, argv[4], &max) || max < 0 || max > 32768 || (size_t)max * 2 > length)
+    return type_error(env, "rxBatch(socket, release, releaseCount, out, max)");
+  __u32 released = release_count ? fill(s, release, release_count) : 0;
+  if (xsk_ring_prod__needs_wakeup(s->rings->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
   __u32 idx;
   __u32 n = xsk_ring_cons__peek(&s->rx, max, &idx);
   for (__u32 i = 0; i < n; i++) {
@@ -242,18 +430,18 @@ static napi_value rx_batch(napi_env env, napi_callback_info info) {
     out[2 * i + 1] = d->len;
   }
   xsk_ring_cons__release(&s->rx, n);
-  return number(env, n);
+  return number(env, (int64_t)n + ((int64_t)released << 16));
 }
 
-// txSubmit(socket, descs: Uint32Array [addr, len]*, count): number queued (kicks the kernel)
+// txSubmit(socket, descs: Uint32Array [addr, len]*, count): number queued
 static napi_value tx_submit(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
+  socket_handle *s = open_socket(env, argv[0]);
   uint32_t *descs;
   size_t length;
   int64_t count;
-  if (!s || !s->xsk || !u32_array(env, argv[1], &descs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count * 2 > length) return type_error(env, "txSubmit(socket, descs, count)");
+  if (!s || !u32_array(env, argv[1], &descs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count * 2 > length) return type_error(env, "txSubmit(socket, descs, count)");
   __u32 idx;
   __u32 n = xsk_ring_prod__reserve(&s->tx, count, &idx);
   for (__u32 i = 0; i < n; i++) {
@@ -263,30 +451,30 @@ static napi_value tx_submit(napi_env env, napi_callback_info info) {
     d->options = 0;
   }
   xsk_ring_prod__submit(&s->tx, n);
-  // Copy mode transmits only from sendto(): kick after every submit.
   if (n) {
-    if (sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-      return fail(env, "sendto (TX kick)", errno);
+    kick_tx(env, s);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
   }
   return number(env, n);
 }
 
-// fillNeedsWakeup(socket): boolean — then a recvfrom/poll makes the kernel refill
+// wakeupRx(socket): a recvfrom when the kernel asks to be told the fill ring has frames
 static napi_value wakeup_rx(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  if (!s || !s->xsk) return type_error(env, "wakeupRx(socket)");
-  if (xsk_ring_prod__needs_wakeup(&s->umem->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  socket_handle *s = open_socket(env, argv[0]);
+  if (!s) return type_error(env, "wakeupRx(socket): closed socket");
+  if (xsk_ring_prod__needs_wakeup(s->rings->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
   return NULL;
 }
 
-// stats(socket): { rxDropped, rxInvalidDescs, txInvalidDescs, rxRingFull, rxFillRingEmpty, txRingEmpty }
+// stats(socket): { rxDropped, rxInvalidDescs, txInvalidDescs, rxRingFull, rxFillRingEmpty, txRingEmpty, txKicks }
 static napi_value socket_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  if (!s || !s->xsk) return type_error(env, "stats(socket): closed socket");
+  socket_handle *s = open_socket(env, argv[0]);
+  if (!s) return type_error(env, "stats(socket): closed socket");
   struct xdp_statistics st = {0};
   socklen_t len = sizeof st;
   if (getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_STATISTICS, &st, &len)) return fail(env, "getsockopt(XDP_STATISTICS)", errno);
@@ -298,6 +486,7 @@ static napi_value socket_stats(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, r, "rxRingFull", number(env, st.rx_ring_full));
   napi_set_named_property(env, r, "rxFillRingEmpty", number(env, st.rx_fill_ring_empty_descs));
   napi_set_named_property(env, r, "txRingEmpty", number(env, st.tx_ring_empty_descs));
+  napi_set_named_property(env, r, "txKicks", number(env, (int64_t)s->kicks));
   return r;
 }
 
@@ -307,6 +496,7 @@ typedef struct {
   napi_deferred deferred;
   int fd;
   int timeout_ms;
+  int coalesce_us;
   int ready;
 } wait_job;
 
@@ -314,6 +504,9 @@ static void wait_execute(napi_env env, void *data) {
   (void)env;
   wait_job *job = data;
   struct pollfd p = {.fd = job->fd, .events = POLLIN};
+  // Under load, a short pause lets a batch's worth of frames gather: one wake-up (a thread
+  // hop and a promise) then serves many frames instead of a few.
+  if (job->coalesce_us > 0) usleep(job->coalesce_us);
   job->ready = poll(&p, 1, job->timeout_ms) > 0;
 }
 
@@ -326,16 +519,19 @@ static void wait_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-// waitReadable(socket, timeoutMs): Promise<boolean> — poll() on a libuv worker thread
+// waitReadable(socket, timeoutMs, coalesceUs): Promise<boolean> — poll() on a libuv worker thread (a
+// socket closed meanwhile only ends the wait early or lets it time out).
 static napi_value wait_readable(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!args(env, info, 2, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  int64_t timeout;
-  if (!s || !s->xsk || !int_arg(env, argv[1], &timeout) || timeout < 0 || timeout > 60000) return type_error(env, "waitReadable(socket, timeoutMs 0…60000)");
+  napi_value argv[3];
+  if (!args(env, info, 3, argv)) return NULL;
+  socket_handle *s = open_socket(env, argv[0]);
+  int64_t timeout, coalesce;
+  if (!s || !int_arg(env, argv[1], &timeout) || timeout < 0 || timeout > 60000 || !int_arg(env, argv[2], &coalesce) || coalesce < 0 || coalesce > 10000) return type_error(env, "waitReadable(socket, timeoutMs 0…60000, coalesceUs 0…10000)");
   wait_job *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, "allocate a wait", ENOMEM);
   job->fd = xsk_socket__fd(s->xsk);
   job->timeout_ms = timeout;
+  job->coalesce_us = coalesce;
   napi_value promise, name;
   napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "tsxdp.xsk.wait", NAPI_AUTO_LENGTH, &name);
@@ -348,27 +544,206 @@ static napi_value wait_readable(napi_env env, napi_callback_info info) {
 static napi_value socket_delete(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  socket_handle *s = external(env, argv[0]);
-  if (s && s->xsk) {
-    xsk_socket__delete(s->xsk);
-    s->xsk = NULL;
-    s->umem->sockets--;
-  }
+  socket_handle *s = external(env, argv[0], &socket_tag);
+  if (s) socket_close(s);
   return NULL;
 }
 
 static napi_value umem_delete(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return NULL;
-  umem_handle *u = external(env, argv[0]);
+  umem_handle *u = external(env, argv[0], &umem_tag);
   if (u && u->umem) {
     if (u->sockets > 0) return fail(env, "xsk_umem__delete: sockets still use this UMEM", EBUSY);
-    xsk_umem__delete(u->umem);
+    int err = xsk_umem__delete(u->umem);
+    if (err) return fail(env, "xsk_umem__delete", err);
     u->umem = NULL;
-    // The mapping stays until process exit when JavaScript may still hold views of it:
-    // unmapping under a live ArrayBuffer would turn a stale view into a crash.
+    // Views of a detached ArrayBuffer have length 0: a stale frame reads as empty instead
+    // of touching unmapped memory, so the mapping can go now.
+    napi_value buffer = NULL;
+    if (u->buffer_ref && napi_get_reference_value(env, u->buffer_ref, &buffer) == napi_ok && buffer) {
+      if (napi_detach_arraybuffer(env, buffer) == napi_ok) u->buffer_live = false;
+    } else if (u->buffer_ref) {
+      u->buffer_live = false;  // collected: its finalizer may still be queued, and waits on nothing
+    }
+    umem_unmap_if_unseen(u);
   }
   return NULL;
+}
+
+// ---- process-wide shared kernel objects ---------------------------------------------------
+// An interface takes one XDP program, but its queues' sockets may live in different
+// worker_threads: the default redirect program (map, program, link fds) is shared by key
+// across every thread of the process and reference-counted. JavaScript creates the objects
+// (inside the lock, so two threads never both create them) and closes them when the last
+// user releases; an environment that ends without releasing (a terminated Worker) has its
+// share dropped by a cleanup hook.
+#define SHARED_MAX_FDS 4
+typedef struct shared_entry shared_entry;
+struct shared_entry {
+  shared_entry *next;
+  char key[128];
+  int fds[SHARED_MAX_FDS];
+  int nfds;
+  int refs;
+};
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static shared_entry *shared_entries;
+
+// What one environment holds, so its cleanup hook can give it back.
+typedef struct env_share env_share;
+struct env_share {
+  env_share *next;
+  char key[128];
+  int refs;
+};
+typedef struct {
+  env_share *shares;
+} env_state;
+
+static shared_entry *shared_find(const char *key) {
+  shared_entry *e = shared_entries;
+  while (e && strcmp(e->key, key) != 0) e = e->next;
+  return e;
+}
+
+// Drops one reference; when it was the last, the entry's fds are returned through `fds`.
+static int shared_drop(const char *key, int *fds) {
+  shared_entry **p = &shared_entries;
+  while (*p && strcmp((*p)->key, key) != 0) p = &(*p)->next;
+  if (!*p || --(*p)->refs > 0) return 0;
+  shared_entry *e = *p;
+  *p = e->next;
+  int n = e->nfds;
+  memcpy(fds, e->fds, sizeof e->fds);
+  free(e);
+  return n;
+}
+
+static env_state *state_of(napi_env env) {
+  env_state *st = NULL;
+  napi_get_instance_data(env, (void **)&st);
+  return st;
+}
+
+static void env_track(napi_env env, const char *key, int delta) {
+  env_state *st = state_of(env);
+  if (!st) return;
+  env_share **p = &st->shares;
+  while (*p && strcmp((*p)->key, key) != 0) p = &(*p)->next;
+  if (!*p) {
+    if (delta < 0) return;
+    env_share *n = calloc(1, sizeof *n);
+    if (!n) return;
+    snprintf(n->key, sizeof n->key, "%s", key);
+    *p = n;
+  }
+  (*p)->refs += delta;
+  if ((*p)->refs <= 0) {
+    env_share *gone = *p;
+    *p = gone->next;
+    free(gone);
+  }
+}
+
+static void env_cleanup(void *arg) {
+  env_state *st = arg;
+  pthread_mutex_lock(&shared_lock);
+  for (env_share *sh = st->shares, *next; sh; sh = next) {
+    next = sh->next;
+    for (int i = 0; i < sh->refs; i++) {
+      int fds[SHARED_MAX_FDS];
+      int n = shared_drop(sh->key, fds);
+      for (int j = 0; j < n; j++) close(fds[j]);
+    }
+    free(sh);
+  }
+  pthread_mutex_unlock(&shared_lock);
+  // Freed here, not by an instance-data finalizer, whose order against this hook is not given.
+  free(st);
+}
+
+
+static bool key_arg(napi_env env, napi_value v, char *key) {
+  size_t len;
+  return napi_get_value_string_utf8(env, v, key, 128, &len) == napi_ok && len > 0 && len < 127;
+}
+
+// sharedAcquire(key, create: () => number[]): number[] — the fds under `key`, made by
+// `create` (at most 4) when no thread holds them yet
+static napi_value shared_acquire(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, 2, argv)) return NULL;
+  char key[128];
+  napi_valuetype t;
+  if (!key_arg(env, argv[0], key) || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return type_error(env, "sharedAcquire(key, create)");
+  pthread_mutex_lock(&shared_lock);
+  shared_entry *e = shared_find(key);
+  if (!e) {
+    napi_value global, made;
+    napi_get_global(env, &global);
+    if (napi_call_function(env, global, argv[1], 0, NULL, &made) != napi_ok) {
+      pthread_mutex_unlock(&shared_lock);
+      return NULL;  // create() threw: the exception propagates
+    }
+    bool is_array = false;
+    uint32_t n = 0;
+    if (napi_is_array(env, made, &is_array) != napi_ok || !is_array || napi_get_array_length(env, made, &n) != napi_ok || n == 0 || n > SHARED_MAX_FDS) {
+      pthread_mutex_unlock(&shared_lock);
+      return type_error(env, "sharedAcquire: create() must return 1…4 fds");
+    }
+    e = calloc(1, sizeof *e);
+    if (!e) {
+      pthread_mutex_unlock(&shared_lock);
+      return fail(env, "allocate a shared entry", ENOMEM);
+    }
+    snprintf(e->key, sizeof e->key, "%s", key);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value v;
+      int64_t fd = -1;
+      napi_get_element(env, made, i, &v);
+      if (!int_arg(env, v, &fd) || fd < 0 || fd > INT32_MAX) {
+        free(e);
+        pthread_mutex_unlock(&shared_lock);
+        return type_error(env, "sharedAcquire: create() must return fds");
+      }
+      e->fds[i] = (int)fd;
+    }
+    e->nfds = n;
+    e->next = shared_entries;
+    shared_entries = e;
+  }
+  e->refs++;
+  env_track(env, key, 1);
+  napi_value out;
+  napi_create_array_with_length(env, e->nfds, &out);
+  for (int i = 0; i < e->nfds; i++) napi_set_element(env, out, i, number(env, e->fds[i]));
+  pthread_mutex_unlock(&shared_lock);
+  return out;
+}
+
+// sharedRelease(key): number[] — the fds to close when this was the last user, else []
+static napi_value shared_release(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return NULL;
+  char key[128];
+  if (!key_arg(env, argv[0], key)) return type_error(env, "sharedRelease(key)");
+  int fds[SHARED_MAX_FDS];
+  int n = 0;
+  pthread_mutex_lock(&shared_lock);
+  env_state *st = state_of(env);
+  env_share *mine = st ? st->shares : NULL;
+  while (mine && strcmp(mine->key, key) != 0) mine = mine->next;
+  // Only what this environment acquired: a double release must not take another's share.
+  if (mine) {
+    n = shared_drop(key, fds);
+    env_track(env, key, -1);
+  }
+  pthread_mutex_unlock(&shared_lock);
+  napi_value out;
+  napi_create_array_with_length(env, n, &out);
+  for (int i = 0; i < n; i++) napi_set_element(env, out, i, number(env, fds[i]));
+  return out;
 }
 
 // mapCreate(type, keySize, valueSize, maxEntries, name): fd
@@ -401,21 +776,27 @@ static napi_value prog_load_raw(napi_env env, napi_callback_info info) {
     return type_error(env, "progLoadRaw(type, insns, license, name)");
   napi_get_typedarray_info(env, argv[1], &t, &len, &insns, &ab, &off);
   if (t != napi_uint8_array || len % 8 || len == 0) return type_error(env, "progLoadRaw: instructions must be a Uint8Array of 8-byte instructions");
-  static char log[16384];
-  log[0] = 0;
-  LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = sizeof log, .log_level = 0);
+  // Per call, not static: worker threads load programs at the same time.
+  const size_t log_size = 16384;
+  char *log = calloc(1, log_size);
+  if (!log) return fail(env, "allocate a verifier log", ENOMEM);
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = log_size, .log_level = 0);
   int fd = bpf_prog_load(type, name, license, insns, len / 8, &opts);
-  if (fd < 0) return fail(env, log[0] ? log : "bpf_prog_load", errno);
-  return number(env, fd);
+  int saved = errno;
+  napi_value result = fd < 0 ? fail(env, log[0] ? log : "bpf_prog_load", saved) : number(env, fd);
+  free(log);
+  return result;
 }
 
 void tsxdp_xsk_init(napi_env env, napi_value exports) {
+  env_state *st = calloc(1, sizeof *st);
+  if (st && napi_set_instance_data(env, st, NULL, NULL) == napi_ok) napi_add_env_cleanup_hook(env, env_cleanup, st);
   napi_property_descriptor props[] = {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
       FN("umemCreate", umem_create), FN("umemRead", umem_read), FN("umemWrite", umem_write), FN("umemDelete", umem_delete),
       FN("socketCreate", socket_create), FN("socketFd", socket_fd), FN("socketDelete", socket_delete), FN("socketStats", socket_stats),
-      FN("fillSubmit", fill_submit), FN("completionReap", completion_reap), FN("rxBatch", rx_batch), FN("txSubmit", tx_submit),
-      FN("wakeupRx", wakeup_rx), FN("waitReadable", wait_readable), FN("mapCreate", map_create), FN("progLoadRaw", prog_load_raw),
+      FN("socketSetOption", socket_set_option), FN("fillSubmit", fill_submit), FN("completionReap", completion_reap), FN("rxBatch", rx_batch), FN("txSubmit", tx_submit),
+      FN("wakeupRx", wakeup_rx), FN("waitReadable", wait_readable), FN("sharedAcquire", shared_acquire), FN("sharedRelease", shared_release), FN("mapCreate", map_create), FN("progLoadRaw", prog_load_raw),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

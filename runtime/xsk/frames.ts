@@ -1,20 +1,35 @@
-// The UMEM frame allocator: every frame is in exactly one place — free (for TX), in the
-// fill ring (waiting for RX), received (held by a batch the user has not released), or in
-// flight on TX. `check()` verifies that accounting; tests run it under load.
+// The UMEM frame allocator: every frame is in exactly one place — free (for TX), on a fill
+// ring (waiting for RX), received (held by a batch the user has not released), or in
+// flight on TX. A UMEM shared by sockets on several (interface, queue)s has one fill and one
+// completion ring per (interface, queue), so each place but "free" also names its ring:
+// a frame filled on ring A and seen on ring B is caught. `check()` verifies the accounting;
+// tests run it under load.
 export class FrameAllocator {
   private readonly free: Uint32Array;
   private freeCount = 0;
-  /** Where each frame is, by frame index (for the accounting check). */
+  /** Where each frame is, by frame index: kind | ring << 2 (see `place`). */
   private readonly owner: Uint8Array;
   /** Frames per place, kept as frames move. */
-  readonly counts = [0, 0, 0, 0];
+  readonly counts = new Int32Array(256);
 
   static readonly Free = 0;
   static readonly Fill = 1;
   static readonly Received = 2;
   static readonly Transmit = 3;
+  /** Rings one UMEM can serve (the place code is a byte). */
+  static readonly MaxRings = 64;
+
+  /** The place code of `kind` (Fill, Received, Transmit) on ring `ring`. */
+  static place(kind: number, ring: number): number {
+    return kind === FrameAllocator.Free ? 0 : kind | (ring << 2);
+  }
+
+  /** log2(frameSize), or -1 when it is not a power of two. */
+  private readonly shift: number;
 
   constructor(readonly frames: number, readonly frameSize: number) {
+    if (!Number.isInteger(frames) || frames <= 0 || !Number.isInteger(frameSize) || frameSize <= 0) throw new RangeError(`FrameAllocator(${frames}, ${frameSize}): positive integers expected`);
+    this.shift = (frameSize & (frameSize - 1)) === 0 ? Math.log2(frameSize) : -1;
     this.free = new Uint32Array(frames);
     this.owner = new Uint8Array(frames);
     for (let i = frames - 1; i >= 0; i--) this.free[this.freeCount++] = i * frameSize;
@@ -27,7 +42,7 @@ export class FrameAllocator {
 
   /** Takes up to `count` free frames into `out`; returns how many. */
   take(out: Uint32Array, count: number, to: number): number {
-    const n = Math.min(count, this.freeCount);
+    const n = Math.min(count, this.freeCount, out.length);
     for (let i = 0; i < n; i++) {
       const addr = this.free[--this.freeCount]!;
       this.mark(addr, FrameAllocator.Free, to);
@@ -36,7 +51,7 @@ export class FrameAllocator {
     return n;
   }
 
-  /** Returns frames (by address; RX addresses may carry an offset into the frame). */
+  /** Returns frames to the free list (by address; RX addresses may carry an offset into the frame). */
   give(addrs: Uint32Array, count: number, from: number): void {
     for (let i = 0; i < count; i++) {
       const addr = addrs[i]! - (addrs[i]! % this.frameSize);
@@ -45,28 +60,77 @@ export class FrameAllocator {
     }
   }
 
-  /** Moves frames between two non-free places (fill ring → received, received → fill ring). */
+  /**
+   * Moves frames between two non-free places (fill ring → received, received → fill ring).
+   * The receive path's per-frame cost: a shift (frame sizes are powers of two) and a check.
+   */
   move(addrs: Uint32Array, count: number, from: number, to: number, stride = 1): void {
-    for (let i = 0; i < count; i++) {
-      const a = addrs[i * stride]!;
-      this.mark(a - (a % this.frameSize), from, to);
+    const owner = this.owner;
+    const shift = this.shift;
+    if (shift < 0) {
+      for (let i = 0; i < count; i++) {
+        const a = addrs[i * stride]!;
+        this.mark(a - (a % this.frameSize), from, to);
+      }
+      return;
     }
+    for (let i = 0; i < count; i++) {
+      const index = addrs[i * stride]! >>> shift;
+      if (owner[index] !== from || index >= this.frames) {
+        this.counts[from]! -= i;
+        this.counts[to]! += i;
+        this.mark(index * this.frameSize, from, to); // throws, naming the frame
+      }
+      owner[index] = to;
+    }
+    this.counts[from]! -= count;
+    this.counts[to]! += count;
+  }
+
+  /**
+   * Frees every frame still on ring `ring` (its fill ring, its held batches, its TX in
+   * flight): for when the last socket on that ring has closed and the kernel holds nothing.
+   */
+  reclaim(ring: number): number {
+    let n = 0;
+    for (let index = 0; index < this.frames; index++) {
+      const o = this.owner[index]!;
+      if (o !== FrameAllocator.Free && o >> 2 === ring) {
+        this.mark(index * this.frameSize, o, FrameAllocator.Free);
+        this.free[this.freeCount++] = index * this.frameSize;
+        n++;
+      }
+    }
+    return n;
   }
 
   private mark(addr: number, from: number, to: number): void {
     const index = addr / this.frameSize;
-    if (this.owner[index] !== from) throw new Error(`UMEM frame ${index} is ${this.owner[index]}, expected ${from}: a frame was lost or used twice`);
+    if (!(index >= 0 && index < this.frames && Number.isInteger(index))) throw new Error(`address ${addr} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`);
+    if (this.owner[index] !== from) throw new Error(`UMEM frame ${index} is ${describe(this.owner[index]!)}, expected ${describe(from)}: a frame was lost or used twice`);
     this.owner[index] = to;
     this.counts[from]!--;
     this.counts[to]!++;
   }
 
-  /** Frames per place: { free, fill, received, transmit }; they always add up to `frames`. */
+  /** Frames per kind { free, fill, received, transmit }, over all rings; they always add up to `frames`. */
   check(): { free: number; fill: number; received: number; transmit: number } {
-    const counts = [0, 0, 0, 0];
+    const counts = new Int32Array(256);
     for (const o of this.owner) counts[o]!++;
     if (counts[FrameAllocator.Free] !== this.freeCount) throw new Error(`free list has ${this.freeCount} frames, owners say ${counts[0]}`);
-    if (counts.some((c, i) => c !== this.counts[i])) throw new Error(`frame counters ${this.counts} disagree with owners ${counts}`);
-    return { free: counts[0]!, fill: counts[1]!, received: counts[2]!, transmit: counts[3]! };
+    for (let i = 0; i < 256; i++) if (counts[i] !== this.counts[i]) throw new Error(`frame counter for ${describe(i)} is ${this.counts[i]}, owners say ${counts[i]}`);
+    const kinds = [0, 0, 0, 0];
+    for (let i = 0; i < 256; i++) kinds[i & 3]! += counts[i]!;
+    return { free: kinds[0]!, fill: kinds[1]!, received: kinds[2]!, transmit: kinds[3]! };
   }
+
+  /** Frames of one kind on one ring. */
+  count(kind: number, ring: number): number {
+    return this.counts[FrameAllocator.place(kind, ring)]!;
+  }
+}
+
+function describe(place: number): string {
+  const kind = ["free", "on a fill ring", "held by a batch", "in flight on TX"][place & 3]!;
+  return place === 0 ? kind : `${kind} (ring ${place >> 2})`;
 }

@@ -1,12 +1,15 @@
 // XskSocket: an AF_XDP socket bound to (interface, queue), with its UMEM, the four rings
 // and a frame allocator. Received frames come in batches of zero-copy views into the UMEM,
 // valid until the batch is released (the next iteration); they then go back to the fill
-// ring. Transmit copies into free frames and reaps completions.
+// ring in the same native call that fetches the next batch. Transmit copies into free
+// frames and reaps completions. A UMEM shared by several sockets has one fill/completion
+// ring pair per (interface, queue) — see frames.ts for how frames are tracked per ring.
 import fs from "node:fs";
 import { native } from "../native.js";
 import { BpfError, explain } from "../errors.js";
 import { ifindexOf } from "../program.js";
 import { FrameAllocator } from "./frames.js";
+import { bindAttempts, fallsBackToCopy, type XskMode } from "./mode.js";
 import "../dispose.js";
 
 const XDP_COPY = 2;
@@ -16,6 +19,22 @@ const XDP_FLAGS_SKB_MODE = 2;
 const XDP_FLAGS_DRV_MODE = 4;
 const BPF_MAP_TYPE_XSKMAP = 17;
 const BPF_PROG_TYPE_XDP = 6;
+const SOL_SOCKET = 1;
+const SO_BUSY_POLL = 46;
+const SO_PREFER_BUSY_POLL = 69;
+const SO_BUSY_POLL_BUDGET = 70;
+const EBUSY = 16;
+/** Keys of the default program's XskMap: queue ids 0…1023. */
+const DEFAULT_MAP_ENTRIES = 1024;
+
+export interface XskBusyPoll {
+  /** SO_BUSY_POLL: microseconds to busy-poll the device queue in a receive (default 20). */
+  timeoutUs?: number;
+  /** SO_BUSY_POLL_BUDGET: packets per busy-poll round (default 64; above 8 needs CAP_NET_ADMIN). */
+  budget?: number;
+  /** SO_PREFER_BUSY_POLL: keep interrupts off while the application polls (default true). */
+  prefer?: boolean;
+}
 
 export interface XskOptions {
   ifname: string;
@@ -24,25 +43,44 @@ export interface XskOptions {
   frames?: number;
   /** A power of two, 2048…65536. */
   frameSize?: number;
-  mode?: "copy" | "zerocopy" | "auto";
+  mode?: XskMode;
   /** Your program's XskMap (any map object with an `fd`): the socket is registered at key = queue. */
   xskMap?: { readonly fd: number };
   /** How tsxdp's default redirect program is attached when there is no xskMap. */
   attachMode?: "native" | "generic";
   rxSize?: number;
   txSize?: number;
-  /** Frames per received batch (at most). */
+  /** Frames per received batch (at most; default 256). */
   batchSize?: number;
-  /** XDP_USE_NEED_WAKEUP (default true): the kernel says when it needs a kick. */
+  /** XDP_USE_NEED_WAKEUP (default true): the kernel says when it needs a kick, so TX and RX skip needless syscalls. */
   needWakeup?: boolean;
-  /** Share the UMEM of another socket (on another queue or interface). */
+  /**
+   * Busy polling of the device queue (SO_BUSY_POLL, SO_PREFER_BUSY_POLL, SO_BUSY_POLL_BUDGET).
+   * Drivers without a NAPI id for the queue (veth) accept it and carry on as before.
+   */
+  busyPoll?: XskBusyPoll | boolean;
+  /**
+   * Microseconds to let frames gather after a part batch before waiting again (default 50;
+   * 0 for the lowest latency). Under load this makes batches larger and wake-ups fewer.
+   */
+  coalesceUs?: number;
+  /**
+   * Share the UMEM of another socket (on another queue or interface). Each (interface,
+   * queue) gets its own fill and completion rings; frames are shared. The UMEM is freed when
+   * the last socket using it closes.
+   */
   shareUmemWith?: XskSocket;
 }
 
 export interface XskStats {
   rxPackets: number;
-  txPackets: number;
   rxBatches: number;
+  /** Frames the kernel has finished transmitting (reaped from the completion ring). */
+  txPackets: number;
+  /** Frames queued on the TX ring by send(). */
+  txQueued: number;
+  /** sendto() kicks: with need_wakeup only when the kernel asked. */
+  txKicks: number;
   rxDropped: number;
   rxInvalidDescs: number;
   txInvalidDescs: number;
@@ -54,23 +92,62 @@ export interface XskStats {
 /** A batch of received frames: views into the UMEM, valid until the batch is released. */
 export type XskBatch = Uint8Array[];
 
+/** One fill/completion ring pair of a UMEM: one per (interface, queue) it serves. */
+interface Ring {
+  readonly id: number;
+  readonly key: string;
+  sockets: number;
+  readonly fillTarget: number;
+}
+
 interface Umem {
-  handle: unknown;
-  buffer?: ArrayBuffer;
-  frames: FrameAllocator;
+  readonly handle: unknown;
+  /** Absent when frames are copied (runtimes without external ArrayBuffers, or forced). */
+  readonly buffer?: ArrayBuffer;
+  readonly frames: FrameAllocator;
+  readonly fillSize: number;
   users: number;
+  closed: boolean;
+  readonly rings: Map<string, Ring>;
+  /** The last view made of each frame: reused while a frame keeps its offset and length. */
+  readonly views: (Uint8Array | undefined)[];
+}
+
+/** `TSXDP_XSK_COPY_FRAMES=1` forces the copying path that runtimes without external ArrayBuffers use. */
+function externalBuffersWanted(): boolean {
+  return !["1", "true", "yes"].includes((process.env.TSXDP_XSK_COPY_FRAMES ?? "").toLowerCase());
+}
+
+// Sockets dropped without close(): their map entries and shares of the default program go
+// when they are collected (the addon frees the socket and UMEM themselves).
+const abandoned = new FinalizationRegistry<(() => void)[]>((cleanup) => runCleanup(cleanup));
+
+function runCleanup(cleanup: (() => void)[]): void {
+  for (const undo of cleanup.splice(0).reverse()) {
+    try {
+      undo();
+    } catch {
+      // closing what is already gone
+    }
+  }
 }
 
 export class XskSocket implements AsyncDisposable, Disposable {
   private closed = false;
+  private readonly closing = new AbortController();
   private readonly rxDescs: Uint32Array;
+  /** Base addresses of the held batch's frames: what goes back to the fill ring. */
+  private readonly heldAddrs: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
-  private counters = { rxPackets: 0, txPackets: 0, rxBatches: 0 };
+  private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
   /** Frames of the batch the user holds, returned to the fill ring on release. */
   private held = 0;
-  /** Frames kept on the fill ring; the rest stay free for transmit. */
-  private readonly fillTarget: number;
+  /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
+  coalesceUs = 50;
+  private readonly fillPlace: number;
+  private readonly receivedPlace: number;
+  private readonly transmitPlace: number;
 
   private constructor(
     readonly ifname: string,
@@ -78,13 +155,22 @@ export class XskSocket implements AsyncDisposable, Disposable {
     readonly mode: "copy" | "zerocopy",
     private readonly socket: unknown,
     private readonly umem: Umem,
+    private readonly ring: Ring,
     private readonly batchSize: number,
     private readonly cleanup: (() => void)[],
   ) {
     this.rxDescs = new Uint32Array(batchSize * 2);
-    this.fillTarget = Math.floor(umem.frames.frames / 2);
+    this.heldAddrs = new Uint32Array(batchSize);
     this.scratch = new Uint32Array(Math.max(batchSize, 256));
     this.txDescs = new Uint32Array(Math.max(batchSize, 256) * 2);
+    this.fillPlace = FrameAllocator.place(FrameAllocator.Fill, ring.id);
+    this.receivedPlace = FrameAllocator.place(FrameAllocator.Received, ring.id);
+    this.transmitPlace = FrameAllocator.place(FrameAllocator.Transmit, ring.id);
+  }
+
+  /** "umem" when frames are zero-copy views into the UMEM, "copies" on the copying fallback. */
+  get frameViews(): "umem" | "copies" {
+    return this.umem.buffer ? "umem" : "copies";
   }
 
   static async open(options: XskOptions): Promise<XskSocket> {
@@ -93,24 +179,37 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const frameSize = options.frameSize ?? 2048;
     const rxSize = options.rxSize ?? 2048;
     const txSize = options.txSize ?? 2048;
-    const batchSize = options.batchSize ?? 64;
+    const batchSize = options.batchSize ?? 256;
+    const wanted = options.mode ?? "auto";
+    if (!Number.isInteger(queue) || queue < 0) throw new BpfError(`XskSocket.open(): queue must be a non-negative integer, not ${queue}`, "EINVAL");
+    // Descriptors cross as 32-bit addresses.
+    if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
+    const attempts = bindAttempts(wanted);
+    const coalesceUs = options.coalesceUs ?? 50;
+    if (!Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 10000) throw new BpfError(`XskSocket.open(): coalesceUs must be an integer 0…10000, not ${coalesceUs}`, "EINVAL");
+    const busyPoll = busyPollSettings(options.busyPoll);
     const ifindex = ifindexOf(options.ifname);
     const n = native();
 
     let umem: Umem;
-    if (options.shareUmemWith) {
-      umem = options.shareUmemWith.umem;
+    const shared = options.shareUmemWith;
+    if (shared) {
+      if (shared.closed || shared.umem.closed) throw new BpfError("XskSocket.open(): shareUmemWith names a closed socket", "EBADF");
+      umem = shared.umem;
     } else {
       try {
-        const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0);
-        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), users: 0 };
+        const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0, externalBuffersWanted());
+        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames) };
       } catch (error) {
         throw explain(error, `create a UMEM of ${frames} × ${frameSize} bytes`);
       }
     }
+    const ringKey = `${options.ifname}/${queue}`;
+    const existingRing = umem.rings.get(ringKey);
+    const ring = existingRing ?? newRing(umem, ringKey);
 
     const wakeup = options.needWakeup === false ? 0 : XDP_USE_NEED_WAKEUP;
-    // libxdp sets XDP_SHARED_UMEM itself when the UMEM already has a socket.
     const bindOnce = (flags: number) => n.socketCreate(umem.handle, options.ifname, queue, rxSize, txSize, flags | wakeup);
     // The kernel releases a closed socket's hold on its queue asynchronously (a deferred
     // work item), so a queue closed a moment ago can still be busy: retry briefly.
@@ -119,45 +218,48 @@ export class XskSocket implements AsyncDisposable, Disposable {
         try {
           return bindOnce(flags);
         } catch (error) {
-          if ((error as { errno?: number }).errno !== 16 || attempt >= 20) throw error;
+          if ((error as { errno?: number }).errno !== EBUSY || attempt >= 20) throw error;
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       }
     };
     let socket: unknown;
-    let mode: "copy" | "zerocopy";
-    const wanted = options.mode ?? "auto";
+    let mode: "copy" | "zerocopy" | undefined;
     try {
-      if (wanted === "copy") {
-        socket = await tryBind(XDP_COPY);
-        mode = "copy";
-      } else {
+      for (const attempt of attempts) {
         try {
-          socket = await tryBind(XDP_ZEROCOPY);
-          mode = "zerocopy";
+          socket = await tryBind(attempt === "zerocopy" ? XDP_ZEROCOPY : XDP_COPY);
+          mode = attempt;
+          break;
         } catch (error) {
-          if (wanted === "zerocopy" || (error as { errno?: number }).errno !== 95) throw error;
-          socket = await tryBind(XDP_COPY); // "auto": the driver has no zero-copy (veth, generic XDP)
-          mode = "copy";
+          if (!fallsBackToCopy(wanted, attempt, (error as { errno?: number }).errno)) throw error;
         }
       }
     } catch (error) {
-      if (!options.shareUmemWith && umem.users === 0) n.umemDelete(umem.handle);
+      if (!shared && umem.users === 0) {
+        n.umemDelete(umem.handle);
+        umem.closed = true;
+      }
       throw bindError(error, options.ifname, queue, wanted);
     }
     umem.users++;
+    if (!existingRing) umem.rings.set(ringKey, ring);
+    ring.sockets++;
     const cleanup: (() => void)[] = [];
-    const xsk = new XskSocket(options.ifname, queue, mode, socket, umem, batchSize, cleanup);
+    const xsk = new XskSocket(options.ifname, queue, mode!, socket, umem, ring, batchSize, cleanup);
+    xsk.coalesceUs = coalesceUs;
+    abandoned.register(xsk, cleanup, xsk);
     try {
+      if (busyPoll) xsk.setBusyPoll(busyPoll);
       const fd = n.socketFd(socket);
       if (options.xskMap) {
         const mapFd = options.xskMap.fd;
         registerInMap(mapFd, queue, fd);
         cleanup.push(() => unregisterFromMap(mapFd, queue));
       } else {
-        xsk.attachDefaultProgram(ifindex, fd, options.attachMode);
+        attachDefaultProgram(options.ifname, ifindex, queue, fd, options.attachMode, cleanup);
       }
-      xsk.refill(Math.min(rxSize, Math.floor(frames / 2)));
+      xsk.refill();
     } catch (error) {
       xsk.close();
       throw error;
@@ -165,99 +267,144 @@ export class XskSocket implements AsyncDisposable, Disposable {
     return xsk;
   }
 
-  /** tsxdp's own redirect program (libxdp's dispatcher needs freplace, which not every kernel has). */
-  private attachDefaultProgram(ifindex: number, socketFd: number, attachMode: "native" | "generic" | undefined): void {
+  private setBusyPoll(settings: Required<XskBusyPoll>): void {
     const n = native();
-    const mapFd = n.mapCreate(BPF_MAP_TYPE_XSKMAP, 4, 4, 64, "tsxdp_xsks");
-    this.cleanup.push(() => n.close(mapFd));
-    registerInMap(mapFd, this.queue, socketFd);
-    this.cleanup.push(() => unregisterFromMap(mapFd, this.queue));
-    const progFd = n.progLoadRaw(BPF_PROG_TYPE_XDP, redirectProgram(mapFd), "GPL", "tsxdp_xsk");
-    this.cleanup.push(() => n.close(progFd));
-    let linkFd: number;
-    try {
-      linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XDP_FLAGS_SKB_MODE : attachMode === "native" ? XDP_FLAGS_DRV_MODE : 0);
-    } catch (error) {
-      throw explain(error, `attach the AF_XDP redirect program to ${this.ifname}`, { ifname: this.ifname, attach: true });
+    const set = (name: number, label: string, value: number) => {
+      try {
+        n.socketSetOption(this.socket, SOL_SOCKET, name, value);
+      } catch (error) {
+        const errno = (error as { errno?: number }).errno;
+        if (errno === 1 || errno === 13) {
+          throw new BpfError(`busy polling on ${this.ifname} queue ${this.queue}: ${label} = ${value} needs CAP_NET_ADMIN (above net.core.busy_read, or a budget above 8)`, "EPERM", { errno, cause: error });
+        }
+        throw explain(error, `busy polling on ${this.ifname} queue ${this.queue}: set ${label} = ${value}`);
+      }
+    };
+    set(SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL", settings.prefer ? 1 : 0);
+    set(SO_BUSY_POLL, "SO_BUSY_POLL", settings.timeoutUs);
+    set(SO_BUSY_POLL_BUDGET, "SO_BUSY_POLL_BUDGET", settings.budget);
+  }
+
+  /** Tops this socket's fill ring up to its target from the free frames. */
+  private refill(): void {
+    for (let round = 0; round < 64 && !this.closed; round++) {
+      const room = this.ring.fillTarget - this.umem.frames.counts[this.fillPlace]!;
+      if (room <= 0) return;
+      const n = this.umem.frames.take(this.scratch, Math.min(room, this.scratch.length), this.fillPlace);
+      if (!n) return;
+      const submitted = native().fillSubmit(this.socket, this.scratch, n);
+      if (submitted < n) {
+        this.umem.frames.give(this.scratch.subarray(submitted), n - submitted, this.fillPlace);
+        return;
+      }
     }
-    this.cleanup.push(() => n.close(linkFd));
   }
 
-  /** Puts up to `count` free frames on the fill ring. */
-  private refill(count: number): void {
-    const room = this.fillTarget - this.umem.frames.counts[FrameAllocator.Fill]!;
-    const n = this.umem.frames.take(this.scratch, Math.min(count, room, this.scratch.length), FrameAllocator.Fill);
-    if (!n) return;
-    const submitted = native().fillSubmit(this.umem.handle, this.scratch, n);
-    if (submitted < n) this.umem.frames.give(this.scratch.subarray(submitted), n - submitted, FrameAllocator.Fill);
+  /**
+   * Releases the held batch and takes the next (at most `max` frames) in one native call;
+   * the new frames are held by the caller.
+   */
+  private exchange(max: number): number {
+    const frames = this.umem.frames;
+    const release = this.held;
+    this.held = 0;
+    if (release) frames.move(this.heldAddrs, release, this.receivedPlace, this.fillPlace);
+    const r = native().rxBatch(this.socket, this.heldAddrs, release, this.rxDescs, max);
+    const received = r & 0xffff;
+    const submitted = r >>> 16;
+    // A full fill ring: keep the rest as free frames (used for TX or the next refill).
+    if (submitted < release) frames.give(this.heldAddrs.subarray(submitted), release - submitted, this.fillPlace);
+    if (received) {
+      frames.move(this.rxDescs, received, this.fillPlace, this.receivedPlace, 2);
+      this.held = received;
+      this.counters.rxPackets += received;
+      this.counters.rxBatches++;
+    }
+    return received;
   }
 
-  /** Frames received now (at most batchSize), marked as held by the caller. */
+  /** Frames received now (at most batchSize), as views (or copies), held by the caller. */
   private receiveNow(): XskBatch {
-    const n = native().rxBatch(this.socket, this.rxDescs, this.batchSize);
+    if (this.closed) return [];
+    const n = this.exchange(this.batchSize);
     if (n === 0) return [];
-    this.umem.frames.move(this.rxDescs, n, FrameAllocator.Fill, FrameAllocator.Received, 2);
-    this.held = n;
-    this.counters.rxPackets += n;
-    this.counters.rxBatches++;
     const batch: XskBatch = new Array(n);
-    const buffer = this.umem.buffer;
+    const { buffer, views } = this.umem;
+    const frameSize = this.umem.frames.frameSize;
+    const descs = this.rxDescs;
+    const held = this.heldAddrs;
     for (let i = 0; i < n; i++) {
-      const addr = this.rxDescs[2 * i]!;
-      const len = this.rxDescs[2 * i + 1]!;
-      batch[i] = buffer ? new Uint8Array(buffer, addr, len) : native().umemRead(this.umem.handle, addr, len);
+      const addr = descs[2 * i]!;
+      const len = descs[2 * i + 1]!;
+      const base = addr - (addr % frameSize);
+      held[i] = base;
+      if (buffer) {
+        // Same frame, same offset and length (fixed-size traffic): the view from last time
+        // shows the same bytes, so no new object per frame.
+        const index = base / frameSize;
+        let view = views[index];
+        if (view === undefined || view.byteOffset !== addr || view.length !== len) views[index] = view = new Uint8Array(buffer, addr, len);
+        batch[i] = view;
+      } else {
+        batch[i] = native().umemRead(this.umem.handle, addr, len);
+      }
     }
     return batch;
   }
 
   /** Returns the held batch's frames to the fill ring. */
   private release(): void {
-    if (!this.held) return;
-    const n = this.held;
-    this.held = 0;
-    const addrs = this.scratch;
-    for (let i = 0; i < n; i++) {
-      const a = this.rxDescs[2 * i]!;
-      addrs[i] = a - (a % this.umem.frames.frameSize);
-    }
-    this.umem.frames.move(addrs, n, FrameAllocator.Received, FrameAllocator.Fill);
-    const submitted = native().fillSubmit(this.umem.handle, addrs, n);
-    // A full fill ring: keep the rest as free frames (used for TX or the next refill).
-    if (submitted < n) this.umem.frames.give(addrs.subarray(submitted), n - submitted, FrameAllocator.Fill);
-    native().wakeupRx(this.socket);
+    if (this.held && !this.closed) this.exchange(0);
   }
 
-  /** Batches of received frames; a batch's frames return to the fill ring when the loop moves on. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<XskBatch> {
+  /**
+   * Batches of received frames until the socket closes or `signal` aborts (also while no
+   * traffic comes); a batch's frames return to the fill ring when the loop moves on.
+   */
+  async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch> {
+    const signal = options.signal;
+    let wake!: () => void;
+    const stopped = new Promise<void>((resolve) => (wake = resolve));
+    this.closing.signal.addEventListener("abort", wake, { once: true });
+    signal?.addEventListener("abort", wake, { once: true });
+    let lastBatch = 0;
     try {
-      while (!this.closed) {
+      while (!this.closed && !signal?.aborted) {
         const batch = this.receiveNow();
         if (batch.length === 0) {
-          this.refill(this.batchSize);
+          this.refill();
+          if (this.closed) break;
           native().wakeupRx(this.socket);
-          await native().waitReadable(this.socket, 50);
+          // Traffic just came (a part batch): wait a little for more before waking again.
+          const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
+          lastBatch = 0;
+          await Promise.race([native().waitReadable(this.socket, 50, coalesceUs), stopped]);
           continue;
         }
+        lastBatch = batch.length;
         yield batch;
-        this.release();
       }
     } finally {
-      if (!this.closed) this.release();
+      this.closing.signal.removeEventListener("abort", wake);
+      signal?.removeEventListener("abort", wake);
+      this.release();
     }
   }
 
-  /** The callback form: calls `onBatch` for each batch until the signal aborts or the socket closes. */
+  [Symbol.asyncIterator](): AsyncGenerator<XskBatch> {
+    return this.batches();
+  }
+
+  /** The callback form: calls `onBatch` for each batch until the signal aborts (also while idle) or the socket closes. */
   async receive(onBatch: (batch: XskBatch) => void | Promise<void>, options: { signal?: AbortSignal } = {}): Promise<void> {
-    for await (const batch of this) {
-      await onBatch(batch);
-      if (options.signal?.aborted) break;
-    }
+    for await (const batch of this.batches(options)) await onBatch(batch);
   }
 
-  /** Frames received right now, without waiting; release them with `recycle()`. */
+  /** Frames received right now, without waiting (the previous poll()'s frames are released first). */
   poll(): XskBatch {
-    this.release();
-    return this.receiveNow();
+    const batch = this.receiveNow();
+    if (batch.length === 0) this.refill();
+    return batch;
   }
 
   /** Returns the frames of the last poll() batch to the fill ring. */
@@ -265,78 +412,99 @@ export class XskSocket implements AsyncDisposable, Disposable {
     this.release();
   }
 
-  /** Copies `frames` into free UMEM frames and queues them for transmission; returns how many were queued. */
+  /** Copies `frames` into free UMEM frames and queues them for transmission; returns how many were queued (the first ones). */
   send(frames: readonly Uint8Array[]): number {
     if (this.closed) throw new BpfError("send(): the AF_XDP socket is closed", "EBADF");
+    const umem = this.umem;
+    const frameSize = umem.frames.frameSize;
+    for (const data of frames) {
+      if (!(data instanceof Uint8Array)) throw new BpfError("send(): frames must be Uint8Arrays", "EINVAL");
+      if (data.length > frameSize) throw new BpfError(`send(): a frame of ${data.length} bytes does not fit a ${frameSize}-byte UMEM frame`, "EMSGSIZE");
+    }
     this.reapCompletions();
-    const frameSize = this.umem.frames.frameSize;
+    const n = native();
     let sent = 0;
     while (sent < frames.length) {
       const want = Math.min(frames.length - sent, this.txDescs.length / 2);
-      const got = this.umem.frames.take(this.scratch, want, FrameAllocator.Transmit);
+      let got = umem.frames.take(this.scratch, want, this.transmitPlace);
+      if (!got && this.reapCompletions()) got = umem.frames.take(this.scratch, want, this.transmitPlace);
       if (!got) break;
       for (let i = 0; i < got; i++) {
         const data = frames[sent + i]!;
-        if (data.length > frameSize) throw new BpfError(`send(): a frame of ${data.length} bytes does not fit a ${frameSize}-byte UMEM frame`, "EMSGSIZE");
         const addr = this.scratch[i]!;
-        if (this.umem.buffer) new Uint8Array(this.umem.buffer, addr, data.length).set(data);
-        else native().umemWrite(this.umem.handle, addr, data);
+        if (umem.buffer) new Uint8Array(umem.buffer, addr, data.length).set(data);
+        else n.umemWrite(umem.handle, addr, data);
         this.txDescs[2 * i] = addr;
         this.txDescs[2 * i + 1] = data.length;
       }
       let queued: number;
       try {
-        queued = native().txSubmit(this.socket, this.txDescs, got);
+        queued = n.txSubmit(this.socket, this.txDescs, got);
       } catch (error) {
+        umem.frames.give(this.scratch, got, this.transmitPlace);
         throw explain(error, `transmit on ${this.ifname} queue ${this.queue}`);
       }
-      if (queued < got) this.umem.frames.give(this.scratch.subarray(queued), got - queued, FrameAllocator.Transmit);
+      if (queued < got) umem.frames.give(this.scratch.subarray(queued), got - queued, this.transmitPlace);
       sent += queued;
-      this.counters.txPackets += queued;
+      this.counters.txQueued += queued;
       if (queued < got) break;
-      this.reapCompletions();
     }
     return sent;
   }
 
-  /** Frames the kernel has finished sending go back to the free list. */
+  /** Frames the kernel has finished sending go back to the free list; returns how many. */
   reapCompletions(): number {
+    if (this.closed) return 0;
     let total = 0;
     for (let round = 0; round < 64; round++) {
-      const n = native().completionReap(this.umem.handle, this.scratch, this.scratch.length);
+      // Frames in flight on this ring may wait on the TX ring for a kick (copy mode).
+      const inFlight = this.umem.frames.counts[this.transmitPlace]! > 0;
+      const n = native().completionReap(this.socket, this.scratch, this.scratch.length, round === 0 && inFlight);
       if (!n) break;
-      this.umem.frames.give(this.scratch, n, FrameAllocator.Transmit);
+      this.umem.frames.give(this.scratch, n, this.transmitPlace);
       total += n;
     }
+    this.counters.txPackets += total;
     return total;
   }
 
   stats(): XskStats {
-    const kernel = this.closed ? { rxDropped: 0, rxInvalidDescs: 0, txInvalidDescs: 0, rxRingFull: 0, rxFillRingEmpty: 0, txRingEmpty: 0 } : native().socketStats(this.socket);
+    const kernel = this.closed ? { rxDropped: 0, rxInvalidDescs: 0, txInvalidDescs: 0, rxRingFull: 0, rxFillRingEmpty: 0, txRingEmpty: 0, txKicks: 0 } : native().socketStats(this.socket);
     return { ...this.counters, ...kernel };
   }
 
-  /** Where every UMEM frame is (free, fill ring, held by a batch, in flight on TX); they add up. */
+  /** Where every UMEM frame is (free, fill rings, held by batches, in flight on TX); they add up. */
   frameAccounting(): { free: number; fill: number; received: number; transmit: number } {
     return this.umem.frames.check();
   }
 
+  /**
+   * Unbinds the socket; the last socket of a UMEM frees it, and views of its frames then
+   * read as empty (the ArrayBuffer is detached) instead of touching freed memory.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
+    abandoned.unregister(this);
     const n = native();
     // Map entries hold the socket: remove them first, or the queue stays busy until the
     // kernel frees the map (asynchronously, after the program goes).
-    for (const undo of this.cleanup.reverse()) {
-      try {
-        undo();
-      } catch {
-        // closing what is already gone
-      }
-    }
+    runCleanup(this.cleanup);
     n.socketDelete(this.socket);
-    this.umem.users--;
-    if (this.umem.users === 0) n.umemDelete(this.umem.handle);
+    const { umem, ring } = this;
+    if (this.held) umem.frames.give(this.heldAddrs, this.held, this.receivedPlace);
+    this.held = 0;
+    // The kernel dropped this ring pair with its last socket: its frames are free again.
+    if (--ring.sockets === 0) {
+      umem.rings.delete(ring.key);
+      umem.frames.reclaim(ring.id);
+    }
+    if (--umem.users === 0) {
+      umem.closed = true;
+      umem.views.fill(undefined);
+      n.umemDelete(umem.handle);
+    }
   }
 
   [Symbol.dispose](): void {
@@ -345,6 +513,70 @@ export class XskSocket implements AsyncDisposable, Disposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+  }
+}
+
+function newRing(umem: Umem, key: string): Ring {
+  const used = new Set([...umem.rings.values()].map((r) => r.id));
+  let id = 0;
+  while (used.has(id)) id++;
+  if (id >= FrameAllocator.MaxRings) throw new BpfError(`a UMEM serves at most ${FrameAllocator.MaxRings} (interface, queue)s`, "ENOSPC");
+  return { id, key, sockets: 0, fillTarget: Math.min(umem.fillSize, Math.floor(umem.frames.frames / 2)) };
+}
+
+/** Validated busy-poll settings with defaults, or undefined when off. */
+export function busyPollSettings(option: XskBusyPoll | boolean | undefined): Required<XskBusyPoll> | undefined {
+  if (option === undefined || option === false) return undefined;
+  const o = option === true ? {} : option;
+  const timeoutUs = o.timeoutUs ?? 20;
+  const budget = o.budget ?? 64;
+  const prefer = o.prefer ?? true;
+  if (!Number.isInteger(timeoutUs) || timeoutUs < 0 || timeoutUs > 0x7fffffff) throw new BpfError(`busyPoll.timeoutUs must be an integer number of microseconds 0…2147483647, not ${timeoutUs}`, "EINVAL");
+  if (!Number.isInteger(budget) || budget < 1 || budget > 65535) throw new BpfError(`busyPoll.budget must be an integer 1…65535 (packets per poll), not ${budget}`, "EINVAL");
+  if (typeof prefer !== "boolean") throw new BpfError(`busyPoll.prefer must be true or false, not ${String(prefer)}`, "EINVAL");
+  return { timeoutUs, budget, prefer };
+}
+
+/**
+ * tsxdp's own redirect program (libxdp's dispatcher needs freplace, which not every kernel
+ * has): one per interface for the whole process — every thread's sockets on that interface
+ * register in its XskMap at their queue id — and gone with the last of them.
+ */
+function attachDefaultProgram(ifname: string, ifindex: number, queue: number, socketFd: number, attachMode: "native" | "generic" | undefined, cleanup: (() => void)[]): void {
+  if (queue >= DEFAULT_MAP_ENTRIES) throw new BpfError(`queue ${queue}: tsxdp's default redirect program serves queues 0…${DEFAULT_MAP_ENTRIES - 1}; bring your own program and xskMap`, "EINVAL");
+  const n = native();
+  const key = `xsk-redirect:${netnsId()}:${ifindex}`;
+  let fds: number[];
+  try {
+    fds = n.sharedAcquire(key, () => {
+      const mapFd = n.mapCreate(BPF_MAP_TYPE_XSKMAP, 4, 4, DEFAULT_MAP_ENTRIES, "tsxdp_xsks");
+      let progFd = -1;
+      try {
+        progFd = n.progLoadRaw(BPF_PROG_TYPE_XDP, redirectProgram(mapFd), "GPL", "tsxdp_xsk");
+        const linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XDP_FLAGS_SKB_MODE : attachMode === "native" ? XDP_FLAGS_DRV_MODE : 0);
+        return [linkFd, progFd, mapFd];
+      } catch (error) {
+        if (progFd >= 0) n.close(progFd);
+        n.close(mapFd);
+        throw error;
+      }
+    });
+  } catch (error) {
+    throw explain(error, `attach the AF_XDP redirect program to ${ifname}`, { ifname, attach: true });
+  }
+  const mapFd = fds[2]!;
+  cleanup.push(() => {
+    for (const fd of n.sharedRelease(key)) n.close(fd);
+  });
+  registerInMap(mapFd, queue, socketFd);
+  cleanup.push(() => unregisterFromMap(mapFd, queue));
+}
+
+function netnsId(): string {
+  try {
+    return String(fs.statSync("/proc/thread-self/ns/net").ino);
+  } catch {
+    return "?";
   }
 }
 
@@ -371,6 +603,7 @@ function queueCount(ifname: string): number | undefined {
 }
 
 function bindError(error: unknown, ifname: string, queue: number, mode: string): BpfError {
+  if (error instanceof BpfError) return error;
   const errno = (error as { errno?: number }).errno;
   if (errno === 95 && mode === "zerocopy") {
     return new BpfError(`AF_XDP zero-copy is not supported by ${ifname}'s driver (EOPNOTSUPP): use mode "copy", or "auto" to fall back`, "EOPNOTSUPP", { errno, cause: error });
@@ -379,7 +612,7 @@ function bindError(error: unknown, ifname: string, queue: number, mode: string):
     const queues = queueCount(ifname);
     return new BpfError(`cannot bind an AF_XDP socket to ${ifname} queue ${queue}${queues !== undefined ? `: ${ifname} has ${queues} receive queue${queues === 1 ? "" : "s"} (0…${queues - 1})` : ""}`, "EINVAL", { errno, cause: error });
   }
-  if (errno === 16) return new BpfError(`queue ${queue} of ${ifname} is already used by another AF_XDP socket (EBUSY): close it, or share its UMEM with shareUmemWith`, "EBUSY", { errno, cause: error });
+  if (errno === EBUSY) return new BpfError(`queue ${queue} of ${ifname} is already used by another AF_XDP socket (EBUSY): close it, or share its UMEM with shareUmemWith`, "EBUSY", { errno, cause: error });
   return explain(error, `bind an AF_XDP socket to ${ifname} queue ${queue}`, { ifname });
 }
 
