@@ -406,13 +406,18 @@ interface Ipv4OptionWord {
  * that may carry options, use ipv4Checksum(ctx, offset).
  */
 export function ipv4ChecksumNoOptions(ip: Ipv4Hdr): be16 {
+  return htons(~csumFold(ipv4FixedHeaderSum(ip)));
+}
+
+/** The one's-complement sum (unfolded) of the fixed 20 bytes of an IPv4 header, check as 0. */
+function ipv4FixedHeaderSum(ip: Ipv4Hdr): u32 {
   const saddr = ntohl(ip.saddr);
   const daddr = ntohl(ip.daddr);
   let sum: u32 = (u32(ip.version) << 12) | (u32(ip.ihl) << 8) | u32(ip.tos);
   sum += u32(ntohs(ip.totLen)) + u32(ntohs(ip.id)) + u32(ntohs(ip.fragOff));
   sum += (u32(ip.ttl) << 8) | u32(ip.protocol);
   sum += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
-  return htons(~csumFold(sum));
+  return sum;
 }
 
 /**
@@ -424,12 +429,7 @@ export function ipv4ChecksumNoOptions(ip: Ipv4Hdr): be16 {
 export function ipv4Checksum(ctx: XdpContext, offset: u32): be16 {
   const ip = ctx.header<Ipv4Hdr>(offset);
   if (ip === null) return htons(0);
-  const saddr = ntohl(ip.saddr);
-  const daddr = ntohl(ip.daddr);
-  let sum: u32 = (u32(ip.version) << 12) | (u32(ip.ihl) << 8) | u32(ip.tos);
-  sum += u32(ntohs(ip.totLen)) + u32(ntohs(ip.id)) + u32(ntohs(ip.fragOff));
-  sum += (u32(ip.ttl) << 8) | u32(ip.protocol);
-  sum += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
+  let sum = ipv4FixedHeaderSum(ip);
   const optionWords = u32(ip.ihl);
   // At most 40 option bytes (IHL 15): a constant bound the verifier can count, each word
   // read through its own bounds-checked view.
