@@ -24,6 +24,11 @@ export interface Value {
   readonly viewId?: number;
   /** Stands in for something already reported as an error: its uses report nothing more. */
   readonly poisoned?: true;
+  /**
+   * For unsigned integers: an upper bound the compiler knows (bit fields, narrow loads,
+   * arithmetic on them that cannot wrap). Packet offsets below 64 KiB need no range check.
+   */
+  readonly max?: bigint;
   /** For views of a config struct: its name (programs may not write into .rodata). */
   readonly readonlyConfig?: string;
   /**
@@ -70,6 +75,8 @@ export type Local =
        * would otherwise keep the select plus a null test (C has neither).
        */
       readonly nonNull?: string;
+      /** A `const` unsigned integer's known upper bound (Value.max). */
+      readonly max?: bigint;
       /** A `const` view's alignment when it is more than its layout's (a stack struct). */
       readonly align?: number;
       /** A `const` view's memory region (a `let` may be assigned views of both kinds). */
@@ -129,6 +136,12 @@ export class FunctionState {
   stackBytes = 0;
   /** Variables whose declaration was reported as an error: their uses are not reported again. */
   readonly poisonedLocals = new Set<ts.Symbol>();
+  /**
+   * `data + offset` for const offsets below 64 KiB, computed where the offset is declared
+   * (with the packet epoch it belongs to), so views at that offset on several paths share one
+   * packet pointer, as C's `void *l4 = data + …` before a branch does.
+   */
+  readonly offsetPointers = new Map<ts.Symbol, { readonly epoch: number; readonly ptr: string }>();
   /**
    * Packet views not yet tested against null, by view id, with the SSA name of their
    * pass-through. See lowerHeader: a view whose null test comes after a later bounds check

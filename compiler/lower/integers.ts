@@ -32,10 +32,11 @@ export function widens(from: IntType, to: IntType): boolean {
 /** Changes the width of an IR integer (no checks). */
 export function resize(fs: FunctionState, v: Value, from: IntType, to: IntType): Value {
   if (v.constant !== undefined) return typedConst(from.signed ? BigInt.asIntN(from.bits, v.constant) : v.constant, to);
-  if (from.bits === to.bits) return { ty: intTy(to), ir: v.ir };
-  if (from.bits > to.bits) return { ty: intTy(to), ir: fs.fb.value(`trunc ${llInt(from)} ${v.ir} to ${llInt(to)}`) };
+  const max = v.max !== undefined && !to.signed && !to.be && v.max < 1n << BigInt(to.bits) ? v.max : undefined;
+  if (from.bits === to.bits) return { ty: intTy(to), ir: v.ir, max };
+  if (from.bits > to.bits) return { ty: intTy(to), ir: fs.fb.value(`trunc ${llInt(from)} ${v.ir} to ${llInt(to)}`), max };
   const op = from.signed ? "sext" : "zext";
-  return { ty: intTy(to), ir: fs.fb.value(`${op} ${llInt(from)} ${v.ir} to ${llInt(to)}`) };
+  return { ty: intTy(to), ir: fs.fb.value(`${op} ${llInt(from)} ${v.ir} to ${llInt(to)}`), max };
 }
 
 /** Converts for assignment, argument passing or return (implicit rules). */
@@ -174,6 +175,23 @@ export function emitBinary(fs: FunctionState, op: BinaryOp, a: Value, b: Value, 
     const folded = op === "<<" || op === ">>" || op === ">>>" ? foldBinary(op === ">>>" ? ">>" : op, op === ">>>" ? BigInt.asUintN(t.bits, x) : x, y & shiftMask) : foldBinary(op, x, y);
     return typedConst(op === "/" && t.signed && y !== 0n ? truncDiv(x, y) : op === "%" && t.signed && y !== 0n ? x - truncDiv(x, y) * y : folded, t);
   }
+  const result = emitBinaryInstruction(fs, op, a, b, t);
+  const max = t.signed || t.be ? undefined : boundOf(op, a, b, t);
+  return max === undefined ? result : { ...result, max };
+}
+
+/** An upper bound of `a op b` for unsigned operands with known bounds, when it cannot wrap. */
+function boundOf(op: BinaryOp, a: Value, b: Value, t: IntType): bigint | undefined {
+  const x = a.max ?? a.constant;
+  const y = b.max ?? b.constant;
+  if (x === undefined || y === undefined || x < 0n || y < 0n) return undefined;
+  const ones = (v: bigint) => (1n << BigInt(v.toString(2).length)) - 1n;
+  const bound = op === "+" ? x + y : op === "*" ? x * y : op === "<<" && b.constant !== undefined ? x << b.constant : op === "|" || op === "^" ? ones(x > y ? x : y) : op === "&" ? (x < y ? x : y) : op === ">>" || op === ">>>" ? x : op === "/" ? x : op === "%" ? (y > 0n ? y - 1n : 0n) : undefined;
+  return bound !== undefined && bound < 1n << BigInt(t.bits) ? bound : undefined;
+}
+
+function emitBinaryInstruction(fs: FunctionState, op: BinaryOp, a: Value, b: Value, t: IntType): Value {
+  const ll = llInt(t);
   const fb = fs.fb;
   switch (op) {
     case "+": return { ty: intTy(t), ir: fb.value(`add ${ll} ${a.ir}, ${b.ir}`) };

@@ -3,7 +3,7 @@
 // plus a constant compared against data_end marks that many bytes safe.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { BoolTy, Int, intTy, fieldSize } from "../types.js";
+import { BoolTy, Int, intTy, fieldSize, llInt } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
@@ -12,7 +12,7 @@ import { offsetPointer } from "./places.js";
 import { BpfHelper, callHelper } from "./helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
-const maxPacketOffset = 0xffff;
+export const maxPacketOffset = 0xffff;
 let passthroughSeq = 2000;
 /** A fresh sequence number for llvm.bpf.passthrough on scalars (each call distinct). */
 export const nextPassthroughSeq = (): number => passthroughSeq++;
@@ -81,16 +81,21 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
   const fail = fb.newBlock("header.null");
   const join = fb.newBlock("header.join");
   let start: string;
+  const limit = maxPacketOffset - layout.size;
   if (offset.constant !== undefined) {
     if (offset.constant < 0n || offset.constant > BigInt(maxPacketOffset)) fs.error(Diagnostics.ConstantOutOfRange, offsetExpr, offset.constant.toString(), "a packet offset (0…65535)");
     start = offsetPointer(fs, data, Number(offset.constant));
+  } else if (startField === XdpMd.data && offset.max !== undefined && offset.max <= BigInt(limit) && cachedOffsetPointer(fs, offsetExpr)) {
+    start = cachedOffsetPointer(fs, offsetExpr)!;
   } else {
     const wide = convertImplicit(fs, offset, intTy(Int.u64), offsetExpr);
     if (offset.ty.kind === "int" && offset.ty.int.signed) fs.error(Diagnostics.SignMix, offsetExpr, "offset", "u32");
-    // The verifier only adds a bounded scalar to a packet pointer: prove offset ≤ 0xffff.
+    // The verifier adds only a bounded scalar to a packet pointer, and marks a bounds check's
+    // range only while offset + size stays within MAX_PACKET_OFF (find_good_pkt_pointers):
+    // prove offset ≤ 0xffff - size, or the checked view would still be unreadable.
     const inRange = fb.newBlock("header.offset");
-    if (!(offset.ty.kind === "int" && offset.ty.int.bits <= 16)) {
-      const tooFar = fb.value(`icmp ugt i64 ${wide.ir}, ${maxPacketOffset}`);
+    if (!(offset.max !== undefined && offset.max <= BigInt(limit))) {
+      const tooFar = fb.value(`icmp ugt i64 ${wide.ir}, ${limit}`);
       fb.condBr(tooFar, fail, inRange, true);
     } else {
       fb.br(inRange);
@@ -119,6 +124,28 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
   const merged = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ null, %${fail.label} ]`);
   const nonNull = fb.value(`phi ptr [ ${start}, %${okEnd.label} ], [ poison, %${fail.label} ]`);
   return { ...fs.trackView({ ty: { kind: "view", layout, nullable: true }, ir: merged, epoch: fs.epoch }), nonNull, region: "packet" };
+}
+
+/** The `data + offset` a const local's declaration computed, while the packet has not moved. */
+function cachedOffsetPointer(fs: FunctionState, offsetExpr: ts.Expression): string | undefined {
+  while (ts.isParenthesizedExpression(offsetExpr)) offsetExpr = offsetExpr.expression;
+  if (!ts.isIdentifier(offsetExpr)) return undefined;
+  const symbol = fs.symbolOf(offsetExpr);
+  const cached = symbol && fs.offsetPointers.get(symbol);
+  return cached && cached.epoch === fs.epoch ? cached.ptr : undefined;
+}
+
+/**
+ * `data + offset` for an unsigned offset the compiler knows to be below 64 KiB (so the
+ * verifier accepts the addition without a range check): emitted where a const offset is
+ * declared, so that views at it on several paths share one pointer, as in C. Unused, LLVM
+ * removes it.
+ */
+export function packetPointerAt(fs: FunctionState, ctx: string, offset: Value): string {
+  const wide = offset.ty.kind === "int" && offset.ty.int.bits < 64 ? fs.fb.value(`zext ${llInt(offset.ty.int)} ${offset.ir} to i64`) : offset.ir;
+  const moved = fs.fb.value(`getelementptr inbounds i8, ptr ${packetPointer(fs, ctx, XdpMd.data)}, i64 ${wide}`);
+  fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
+  return fs.fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughId}, ptr ${moved})`);
 }
 
 // adjustHead(delta) / adjustTail(delta) / adjustMeta(delta): bool

@@ -52,13 +52,16 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
   const scoped = aliasMetadata(fs.mod.module, place.region);
   switch (field.kind) {
     case "int": {
-      if (!place.bitField) return { ty: intTy(field.int), ir: fb.value(`load ${llInt(field.int)}, ptr ${place.ptr}, align ${alignFor(field.int)}${scoped}`) };
+      if (!place.bitField) {
+        const narrow = !field.int.signed && !field.int.be && field.int.bits <= 16 ? (1n << BigInt(field.int.bits)) - 1n : undefined;
+        return { ty: intTy(field.int), ir: fb.value(`load ${llInt(field.int)}, ptr ${place.ptr}, align ${alignFor(field.int)}${scoped}`), max: narrow };
+      }
       const { storage, bitOffset, bits } = place.bitField;
       const raw = fb.value(`load ${llInt(storage)}, ptr ${place.ptr}, align ${alignFor(storage)}${scoped}`);
       const shifted = bitOffset ? fb.value(`lshr ${llInt(storage)} ${raw}, ${bitOffset}`) : raw;
       const mask = (1n << BigInt(bits)) - 1n;
       const masked = bits < storage.bits ? fb.value(`and ${llInt(storage)} ${shifted}, ${constOperand(mask, storage)}`) : shifted;
-      return { ty: intTy(field.int), ir: masked };
+      return { ty: intTy(field.int), ir: masked, max: field.int.signed ? undefined : mask };
     }
     case "bool": {
       const byte = fb.value(`load i8, ptr ${place.ptr}, align 1${scoped}`);

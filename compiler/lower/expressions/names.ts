@@ -24,7 +24,10 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
   }
   const local = fs.locals.get(symbol);
   if (local?.kind === "constant") return local.value;
-  if (local?.kind === "slot") return load(fs, { kind: "slot", ptr: local.ptr, ty: local.ty, name: local.name, symbol }, node);
+  if (local?.kind === "slot") {
+    const value = load(fs, { kind: "slot", ptr: local.ptr, ty: local.ty, name: local.name, symbol }, node);
+    return local.max === undefined ? value : { ...value, max: local.max };
+  }
   const map = fs.mod.maps.get(symbol);
   if (map) return { ty: { kind: "map", mapName: map.name }, ir: map.global };
   const global = fs.mod.globals.get(symbol);

@@ -9,6 +9,7 @@ import type { FunctionState, Value } from "../context.js";
 import { convertImplicit, defaultLetType, typedConst } from "../integers.js";
 import { lowerExpression } from "../expressions/index.js";
 import { declaredTy } from "../typing.js";
+import { maxPacketOffset, packetPointerAt } from "../packet.js";
 
 export function lowerVariableStatement(fs: FunctionState, node: ts.VariableStatement): void {
   lowerVariableDeclarationList(fs, node.declarationList);
@@ -63,5 +64,9 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
     nonNull = fs.fb.alloca("ptr", 8);
     fs.fb.inst(`store ptr ${value?.nonNull ?? initial}, ptr ${nonNull}`);
   }
-  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined, region: isConst ? value?.region : undefined });
+  const max = isConst && ty.kind === "int" ? value?.max : undefined;
+  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined, region: isConst ? value?.region : undefined, max });
+  if (value && max !== undefined && max <= BigInt(maxPacketOffset) && fs.ctx !== undefined) {
+    fs.offsetPointers.set(symbol, { epoch: fs.epoch, ptr: packetPointerAt(fs, fs.ctx, value) });
+  }
 }
