@@ -14,19 +14,8 @@
 #include <node_api.h>
 
 #include "ids.h"
+#include "js.h"
 
-static napi_value fail(napi_env env, const char *what, int err) {
-  if (err < 0) err = -err;
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value msg, error, code;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &code);
-  napi_set_named_property(env, error, "errno", code);
-  napi_throw(env, error);
-  return NULL;
-}
 
 static bool int_args(napi_env env, napi_callback_info info, size_t n, int64_t *out, const char *usage) {
   napi_value argv[4];
@@ -42,14 +31,9 @@ bad:
   return false;
 }
 
-static napi_value number(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
 
 static void set_number(napi_env env, napi_value o, const char *key, int64_t v) {
-  napi_set_named_property(env, o, key, number(env, v));
+  napi_set_named_property(env, o, key, js_number(env, v));
 }
 
 // mapNextId(id): the next loaded map's id after `id`, 0 when there is none
@@ -57,22 +41,22 @@ static napi_value map_next_id(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "mapNextId(id)")) return NULL;
   __u32 next = 0;
-  if (a[0] < 0 || a[0] > UINT32_MAX) return fail(env, "bpf_map_get_next_id", EINVAL);
+  if (a[0] < 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_map_get_next_id", EINVAL);
   if (bpf_map_get_next_id((__u32)a[0], &next)) {
-    if (errno == ENOENT) return number(env, 0);
-    return fail(env, "bpf_map_get_next_id", errno);
+    if (errno == ENOENT) return js_number(env, 0);
+    return js_fail(env, "bpf_map_get_next_id", errno);
   }
-  return number(env, next);
+  return js_number(env, next);
 }
 
 // mapFdById(id): fd (the caller closes it)
 static napi_value map_fd_by_id(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "mapFdById(id)")) return NULL;
-  if (a[0] <= 0 || a[0] > UINT32_MAX) return fail(env, "bpf_map_get_fd_by_id", EINVAL);
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_map_get_fd_by_id", EINVAL);
   int fd = bpf_map_get_fd_by_id((__u32)a[0]);
-  if (fd < 0) return fail(env, "bpf_map_get_fd_by_id", errno);
-  return number(env, fd);
+  if (fd < 0) return js_fail(env, "bpf_map_get_fd_by_id", errno);
+  return js_number(env, fd);
 }
 
 // linkNextId(id): the next link's id after `id`, 0 when there is none
@@ -80,22 +64,22 @@ static napi_value link_next_id(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "linkNextId(id)")) return NULL;
   __u32 next = 0;
-  if (a[0] < 0 || a[0] > UINT32_MAX) return fail(env, "bpf_link_get_next_id", EINVAL);
+  if (a[0] < 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_link_get_next_id", EINVAL);
   if (bpf_link_get_next_id((__u32)a[0], &next)) {
-    if (errno == ENOENT) return number(env, 0);
-    return fail(env, "bpf_link_get_next_id", errno);
+    if (errno == ENOENT) return js_number(env, 0);
+    return js_fail(env, "bpf_link_get_next_id", errno);
   }
-  return number(env, next);
+  return js_number(env, next);
 }
 
 // linkFdById(id): fd (the caller closes it)
 static napi_value link_fd_by_id(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "linkFdById(id)")) return NULL;
-  if (a[0] <= 0 || a[0] > UINT32_MAX) return fail(env, "bpf_link_get_fd_by_id", EINVAL);
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_link_get_fd_by_id", EINVAL);
   int fd = bpf_link_get_fd_by_id((__u32)a[0]);
-  if (fd < 0) return fail(env, "bpf_link_get_fd_by_id", errno);
-  return number(env, fd);
+  if (fd < 0) return js_fail(env, "bpf_link_get_fd_by_id", errno);
+  return js_number(env, fd);
 }
 
 // linkInfo(fd): { id, type, progId, ifindex } — ifindex for XDP links (type BPF_LINK_TYPE_XDP), else 0
@@ -105,7 +89,7 @@ static napi_value link_info(napi_env env, napi_callback_info info_) {
   struct bpf_link_info info;
   memset(&info, 0, sizeof info);
   __u32 len = sizeof info;
-  if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) return fail(env, "bpf_obj_get_info_by_fd", errno);
+  if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) return js_fail(env, "bpf_obj_get_info_by_fd", errno);
   napi_value r;
   napi_create_object(env, &r);
   set_number(env, r, "id", info.id);
@@ -121,7 +105,7 @@ static napi_value link_update(napi_env env, napi_callback_info info) {
   int64_t a[3];
   if (!int_args(env, info, 3, a, "linkUpdate(linkFd, progFd, oldProgFd)")) return NULL;
   LIBBPF_OPTS(bpf_link_update_opts, opts, .old_prog_fd = a[2] >= 0 ? (__u32)a[2] : 0, .flags = a[2] >= 0 ? BPF_F_REPLACE : 0);
-  if (bpf_link_update((int)a[0], (int)a[1], &opts)) return fail(env, "bpf_link_update", errno);
+  if (bpf_link_update((int)a[0], (int)a[1], &opts)) return js_fail(env, "bpf_link_update", errno);
   napi_value undefined;
   napi_get_undefined(env, &undefined);
   return undefined;
@@ -132,7 +116,7 @@ static napi_value link_update(napi_env env, napi_callback_info info) {
 static napi_value link_detach(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "linkDetach(linkFd)")) return NULL;
-  if (bpf_link_detach((int)a[0])) return fail(env, "bpf_link_detach", errno);
+  if (bpf_link_detach((int)a[0])) return js_fail(env, "bpf_link_detach", errno);
   napi_value undefined;
   napi_get_undefined(env, &undefined);
   return undefined;

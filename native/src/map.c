@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <node_api.h>
 
+#include "js.h"
 #include "map.h"
 
 typedef struct {
@@ -31,70 +32,14 @@ typedef struct {
   uint32_t value_size; // bytes of one value as syscalls see it (per-CPU maps: every CPU's)
 } map_handle;
 
-static napi_value fail(napi_env env, const char *what, int err) {
-  if (err < 0) err = -err;
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value msg, error, code;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &code);
-  napi_set_named_property(env, error, "errno", code);
-  napi_throw(env, error);
-  return NULL;
-}
 
-static napi_value type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, "EINVAL", message);
-  return NULL;
-}
 
-static bool args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
-  size_t argc = n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return false;
-  }
-  return true;
-}
 
-static bool int_arg(napi_env env, napi_value v, int64_t *out) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && t == napi_number && napi_get_value_int64(env, v, out) == napi_ok;
-}
 
-static bool bytes_arg(napi_env env, napi_value v, void **data, size_t *length) {
-  bool is;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  if (napi_get_typedarray_info(env, v, &type, length, data, &buffer, &offset) != napi_ok) return false;
-  return type == napi_uint8_array;
-}
 
-static bool is_null(napi_env env, napi_value v) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
-}
 
-static napi_value number(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
 
-static napi_value boolean(napi_env env, bool v) {
-  napi_value out;
-  napi_get_boolean(env, v, &out);
-  return out;
-}
 
-static napi_value undefined(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
 
 static void handle_finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -109,11 +54,11 @@ static map_handle *handle_arg(napi_env env, napi_value v) {
   map_handle *h = NULL;
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) {
-    type_error(env, "not a map handle");
+    js_type_error(env, "not a map handle");
     return NULL;
   }
   if (h->fd < 0) {
-    fail(env, "map handle", EBADF);
+    js_fail(env, "map handle", EBADF);
     return NULL;
   }
   return h;
@@ -127,25 +72,25 @@ static bool per_cpu(uint32_t type) {
 // fails with EINVAL when the map's real sizes differ (the caller's codecs would be wrong).
 static napi_value map_open(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   int64_t fd, key_size, value_size;
-  if (!int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &key_size) || !int_arg(env, argv[2], &value_size) || fd < 0 || fd > 0x7fffffff)
-    return type_error(env, "mapOpen(fd, keySize, valueSize)");
+  if (!js_int(env, argv[0], &fd) || !js_int(env, argv[1], &key_size) || !js_int(env, argv[2], &value_size) || fd < 0 || fd > 0x7fffffff)
+    return js_type_error(env, "mapOpen(fd, keySize, valueSize)");
   int own = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return fail(env, "mapOpen: dup", errno);
+  if (own < 0) return js_fail(env, "mapOpen: dup", errno);
   struct bpf_map_info map = {0};
   __u32 len = sizeof map;
   if (bpf_obj_get_info_by_fd(own, &map, &len)) {
     int saved = errno;
     close(own);
-    return fail(env, "mapOpen: not a BPF map (bpf_obj_get_info_by_fd)", saved);
+    return js_fail(env, "mapOpen: not a BPF map (bpf_obj_get_info_by_fd)", saved);
   }
   uint64_t bytes = map.value_size;
   if (per_cpu(map.type)) {
     int cpus = libbpf_num_possible_cpus();
     if (cpus <= 0) {
       close(own);
-      return fail(env, "libbpf_num_possible_cpus", cpus < 0 ? cpus : EINVAL);
+      return js_fail(env, "libbpf_num_possible_cpus", cpus < 0 ? cpus : EINVAL);
     }
     bytes = ((bytes + 7) / 8) * 8 * (uint64_t)cpus;
   }
@@ -153,12 +98,12 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
     close(own);
     char message[160];
     snprintf(message, sizeof message, "mapOpen: the map has %u-byte keys and %llu-byte values, not %lld and %lld", map.key_size, (unsigned long long)bytes, (long long)key_size, (long long)value_size);
-    return type_error(env, message);
+    return js_type_error(env, message);
   }
   map_handle *h = calloc(1, sizeof *h);
   if (!h) {
     close(own);
-    return fail(env, "mapOpen", ENOMEM);
+    return js_fail(env, "mapOpen", ENOMEM);
   }
   h->fd = own;
   h->type = map.type;
@@ -167,7 +112,7 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
   napi_value out;
   if (napi_create_external(env, h, handle_finalize, NULL, &out) != napi_ok) {
     handle_finalize(env, h, NULL);
-    return fail(env, "mapOpen", ENOMEM);
+    return js_fail(env, "mapOpen", ENOMEM);
   }
   return out;
 }
@@ -175,113 +120,113 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
 // mapClose(handle): void — idempotent; later operations fail with EBADF
 static napi_value map_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   map_handle *h = NULL;
   napi_valuetype t;
   if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h)
-    return type_error(env, "mapClose(handle)");
+    return js_type_error(env, "mapClose(handle)");
   if (h->fd >= 0) close(h->fd);
   h->fd = -1;
-  return undefined(env);
+  return js_undefined(env);
 }
 
 // mapLookupInto(handle, key, value, flags): boolean — false when absent; value is written in place
 static napi_value map_lookup_into(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args(env, info, 4, argv)) return NULL;
+  if (!js_args(env, info, 4, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   void *key, *value;
   size_t key_len, value_len;
   int64_t flags;
-  if (!bytes_arg(env, argv[1], &key, &key_len) || !bytes_arg(env, argv[2], &value, &value_len) || !int_arg(env, argv[3], &flags))
-    return type_error(env, "mapLookupInto(handle, key: Uint8Array, value: Uint8Array, flags)");
-  if (key_len != h->key_size || value_len != h->value_size) return type_error(env, "mapLookupInto: the key or value buffer does not have the map's size");
+  if (!js_bytes(env, argv[1], &key, &key_len) || !js_bytes(env, argv[2], &value, &value_len) || !js_int(env, argv[3], &flags))
+    return js_type_error(env, "mapLookupInto(handle, key: Uint8Array, value: Uint8Array, flags)");
+  if (key_len != h->key_size || value_len != h->value_size) return js_type_error(env, "mapLookupInto: the key or value buffer does not have the map's size");
   if (bpf_map_lookup_elem_flags(h->fd, key, value, (__u64)flags)) {
-    if (errno == ENOENT) return boolean(env, false);
-    return fail(env, "bpf_map_lookup_elem", errno);
+    if (errno == ENOENT) return js_boolean(env, false);
+    return js_fail(env, "bpf_map_lookup_elem", errno);
   }
-  return boolean(env, true);
+  return js_boolean(env, true);
 }
 
 // mapUpdateElem(handle, key, value, flags): void
 static napi_value map_update_elem(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args(env, info, 4, argv)) return NULL;
+  if (!js_args(env, info, 4, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   void *key, *value;
   size_t key_len, value_len;
   int64_t flags;
-  if (!bytes_arg(env, argv[1], &key, &key_len) || !bytes_arg(env, argv[2], &value, &value_len) || !int_arg(env, argv[3], &flags))
-    return type_error(env, "mapUpdateElem(handle, key: Uint8Array, value: Uint8Array, flags)");
-  if (key_len != h->key_size || value_len != h->value_size) return type_error(env, "mapUpdateElem: the key or value buffer does not have the map's size");
-  if (bpf_map_update_elem(h->fd, key, value, (__u64)flags)) return fail(env, "bpf_map_update_elem", errno);
-  return undefined(env);
+  if (!js_bytes(env, argv[1], &key, &key_len) || !js_bytes(env, argv[2], &value, &value_len) || !js_int(env, argv[3], &flags))
+    return js_type_error(env, "mapUpdateElem(handle, key: Uint8Array, value: Uint8Array, flags)");
+  if (key_len != h->key_size || value_len != h->value_size) return js_type_error(env, "mapUpdateElem: the key or value buffer does not have the map's size");
+  if (bpf_map_update_elem(h->fd, key, value, (__u64)flags)) return js_fail(env, "bpf_map_update_elem", errno);
+  return js_undefined(env);
 }
 
 // mapDeleteElem(handle, key): boolean — false when absent
 static napi_value map_delete_elem(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!args(env, info, 2, argv)) return NULL;
+  if (!js_args(env, info, 2, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   void *key;
   size_t key_len;
-  if (!bytes_arg(env, argv[1], &key, &key_len)) return type_error(env, "mapDeleteElem(handle, key: Uint8Array)");
-  if (key_len != h->key_size) return type_error(env, "mapDeleteElem: the key buffer does not have the map's key size");
+  if (!js_bytes(env, argv[1], &key, &key_len)) return js_type_error(env, "mapDeleteElem(handle, key: Uint8Array)");
+  if (key_len != h->key_size) return js_type_error(env, "mapDeleteElem: the key buffer does not have the map's key size");
   if (bpf_map_delete_elem(h->fd, key)) {
-    if (errno == ENOENT) return boolean(env, false);
-    return fail(env, "bpf_map_delete_elem", errno);
+    if (errno == ENOENT) return js_boolean(env, false);
+    return js_fail(env, "bpf_map_delete_elem", errno);
   }
-  return boolean(env, true);
+  return js_boolean(env, true);
 }
 
 // Reads `count` and checks that `buffer` holds at least count elements of `size` bytes.
 static bool batch_buffer(napi_env env, napi_value v, int64_t count, uint32_t size, void **data) {
   size_t len;
-  return bytes_arg(env, v, data, &len) && (uint64_t)count * size <= len;
+  return js_bytes(env, v, data, &len) && (uint64_t)count * size <= len;
 }
 
 // mapLookupMany(handle, keys, values, found, count): number found — one lookup per key (the
 // kernel has no batch lookup by key); found[i] is 1 or 0, values[i] is written when found.
 static napi_value map_lookup_many(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  if (!args(env, info, 5, argv)) return NULL;
+  if (!js_args(env, info, 5, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   int64_t count;
   void *keys, *values, *found;
-  if (!int_arg(env, argv[4], &count) || count < 0 || count > (1 << 30)) return type_error(env, "mapLookupMany(handle, keys, values, found, count)");
+  if (!js_int(env, argv[4], &count) || count < 0 || count > (1 << 30)) return js_type_error(env, "mapLookupMany(handle, keys, values, found, count)");
   if (!batch_buffer(env, argv[1], count, h->key_size, &keys) || !batch_buffer(env, argv[2], count, h->value_size, &values) || !batch_buffer(env, argv[3], count, 1, &found))
-    return type_error(env, "mapLookupMany: keys, values and found must be Uint8Arrays holding count keys, values and flags");
+    return js_type_error(env, "mapLookupMany: keys, values and found must be Uint8Arrays holding count keys, values and flags");
   int64_t hits = 0;
   for (int64_t i = 0; i < count; i++) {
     char *value = (char *)values + i * h->value_size;
     if (bpf_map_lookup_elem(h->fd, (char *)keys + i * h->key_size, value)) {
-      if (errno != ENOENT) return fail(env, "bpf_map_lookup_elem", errno);
+      if (errno != ENOENT) return js_fail(env, "bpf_map_lookup_elem", errno);
       ((uint8_t *)found)[i] = 0;
     } else {
       ((uint8_t *)found)[i] = 1;
       hits++;
     }
   }
-  return number(env, hits);
+  return js_number(env, hits);
 }
 
 // mapUpdateBatchFrom(handle, keys, values, start, count, flags): number updated —
 // BPF_MAP_UPDATE_BATCH over entries [start, start + count) of the buffers.
 static napi_value map_update_batch_from(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  if (!args(env, info, 6, argv)) return NULL;
+  if (!js_args(env, info, 6, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   int64_t start, count, flags;
   void *keys, *values;
-  if (!int_arg(env, argv[3], &start) || !int_arg(env, argv[4], &count) || !int_arg(env, argv[5], &flags) || start < 0 || count < 0 || start + count > (1LL << 30))
-    return type_error(env, "mapUpdateBatchFrom(handle, keys, values, start, count, flags)");
+  if (!js_int(env, argv[3], &start) || !js_int(env, argv[4], &count) || !js_int(env, argv[5], &flags) || start < 0 || count < 0 || start + count > (1LL << 30))
+    return js_type_error(env, "mapUpdateBatchFrom(handle, keys, values, start, count, flags)");
   if (!batch_buffer(env, argv[1], start + count, h->key_size, &keys) || !batch_buffer(env, argv[2], start + count, h->value_size, &values))
-    return type_error(env, "mapUpdateBatchFrom: keys and values must be Uint8Arrays holding start + count keys and values");
+    return js_type_error(env, "mapUpdateBatchFrom: keys and values must be Uint8Arrays holding start + count keys and values");
   __u32 n = (__u32)count;
   LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = (__u64)flags);
   if (bpf_map_update_batch(h->fd, (char *)keys + start * h->key_size, (char *)values + start * h->value_size, &n, &opts)) {
@@ -290,27 +235,27 @@ static napi_value map_update_batch_from(napi_env env, napi_callback_info info) {
     // given means it refused the call up front (flags, map type): nothing went in.
     if (n >= (__u32)count) n = 0;
     napi_value error;
-    fail(env, "bpf_map_update_batch", saved);
+    js_fail(env, "bpf_map_update_batch", saved);
     // Say how many went in before the failure (the kernel stops at the first bad entry).
     napi_get_and_clear_last_exception(env, &error);
-    napi_set_named_property(env, error, "done", number(env, n));
+    napi_set_named_property(env, error, "done", js_number(env, n));
     napi_throw(env, error);
     return NULL;
   }
-  return number(env, n);
+  return js_number(env, n);
 }
 
 // mapDeleteMany(handle, keys, count): number deleted — BPF_MAP_DELETE_BATCH, carrying on past
 // absent keys (the kernel stops a batch at the first one).
 static napi_value map_delete_many(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   int64_t count;
   void *keys;
-  if (!int_arg(env, argv[2], &count) || count < 0 || count > (1 << 30)) return type_error(env, "mapDeleteMany(handle, keys, count)");
-  if (!batch_buffer(env, argv[1], count, h->key_size, &keys)) return type_error(env, "mapDeleteMany: keys must be a Uint8Array holding count keys");
+  if (!js_int(env, argv[2], &count) || count < 0 || count > (1 << 30)) return js_type_error(env, "mapDeleteMany(handle, keys, count)");
+  if (!batch_buffer(env, argv[1], count, h->key_size, &keys)) return js_type_error(env, "mapDeleteMany: keys must be a Uint8Array holding count keys");
   int64_t deleted = 0, at = 0;
   while (at < count) {
     __u32 n = (__u32)(count - at);
@@ -318,39 +263,39 @@ static napi_value map_delete_many(napi_env env, napi_callback_info info) {
     deleted += n;
     at += n;
     if (!err) continue;
-    if (errno != ENOENT) return fail(env, "bpf_map_delete_batch", errno);
+    if (errno != ENOENT) return js_fail(env, "bpf_map_delete_batch", errno);
     at++; // the key at `at` was absent: skip it
   }
-  return number(env, deleted);
+  return js_number(env, deleted);
 }
 
 // mapLookupBatchInto(handle, inCursor | null, outCursor, keys, values, count): { count, done } —
 // BPF_MAP_LOOKUP_BATCH into the caller's buffers; cursors are opaque, max(8, keySize) bytes.
 static napi_value map_lookup_batch_into(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  if (!args(env, info, 6, argv)) return NULL;
+  if (!js_args(env, info, 6, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
   size_t cursor_size = h->key_size < 8 ? 8 : h->key_size;
   void *in = NULL, *out, *keys, *values;
   size_t in_len = 0, out_len;
   int64_t count;
-  bool first = is_null(env, argv[1]);
-  if ((!first && !bytes_arg(env, argv[1], &in, &in_len)) || !bytes_arg(env, argv[2], &out, &out_len) || !int_arg(env, argv[5], &count) || count <= 0 || count > (1 << 24))
-    return type_error(env, "mapLookupBatchInto(handle, inCursor | null, outCursor, keys, values, count)");
-  if ((!first && in_len < cursor_size) || out_len < cursor_size) return type_error(env, "mapLookupBatchInto: a cursor buffer is smaller than max(8, keySize) bytes");
+  bool first = js_is_null(env, argv[1]);
+  if ((!first && !js_bytes(env, argv[1], &in, &in_len)) || !js_bytes(env, argv[2], &out, &out_len) || !js_int(env, argv[5], &count) || count <= 0 || count > (1 << 24))
+    return js_type_error(env, "mapLookupBatchInto(handle, inCursor | null, outCursor, keys, values, count)");
+  if ((!first && in_len < cursor_size) || out_len < cursor_size) return js_type_error(env, "mapLookupBatchInto: a cursor buffer is smaller than max(8, keySize) bytes");
   if (!batch_buffer(env, argv[3], count, h->key_size, &keys) || !batch_buffer(env, argv[4], count, h->value_size, &values))
-    return type_error(env, "mapLookupBatchInto: keys and values must be Uint8Arrays holding count keys and values");
+    return js_type_error(env, "mapLookupBatchInto: keys and values must be Uint8Arrays holding count keys and values");
   __u32 n = (__u32)count;
   bool done = false;
   if (bpf_map_lookup_batch(h->fd, in, out, keys, values, &n, NULL)) {
-    if (errno != ENOENT) return fail(env, "bpf_map_lookup_batch", errno);
+    if (errno != ENOENT) return js_fail(env, "bpf_map_lookup_batch", errno);
     done = true;
   }
   napi_value result;
   napi_create_object(env, &result);
-  napi_set_named_property(env, result, "count", number(env, n));
-  napi_set_named_property(env, result, "done", boolean(env, done));
+  napi_set_named_property(env, result, "count", js_number(env, n));
+  napi_set_named_property(env, result, "done", js_boolean(env, done));
   return result;
 }
 

@@ -1,0 +1,70 @@
+// See js.h.
+#include <stdio.h>
+#include <string.h>
+
+#include "js.h"
+
+napi_value js_fail(napi_env env, const char *what, int err) {
+  if (err < 0) err = -err;
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_value msg, error, code;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_int32(env, err, &code);
+  napi_set_named_property(env, error, "errno", code);
+  napi_throw(env, error);
+  return NULL;
+}
+
+napi_value js_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, "EINVAL", message);
+  return NULL;
+}
+
+bool js_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return false;
+  }
+  return true;
+}
+
+bool js_int(napi_env env, napi_value v, int64_t *out) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && t == napi_number && napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+bool js_bytes(napi_env env, napi_value v, void **data, size_t *length) {
+  bool is;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, length, data, &buffer, &offset) != napi_ok) return false;
+  return type == napi_uint8_array;
+}
+
+bool js_is_null(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
+}
+
+napi_value js_number(napi_env env, int64_t v) {
+  napi_value out;
+  napi_create_int64(env, v, &out);
+  return out;
+}
+
+napi_value js_boolean(napi_env env, bool v) {
+  napi_value out;
+  napi_get_boolean(env, v, &out);
+  return out;
+}
+
+napi_value js_undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
