@@ -46,6 +46,8 @@ typedef struct {
   ring_pair *rings;
   void *area;
   size_t size;
+  uint32_t frames;
+  uint32_t frame_shift;  // log2(frame size)
   int sockets;
   int owners;           // JS handle + live sockets + a live ArrayBuffer
   bool buffer_live;     // the ArrayBuffer has not been finalized
@@ -171,6 +173,8 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
   umem_handle *h = calloc(1, sizeof *h);
   if (!h) return fail(env, "allocate a UMEM handle", ENOMEM);
   h->size = (size_t)frames * frame_size;
+  h->frames = (uint32_t)frames;
+  h->frame_shift = (uint32_t)__builtin_ctzll((unsigned long long)frame_size);
   h->area = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (h->area == MAP_FAILED) {
     free(h);
@@ -407,27 +411,110 @@ static napi_value completion_reap(napi_env env, napi_callback_info info) {
   return number(env, n);
 }
 
-// rxBatch(socket, release: Uint32Array, releaseCount, out: Uint32Array [addr, len]*, max):
-// received + 65536 × released — one call per batch: the previous batch's frames go to the
-// fill ring (waking the kernel if it asks), then the next batch's descriptors come out.
+static bool u8_array(napi_env env, napi_value v, uint8_t **data, size_t *length) {
+  bool is;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
+  return type == napi_uint8_array;
+}
+
+// A frame found where the accounting says it cannot be: nothing has moved; JavaScript names
+// the places (runtime/xsk/frames.ts).
+static napi_value frame_violation(napi_env env, uint32_t frame, int found, int expected) {
+  napi_value msg, error, v;
+  napi_create_string_utf8(env, "UMEM frame accounting violated: a frame was lost or used twice", NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_uint32(env, frame, &v);
+  napi_set_named_property(env, error, "frame", v);
+  napi_create_int32(env, found, &v);
+  napi_set_named_property(env, error, "found", v);
+  napi_create_int32(env, expected, &v);
+  napi_set_named_property(env, error, "expected", v);
+  napi_throw(env, error);
+  return NULL;
+}
+
+#define RX_VIEW_MISS 0x80000000u
+
+// rxBatch(socket, owners: Uint8Array, fillPlace, receivedPlace, frames: Uint32Array,
+//         releaseCount, descs: Uint32Array [addr, len]*, viewKeys: Uint32Array, max):
+// received + 65536 × released — one call per batch. First the previous batch (frame indices
+// in frames[0…releaseCount), the view bit ignored) goes to the fill ring, waking the kernel
+// if it asks; then the next batch comes out: frames[i] = frame index, | 0x80000000 when
+// viewKeys[index] (offset in frame << 16 | length) changed (JavaScript makes a new view),
+// and descs[2i], descs[2i+1] = address, length. owners is the allocator's place per frame:
+// every frame moved is checked (released ones must be receivedPlace, received ones
+// fillPlace) and moved; on a mismatch nothing moves and the error names the frame. When the
+// fill ring takes only part of the release, nothing is received: the rest stay
+// receivedPlace in frames[released…releaseCount) for the caller to free.
 static napi_value rx_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!args(env, info, 5, argv)) return NULL;
+  napi_value argv[9];
+  if (!args(env, info, 9, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
-  uint32_t *release, *out;
-  size_t release_length, length;
-  int64_t release_count, max;
-  if (!s || !u32_array(env, argv[1], &release, &release_length) || !int_arg(env, argv[2], &release_count) || release_count < 0 || release_count > 32768 || (size_t)release_count > release_length ||
-      !u32_array(env, argv[3], &out, &length) || !int_arg(env, argv[4], &max) || max < 0 || max > 32768 || (size_t)max * 2 > length)
-    return type_error(env, "rxBatch(socket, release, releaseCount, out, max)");
-  __u32 released = release_count ? fill(s, release, release_count) : 0;
-  if (xsk_ring_prod__needs_wakeup(s->rings->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  uint8_t *owners;
+  uint32_t *frames, *descs, *keys;
+  size_t owners_length, frames_length, descs_length, keys_length;
+  int64_t fill_place, received_place, release_count, max;
+  if (!s || !u8_array(env, argv[1], &owners, &owners_length) || !int_arg(env, argv[2], &fill_place) || !int_arg(env, argv[3], &received_place) || !u32_array(env, argv[4], &frames, &frames_length) ||
+      !int_arg(env, argv[5], &release_count) || !u32_array(env, argv[6], &descs, &descs_length) || !u32_array(env, argv[7], &keys, &keys_length) || !int_arg(env, argv[8], &max) ||
+      fill_place < 0 || fill_place > 255 || received_place < 0 || received_place > 255 || fill_place == received_place || release_count < 0 || (uint64_t)release_count > frames_length || max < 0 ||
+      max > 32768 || (uint64_t)max > frames_length || (uint64_t)max * 2 > descs_length)
+    return type_error(env, "rxBatch(socket, owners, fillPlace, receivedPlace, frames, releaseCount, descs, viewKeys, max)");
+  umem_handle *u = s->umem;
+  const uint32_t nframes = u->frames, shift = u->frame_shift;
+  if (owners_length < nframes || keys_length < nframes) return type_error(env, "rxBatch: owners and viewKeys must have an entry per UMEM frame");
+  const uint8_t fillp = (uint8_t)fill_place, recvp = (uint8_t)received_place;
+  struct xsk_ring_prod *fq = s->rings->fill;
+  __u32 released = 0;
+  if (release_count) {
+    // Check and move in one pass (a frame listed twice is caught), undone on a mismatch.
+    for (__u32 i = 0; i < release_count; i++) {
+      uint32_t index = frames[i] & ~RX_VIEW_MISS;
+      if (index >= nframes || owners[index] != recvp) {
+        int found = index < nframes ? owners[index] : -1;
+        while (i-- > 0) owners[frames[i] & ~RX_VIEW_MISS] = recvp;
+        return frame_violation(env, index, found, recvp);
+      }
+      owners[index] = fillp;
+    }
+    __u32 idx;
+    released = xsk_ring_prod__reserve(fq, release_count, &idx);
+    for (__u32 i = 0; i < released; i++) *xsk_ring_prod__fill_addr(fq, idx + i) = (__u64)(frames[i] & ~RX_VIEW_MISS) << shift;
+    xsk_ring_prod__submit(fq, released);
+    for (__u32 i = released; i < release_count; i++) owners[frames[i] & ~RX_VIEW_MISS] = recvp;
+    if (released < release_count) return number(env, (int64_t)released << 16);
+  }
+  if (xsk_ring_prod__needs_wakeup(fq)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
   __u32 idx;
   __u32 n = xsk_ring_cons__peek(&s->rx, max, &idx);
+  const uint32_t offset_mask = (1u << shift) - 1;
   for (__u32 i = 0; i < n; i++) {
     const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
-    out[2 * i] = (uint32_t)d->addr;
-    out[2 * i + 1] = d->len;
+    uint64_t index64 = d->addr >> shift;
+    uint32_t index = (uint32_t)index64;
+    if (index64 >= nframes || owners[index] != fillp) {
+      int found = index64 < nframes ? owners[index] : -1;
+      while (i-- > 0) {
+        uint32_t back = frames[i] & ~RX_VIEW_MISS;
+        owners[back] = fillp;
+        keys[back] = UINT32_MAX;  // its view may not have been made: make it next time
+      }
+      xsk_ring_cons__cancel(&s->rx, n);
+      return frame_violation(env, index64 < nframes ? index : UINT32_MAX, found, fillp);
+    }
+    owners[index] = recvp;
+    uint32_t key = (((uint32_t)d->addr & offset_mask) << 16) | (d->len & 0xffff);
+    uint32_t entry = index;
+    if (keys[index] != key) {
+      keys[index] = key;
+      entry |= RX_VIEW_MISS;
+    }
+    frames[i] = entry;
+    descs[2 * i] = (uint32_t)d->addr;
+    descs[2 * i + 1] = d->len;
   }
   xsk_ring_cons__release(&s->rx, n);
   return number(env, (int64_t)n + ((int64_t)released << 16));

@@ -111,7 +111,12 @@ interface Umem {
   readonly rings: Map<string, Ring>;
   /** The last view made of each frame: reused while a frame keeps its offset and length. */
   readonly views: (Uint8Array | undefined)[];
+  /** Per frame, the view's (offset in frame << 16 | length), kept by rxBatch, which flags a change. */
+  readonly viewKeys: Uint32Array;
 }
+
+/** rxBatch's flag on a received frame whose view must be made anew. */
+const VIEW_MISS = 0x80000000;
 
 /** `TSXDP_XSK_COPY_FRAMES=1` forces the copying path that runtimes without external ArrayBuffers use. */
 function externalBuffersWanted(): boolean {
@@ -136,8 +141,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private closed = false;
   private readonly closing = new AbortController();
   private readonly rxDescs: Uint32Array;
-  /** Base addresses of the held batch's frames: what goes back to the fill ring. */
-  private readonly heldAddrs: Uint32Array;
+  /** Frame indices of the held batch (| VIEW_MISS): what goes back to the fill ring. */
+  private readonly heldFrames: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
   private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
@@ -160,7 +165,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     private readonly cleanup: (() => void)[],
   ) {
     this.rxDescs = new Uint32Array(batchSize * 2);
-    this.heldAddrs = new Uint32Array(batchSize);
+    this.heldFrames = new Uint32Array(batchSize);
     this.scratch = new Uint32Array(Math.max(batchSize, 256));
     this.txDescs = new Uint32Array(Math.max(batchSize, 256) * 2);
     this.fillPlace = FrameAllocator.place(FrameAllocator.Fill, ring.id);
@@ -200,7 +205,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     } else {
       try {
         const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0, externalBuffersWanted());
-        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames) };
+        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames), viewKeys: new Uint32Array(frames).fill(0xffffffff) };
       } catch (error) {
         throw explain(error, `create a UMEM of ${frames} × ${frameSize} bytes`);
       }
@@ -307,20 +312,36 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private exchange(max: number): number {
     const frames = this.umem.frames;
     const release = this.held;
+    // The native call checks and moves every frame in the allocator's table: released ones
+    // from received to this ring's fill ring, received ones from the fill ring to received.
+    const r = this.rxBatch(release, max);
     this.held = 0;
-    if (release) frames.move(this.heldAddrs, release, this.receivedPlace, this.fillPlace);
-    const r = native().rxBatch(this.socket, this.heldAddrs, release, this.rxDescs, max);
-    const received = r & 0xffff;
+    let received = r & 0xffff;
     const submitted = r >>> 16;
-    // A full fill ring: keep the rest as free frames (used for TX or the next refill).
-    if (submitted < release) frames.give(this.heldAddrs.subarray(submitted), release - submitted, this.fillPlace);
+    frames.moved(submitted, this.receivedPlace, this.fillPlace);
+    if (submitted < release) {
+      // A full fill ring: keep the rest as free frames (used for TX or the next refill).
+      this.giveHeld(submitted, release);
+      if (max > 0) received = this.rxBatch(0, max) & 0xffff;
+    }
     if (received) {
-      frames.move(this.rxDescs, received, this.fillPlace, this.receivedPlace, 2);
+      frames.moved(received, this.fillPlace, this.receivedPlace);
       this.held = received;
       this.counters.rxPackets += received;
       this.counters.rxBatches++;
     }
     return received;
+  }
+
+  private rxBatch(release: number, max: number): number {
+    const frames = this.umem.frames;
+    try {
+      return native().rxBatch(this.socket, frames.places, this.fillPlace, this.receivedPlace, this.heldFrames, release, this.rxDescs, this.umem.viewKeys, max);
+    } catch (error) {
+      const e = error as { frame?: number; found?: number; expected?: number };
+      if (typeof e.frame === "number") throw frames.violation(e.frame, e.found!, e.expected!);
+      throw error;
+    }
   }
 
   /** Frames received now (at most batchSize), as views (or copies), held by the caller. */
@@ -330,26 +351,39 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (n === 0) return [];
     const batch: XskBatch = new Array(n);
     const { buffer, views } = this.umem;
-    const frameSize = this.umem.frames.frameSize;
     const descs = this.rxDescs;
-    const held = this.heldAddrs;
-    for (let i = 0; i < n; i++) {
-      const addr = descs[2 * i]!;
-      const len = descs[2 * i + 1]!;
-      const base = addr - (addr % frameSize);
-      held[i] = base;
-      if (buffer) {
+    const held = this.heldFrames;
+    if (buffer) {
+      for (let i = 0; i < n; i++) {
         // Same frame, same offset and length (fixed-size traffic): the view from last time
-        // shows the same bytes, so no new object per frame.
-        const index = base / frameSize;
-        let view = views[index];
-        if (view === undefined || view.byteOffset !== addr || view.length !== len) views[index] = view = new Uint8Array(buffer, addr, len);
-        batch[i] = view;
-      } else {
-        batch[i] = native().umemRead(this.umem.handle, addr, len);
+        // shows the same bytes, so no new object per frame. rxBatch flags the others.
+        const entry = held[i]!;
+        const view = entry < VIEW_MISS ? views[entry] : undefined;
+        batch[i] = view !== undefined ? view : this.newView(i);
       }
+    } else {
+      for (let i = 0; i < n; i++) batch[i] = native().umemRead(this.umem.handle, descs[2 * i]!, descs[2 * i + 1]!);
     }
     return batch;
+  }
+
+  /** A view of the i-th received frame (a frame flagged by rxBatch, or one without a view yet). */
+  private newView(i: number): Uint8Array {
+    const index = (this.heldFrames[i]! & ~VIEW_MISS) >>> 0;
+    const view = new Uint8Array(this.umem.buffer!, this.rxDescs[2 * i]!, this.rxDescs[2 * i + 1]!);
+    this.umem.views[index] = view;
+    return view;
+  }
+
+  /** Frees held frames [from, to) (back from received to the free list). */
+  private giveHeld(from: number, to: number): void {
+    const frameSize = this.umem.frames.frameSize;
+    const addrs = this.scratch;
+    for (let i = from; i < to; i += addrs.length) {
+      const n = Math.min(addrs.length, to - i);
+      for (let j = 0; j < n; j++) addrs[j] = ((this.heldFrames[i + j]! & ~VIEW_MISS) >>> 0) * frameSize;
+      this.umem.frames.give(addrs, n, this.receivedPlace);
+    }
   }
 
   /** Returns the held batch's frames to the fill ring. */
@@ -493,7 +527,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     runCleanup(this.cleanup);
     n.socketDelete(this.socket);
     const { umem, ring } = this;
-    if (this.held) umem.frames.give(this.heldAddrs, this.held, this.receivedPlace);
+    if (this.held) this.giveHeld(0, this.held);
     this.held = 0;
     // The kernel dropped this ring pair with its last socket: its frames are free again.
     if (--ring.sockets === 0) {
@@ -503,6 +537,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (--umem.users === 0) {
       umem.closed = true;
       umem.views.fill(undefined);
+      umem.viewKeys.fill(0xffffffff);
       n.umemDelete(umem.handle);
     }
   }
