@@ -89,7 +89,11 @@ export interface XskStats {
   txRingEmpty: number;
 }
 
-/** A batch of received frames: views into the UMEM, valid until the batch is released. */
+/**
+ * A batch of received frames: views into the UMEM, valid until the batch is released (the
+ * loop moves on, or recycle() after poll()). The array itself is reused for a later batch of
+ * the same length: keep frames (or copies of them), not the array, past the iteration.
+ */
 export type XskBatch = Uint8Array[];
 
 /** One fill/completion ring pair of a UMEM: one per (interface, queue) it serves. */
@@ -114,6 +118,9 @@ interface Umem {
   /** Per frame, the view's (offset in frame << 16 | length), kept by rxBatch, which flags a change. */
   readonly viewKeys: Uint32Array;
 }
+
+/** What a reused batch array holds before its first use. */
+const EMPTY = new Uint8Array(0);
 
 /** rxBatch's flag on a received frame whose view must be made anew. */
 const VIEW_MISS = 0x80000000;
@@ -146,6 +153,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
   private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
+  /** Batch arrays by length (see receiveNow). */
+  private readonly batchArrays: XskBatch[] = [];
   /** Frames of the batch the user holds, returned to the fill ring on release. */
   private held = 0;
   /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
@@ -349,7 +358,9 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (this.closed) return [];
     const n = this.exchange(this.batchSize);
     if (n === 0) return [];
-    const batch: XskBatch = new Array(n);
+    // One array per batch length, reused: a batch is valid only until the next one anyway.
+    let batch = this.batchArrays[n];
+    if (batch === undefined) this.batchArrays[n] = batch = new Array<Uint8Array>(n).fill(EMPTY);
     const { buffer, views } = this.umem;
     const descs = this.rxDescs;
     const held = this.heldFrames;
