@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/if_xdp.h>
 #include <node_api.h>
+#include <uv.h>
 #include <xdp/xsk.h>
 
 #include "xsk.h"
@@ -54,8 +56,11 @@ typedef struct {
   napi_ref buffer_ref;  // weak: to detach the ArrayBuffer when the UMEM closes
 } umem_handle;
 
+typedef struct rx_wait rx_wait;
+
 typedef struct {
   struct xsk_socket *xsk;
+  rx_wait *wait;  // the event-loop wait (waitReadable), made on first use
   struct xsk_ring_cons rx;
   struct xsk_ring_prod tx;
   ring_pair *rings;
@@ -307,8 +312,13 @@ static napi_value socket_create(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static void rx_wait_close(rx_wait *w);
+
 static void socket_close(socket_handle *s) {
   if (!s->xsk) return;
+  // The loop must stop polling the fd before it closes.
+  if (s->wait) rx_wait_close(s->wait);
+  s->wait = NULL;
   xsk_socket__delete(s->xsk);
   s->xsk = NULL;
   umem_handle *u = s->umem;
@@ -578,52 +588,181 @@ static napi_value socket_stats(napi_env env, napi_callback_info info) {
 }
 
 // ---- waiting for frames without blocking the event loop ---------------------------------
-typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  int fd;
+// On the event loop's own thread: the socket fd (and a timerfd for the coalescing pause) are
+// watched by libuv, so a wait costs no thread hop. One wait per socket at a time; a new one
+// ends the previous (false). Closing the socket ends it (false) and closes the handles.
+struct rx_wait {
+  napi_env env;
+  socket_handle *s;  // NULL once the socket is gone
+  uv_poll_t fd_poll;
+  uv_poll_t timer_poll;
+  uv_timer_t timeout;
+  int timerfd;
+  int handles_open;
+  bool timer_poll_init, fd_polling, timer_polling;
+  napi_deferred deferred;  // the pending wait, or NULL
+  napi_async_context context;
   int timeout_ms;
-  int coalesce_us;
-  int ready;
-} wait_job;
+};
 
-static void wait_execute(napi_env env, void *data) {
-  (void)env;
-  wait_job *job = data;
-  struct pollfd p = {.fd = job->fd, .events = POLLIN};
-  // Under load, a short pause lets a batch's worth of frames gather: one wake-up (a thread
-  // hop and a promise) then serves many frames instead of a few.
-  if (job->coalesce_us > 0) usleep(job->coalesce_us);
-  job->ready = poll(&p, 1, job->timeout_ms) > 0;
+static void rx_wait_stop(rx_wait *w) {
+  if (w->fd_polling) uv_poll_stop(&w->fd_poll);
+  if (w->timer_polling) uv_poll_stop(&w->timer_poll);
+  w->fd_polling = w->timer_polling = false;
+  uv_timer_stop(&w->timeout);
 }
 
-static void wait_complete(napi_env env, napi_status status, void *data) {
-  wait_job *job = data;
-  napi_value value;
-  napi_get_boolean(env, status == napi_ok && job->ready, &value);
-  napi_resolve_deferred(env, job->deferred, value);
-  napi_delete_async_work(env, job->work);
-  free(job);
+// from_loop: called by libuv (not from JavaScript), so a callback scope runs the microtasks
+// (the awaiting loop) when it closes, as after async work.
+static void rx_wait_finish(rx_wait *w, bool ready, bool from_loop) {
+  rx_wait_stop(w);
+  napi_deferred d = w->deferred;
+  if (!d) return;
+  w->deferred = NULL;
+  napi_env env = w->env;
+  napi_handle_scope hs;
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  napi_value resource, value;
+  napi_callback_scope cs = NULL;
+  bool scoped = from_loop && w->context && napi_create_object(env, &resource) == napi_ok && napi_open_callback_scope(env, resource, w->context, &cs) == napi_ok;
+  napi_get_boolean(env, ready, &value);
+  napi_resolve_deferred(env, d, value);
+  if (scoped) napi_close_callback_scope(env, cs);
+  napi_close_handle_scope(env, hs);
 }
 
-// waitReadable(socket, timeoutMs, coalesceUs): Promise<boolean> — poll() on a libuv worker thread (a
-// socket closed meanwhile only ends the wait early or lets it time out).
+static bool rx_ready(socket_handle *s) {
+  return s && s->xsk && xsk_cons_nb_avail(&s->rx, 1) > 0;
+}
+
+static void rx_wait_on_fd(uv_poll_t *h, int status, int events) {
+  rx_wait_finish(h->data, true, true);
+}
+
+static void rx_wait_on_timeout(uv_timer_t *h) {
+  rx_wait_finish(h->data, false, true);
+}
+
+static void rx_wait_fd(rx_wait *w, bool from_loop) {
+  if (rx_ready(w->s)) {
+    rx_wait_finish(w, true, from_loop);
+    return;
+  }
+  if (uv_poll_start(&w->fd_poll, UV_READABLE, rx_wait_on_fd) != 0) {
+    rx_wait_finish(w, false, from_loop);
+    return;
+  }
+  w->fd_polling = true;
+  uv_timer_start(&w->timeout, rx_wait_on_timeout, (uint64_t)w->timeout_ms, 0);
+}
+
+static void rx_wait_on_pause(uv_poll_t *h, int status, int events) {
+  rx_wait *w = h->data;
+  uint64_t expirations;
+  if (read(w->timerfd, &expirations, sizeof expirations) < 0) {
+    // spurious: the pause has not ended (EAGAIN)
+  }
+  if (w->timer_polling) uv_poll_stop(&w->timer_poll);
+  w->timer_polling = false;
+  rx_wait_fd(w, true);
+}
+
+static void rx_wait_handle_closed(uv_handle_t *h) {
+  rx_wait *w = h->data;
+  if (--w->handles_open > 0) return;
+  if (w->timerfd >= 0) close(w->timerfd);
+  free(w);
+}
+
+static void rx_wait_cleanup_hook(void *arg);
+
+static void rx_wait_release(rx_wait *w, bool from_hook) {
+  rx_wait_finish(w, false, false);
+  if (w->s) w->s->wait = NULL;
+  w->s = NULL;
+  if (!from_hook) napi_remove_env_cleanup_hook(w->env, rx_wait_cleanup_hook, w);
+  if (w->context) napi_async_destroy(w->env, w->context);
+  w->context = NULL;
+  uv_close((uv_handle_t *)&w->fd_poll, rx_wait_handle_closed);
+  if (w->timer_poll_init) uv_close((uv_handle_t *)&w->timer_poll, rx_wait_handle_closed);
+  uv_close((uv_handle_t *)&w->timeout, rx_wait_handle_closed);
+}
+
+// Ends the pending wait (false) and closes the handles; freed once libuv has let go.
+static void rx_wait_close(rx_wait *w) {
+  rx_wait_release(w, false);
+}
+
+// The environment ends (a Worker terminated) with the socket open: let go of the loop.
+static void rx_wait_cleanup_hook(void *arg) {
+  rx_wait *w = arg;
+  w->deferred = NULL;  // nobody is left to resolve it for
+  rx_wait_release(w, true);
+}
+
+static rx_wait *rx_wait_get(napi_env env, socket_handle *s) {
+  if (s->wait) return s->wait->env == env ? s->wait : NULL;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return NULL;
+  rx_wait *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->env = env;
+  w->s = s;
+  w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (w->timerfd < 0) {
+    free(w);
+    return NULL;
+  }
+  if (uv_poll_init(loop, &w->fd_poll, xsk_socket__fd(s->xsk)) != 0) {
+    close(w->timerfd);
+    free(w);
+    return NULL;
+  }
+  w->fd_poll.data = w;
+  w->handles_open = 1;
+  // Initialized handles from here on are closed (and w freed) through rx_wait_close.
+  if (uv_poll_init(loop, &w->timer_poll, w->timerfd) == 0) {
+    w->timer_poll.data = w;
+    w->timer_poll_init = true;
+    w->handles_open++;
+  }
+  uv_timer_init(loop, &w->timeout);
+  w->timeout.data = w;
+  w->handles_open++;
+  napi_value name;
+  napi_create_string_utf8(env, "tsxdp.xsk.wait", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->context);
+  napi_add_env_cleanup_hook(env, rx_wait_cleanup_hook, w);
+  s->wait = w;
+  if (!w->timer_poll_init) {
+    rx_wait_close(w);
+    return NULL;
+  }
+  return w;
+}
+
+// waitReadable(socket, timeoutMs, coalesceUs): Promise<boolean> — true when frames are
+// waiting (after a coalescing pause of coalesceUs first), false on timeout or close.
 static napi_value wait_readable(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   int64_t timeout, coalesce;
   if (!s || !int_arg(env, argv[1], &timeout) || timeout < 0 || timeout > 60000 || !int_arg(env, argv[2], &coalesce) || coalesce < 0 || coalesce > 10000) return type_error(env, "waitReadable(socket, timeoutMs 0…60000, coalesceUs 0…10000)");
-  wait_job *job = calloc(1, sizeof *job);
-  if (!job) return fail(env, "allocate a wait", ENOMEM);
-  job->fd = xsk_socket__fd(s->xsk);
-  job->timeout_ms = timeout;
-  job->coalesce_us = coalesce;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "tsxdp.xsk.wait", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, wait_execute, wait_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  rx_wait *w = rx_wait_get(env, s);
+  if (!w) return fail(env, "wait on the AF_XDP socket (another thread's socket, or no event loop handles)", EINVAL);
+  if (w->deferred) rx_wait_finish(w, false, false);
+  napi_value promise;
+  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) return fail(env, "napi_create_promise", ENOMEM);
+  w->timeout_ms = (int)timeout;
+  if (coalesce > 0) {
+    struct itimerspec t = {.it_value = {.tv_sec = 0, .tv_nsec = coalesce * 1000}};
+    if (timerfd_settime(w->timerfd, 0, &t, NULL) == 0 && uv_poll_start(&w->timer_poll, UV_READABLE, rx_wait_on_pause) == 0) {
+      w->timer_polling = true;
+      return promise;
+    }
+  }
+  rx_wait_fd(w, false);
   return promise;
 }
 

@@ -60,8 +60,9 @@ export interface XskOptions {
    */
   busyPoll?: XskBusyPoll | boolean;
   /**
-   * Microseconds to let frames gather after a part batch before waiting again (default 50;
-   * 0 for the lowest latency). Under load this makes batches larger and wake-ups fewer.
+   * Microseconds to let frames gather after a part batch before waiting again (default 100;
+   * 0 for the lowest latency). Under load this makes batches larger and wake-ups fewer. The
+   * pause is a timer on the event loop's thread, so it is as long as asked.
    */
   coalesceUs?: number;
   /**
@@ -158,7 +159,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
   /** Frames of the batch the user holds, returned to the fill ring on release. */
   private held = 0;
   /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
-  coalesceUs = 50;
+  coalesceUs = 100;
   private readonly fillPlace: number;
   private readonly receivedPlace: number;
   private readonly transmitPlace: number;
@@ -200,7 +201,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
     const attempts = bindAttempts(wanted);
-    const coalesceUs = options.coalesceUs ?? 50;
+    const coalesceUs = options.coalesceUs ?? 100;
     if (!Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 10000) throw new BpfError(`XskSocket.open(): coalesceUs must be an integer 0…10000, not ${coalesceUs}`, "EINVAL");
     const busyPoll = busyPollSettings(options.busyPoll);
     const ifindex = ifindexOf(options.ifname);
