@@ -406,38 +406,91 @@ export class XskSocket implements AsyncDisposable, Disposable {
   /**
    * Batches of received frames until the socket closes or `signal` aborts (also while no
    * traffic comes); a batch's frames return to the fill ring when the loop moves on.
+   * Hand-written rather than an async generator: a batch that is already there costs one
+   * resolved promise, not a generator resumption and the awaits of a yield.
    */
-  async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch> {
+  batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch, undefined> {
     const signal = options.signal;
     let wake!: () => void;
     const stopped = new Promise<void>((resolve) => (wake = resolve));
     this.closing.signal.addEventListener("abort", wake, { once: true });
     signal?.addEventListener("abort", wake, { once: true });
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    let finished = false;
     let lastBatch = 0;
-    try {
-      while (!this.closed && !signal?.aborted) {
-        const batch = this.receiveNow();
-        if (batch.length === 0) {
+    let pending: Promise<IteratorResult<XskBatch, undefined>> | undefined;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.closing.signal.removeEventListener("abort", wake);
+      signal?.removeEventListener("abort", wake);
+      this.release();
+    };
+    // A batch now, the end, or undefined when nothing has come yet.
+    const step = (): IteratorResult<XskBatch, undefined> | undefined => {
+      if (finished) return done;
+      if (this.closed || signal?.aborted) {
+        finish();
+        return done;
+      }
+      const batch = this.receiveNow();
+      if (batch.length === 0) return undefined;
+      lastBatch = batch.length;
+      return { value: batch, done: false };
+    };
+    const wait = async (): Promise<IteratorResult<XskBatch, undefined>> => {
+      try {
+        for (;;) {
           this.refill();
-          if (this.closed) break;
+          if (this.closed) {
+            finish();
+            return done;
+          }
           native().wakeupRx(this.socket);
           // Traffic just came (a part batch): wait a little for more before waking again.
           const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
           lastBatch = 0;
           await Promise.race([native().waitReadable(this.socket, 50, coalesceUs), stopped]);
-          continue;
+          const result = step();
+          if (result) return result;
         }
-        lastBatch = batch.length;
-        yield batch;
+      } catch (error) {
+        finish();
+        throw error;
+      } finally {
+        pending = undefined;
       }
-    } finally {
-      this.closing.signal.removeEventListener("abort", wake);
-      signal?.removeEventListener("abort", wake);
-      this.release();
-    }
+    };
+    const iterator: AsyncGenerator<XskBatch, undefined> = {
+      next: (): Promise<IteratorResult<XskBatch, undefined>> => {
+        if (pending) return pending.then(() => iterator.next());
+        let result: IteratorResult<XskBatch, undefined> | undefined;
+        try {
+          result = step();
+        } catch (error) {
+          finish();
+          return Promise.reject(error);
+        }
+        if (result) return Promise.resolve(result);
+        return (pending = wait());
+      },
+      return: (): Promise<IteratorResult<XskBatch, undefined>> => {
+        finish();
+        return Promise.resolve(done);
+      },
+      throw: (error: unknown): Promise<IteratorResult<XskBatch, undefined>> => {
+        finish();
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+      [Symbol.asyncDispose]: async () => {
+        finish();
+      },
+    };
+    return iterator;
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<XskBatch> {
+  [Symbol.asyncIterator](): AsyncGenerator<XskBatch, undefined> {
     return this.batches();
   }
 
