@@ -69,7 +69,8 @@ export interface NativeBpf {
   fillSubmit(socket: unknown, addrs: Uint32Array, count: number): number;
   completionReap(socket: unknown, out: Uint32Array, max: number, kick: boolean): number;
   /** received + 65536 × released */
-  rxBatch(socket: unknown, release: Uint32Array, releaseCount: number, out: Uint32Array, max: number): number;
+  /** See native/src/xsk.c: releases frames[0…releaseCount) to the fill ring, then receives into frames/descs, checking and moving each frame in owners. */
+  rxBatch(socket: unknown, owners: Uint8Array, fillPlace: number, receivedPlace: number, frames: Uint32Array, releaseCount: number, descs: Uint32Array, viewKeys: Uint32Array, max: number): number;
   txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
   wakeupRx(socket: unknown): void;
   waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<boolean>;

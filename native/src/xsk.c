@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <linux/if_xdp.h>
 #include <node_api.h>
+#include <uv.h>
 #include <xdp/xsk.h>
 
 #include "xsk.h"
@@ -46,14 +48,19 @@ typedef struct {
   ring_pair *rings;
   void *area;
   size_t size;
+  uint32_t frames;
+  uint32_t frame_shift;  // log2(frame size)
   int sockets;
   int owners;           // JS handle + live sockets + a live ArrayBuffer
   bool buffer_live;     // the ArrayBuffer has not been finalized
   napi_ref buffer_ref;  // weak: to detach the ArrayBuffer when the UMEM closes
 } umem_handle;
 
+typedef struct rx_wait rx_wait;
+
 typedef struct {
   struct xsk_socket *xsk;
+  rx_wait *wait;  // the event-loop wait (waitReadable), made on first use
   struct xsk_ring_cons rx;
   struct xsk_ring_prod tx;
   ring_pair *rings;
@@ -171,6 +178,8 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
   umem_handle *h = calloc(1, sizeof *h);
   if (!h) return fail(env, "allocate a UMEM handle", ENOMEM);
   h->size = (size_t)frames * frame_size;
+  h->frames = (uint32_t)frames;
+  h->frame_shift = (uint32_t)__builtin_ctzll((unsigned long long)frame_size);
   h->area = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (h->area == MAP_FAILED) {
     free(h);
@@ -303,8 +312,13 @@ static napi_value socket_create(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static void rx_wait_close(rx_wait *w);
+
 static void socket_close(socket_handle *s) {
   if (!s->xsk) return;
+  // The loop must stop polling the fd before it closes.
+  if (s->wait) rx_wait_close(s->wait);
+  s->wait = NULL;
   xsk_socket__delete(s->xsk);
   s->xsk = NULL;
   umem_handle *u = s->umem;
@@ -407,27 +421,113 @@ static napi_value completion_reap(napi_env env, napi_callback_info info) {
   return number(env, n);
 }
 
-// rxBatch(socket, release: Uint32Array, releaseCount, out: Uint32Array [addr, len]*, max):
-// received + 65536 × released — one call per batch: the previous batch's frames go to the
-// fill ring (waking the kernel if it asks), then the next batch's descriptors come out.
+static bool u8_array(napi_env env, napi_value v, uint8_t **data, size_t *length) {
+  bool is;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
+  return type == napi_uint8_array;
+}
+
+// A frame found where the accounting says it cannot be: nothing has moved; JavaScript names
+// the places (runtime/xsk/frames.ts).
+static napi_value frame_violation(napi_env env, uint32_t frame, int found, int expected) {
+  napi_value msg, error, v;
+  napi_create_string_utf8(env, "UMEM frame accounting violated: a frame was lost or used twice", NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_uint32(env, frame, &v);
+  napi_set_named_property(env, error, "frame", v);
+  napi_create_int32(env, found, &v);
+  napi_set_named_property(env, error, "found", v);
+  napi_create_int32(env, expected, &v);
+  napi_set_named_property(env, error, "expected", v);
+  napi_throw(env, error);
+  return NULL;
+}
+
+#define RX_VIEW_MISS 0x80000000u
+
+// rxBatch(socket, owners: Uint8Array, fillPlace, receivedPlace, frames: Uint32Array,
+//         releaseCount, descs: Uint32Array [addr, len]*, viewKeys: Uint32Array, max):
+// received + 65536 × released — one call per batch. First the previous batch (frame indices
+// in frames[0…releaseCount), the view bit ignored) goes to the fill ring, waking the kernel
+// if it asks; then the next batch comes out: frames[i] = frame index, | 0x80000000 when
+// viewKeys[index] (offset in frame << 16 | length) changed (JavaScript makes a new view),
+// and descs[2i], descs[2i+1] = address, length. owners is the allocator's place per frame:
+// every frame moved is checked (released ones must be receivedPlace, received ones
+// fillPlace) and moved; on a mismatch nothing moves and the error names the frame. When the
+// fill ring takes only part of the release, nothing is received: the rest stay
+// receivedPlace in frames[released…releaseCount) for the caller to free.
 static napi_value rx_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!args(env, info, 5, argv)) return NULL;
+  napi_value argv[9];
+  if (!args(env, info, 9, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
-  uint32_t *release, *out;
-  size_t release_length, length;
-  int64_t release_count, max;
-  if (!s || !u32_array(env, argv[1], &release, &release_length) || !int_arg(env, argv[2], &release_count) || release_count < 0 || release_count > 32768 || (size_t)release_count > release_length ||
-      !u32_array(env, argv[3], &out, &length) || !int_arg(env, argv[4], &max) || max < 0 || max > 32768 || (size_t)max * 2 > length)
-    return type_error(env, "rxBatch(socket, release, releaseCount, out, max)");
-  __u32 released = release_count ? fill(s, release, release_count) : 0;
-  if (xsk_ring_prod__needs_wakeup(s->rings->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  uint8_t *owners;
+  uint32_t *frames, *descs, *keys;
+  size_t owners_length, frames_length, descs_length, keys_length;
+  int64_t fill_place, received_place, release_count, max;
+  if (!s || !u8_array(env, argv[1], &owners, &owners_length) || !int_arg(env, argv[2], &fill_place) || !int_arg(env, argv[3], &received_place) || !u32_array(env, argv[4], &frames, &frames_length) ||
+      !int_arg(env, argv[5], &release_count) || !u32_array(env, argv[6], &descs, &descs_length) || !u32_array(env, argv[7], &keys, &keys_length) || !int_arg(env, argv[8], &max) ||
+      fill_place < 0 || fill_place > 255 || received_place < 0 || received_place > 255 || fill_place == received_place || release_count < 0 || (uint64_t)release_count > frames_length || max < 0 ||
+      max > 32768 || (uint64_t)max > frames_length || (uint64_t)max * 2 > descs_length)
+    return type_error(env, "rxBatch(socket, owners, fillPlace, receivedPlace, frames, releaseCount, descs, viewKeys, max)");
+  umem_handle *u = s->umem;
+  const uint32_t nframes = u->frames, shift = u->frame_shift;
+  if (owners_length < nframes || keys_length < nframes) return type_error(env, "rxBatch: owners and viewKeys must have an entry per UMEM frame");
+  const uint8_t fillp = (uint8_t)fill_place, recvp = (uint8_t)received_place;
+  struct xsk_ring_prod *fq = s->rings->fill;
+  __u32 released = 0;
+  if (release_count) {
+    // Check and move in one pass (a frame listed twice is caught), undone on a mismatch.
+    for (__u32 i = 0; i < release_count; i++) {
+      uint32_t index = frames[i] & ~RX_VIEW_MISS;
+      if (index >= nframes || owners[index] != recvp) {
+        int found = index < nframes ? owners[index] : -1;
+        while (i-- > 0) owners[frames[i] & ~RX_VIEW_MISS] = recvp;
+        return frame_violation(env, index, found, recvp);
+      }
+      owners[index] = fillp;
+    }
+    __u32 idx;
+    released = xsk_ring_prod__reserve(fq, release_count, &idx);
+    for (__u32 i = 0; i < released; i++) *xsk_ring_prod__fill_addr(fq, idx + i) = (__u64)(frames[i] & ~RX_VIEW_MISS) << shift;
+    xsk_ring_prod__submit(fq, released);
+    for (__u32 i = released; i < release_count; i++) owners[frames[i] & ~RX_VIEW_MISS] = recvp;
+    if (released < release_count) return number(env, (int64_t)released << 16);
+  }
+  if (xsk_ring_prod__needs_wakeup(fq)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
   __u32 idx;
   __u32 n = xsk_ring_cons__peek(&s->rx, max, &idx);
+  const uint32_t offset_mask = (1u << shift) - 1;
   for (__u32 i = 0; i < n; i++) {
     const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
-    out[2 * i] = (uint32_t)d->addr;
-    out[2 * i + 1] = d->len;
+    uint64_t index64 = d->addr >> shift;
+    uint32_t index = (uint32_t)index64;
+    if (index64 >= nframes || owners[index] != fillp) {
+      int found = index64 < nframes ? owners[index] : -1;
+      while (i-- > 0) {
+        uint32_t back = frames[i] & ~RX_VIEW_MISS;
+        owners[back] = fillp;
+        keys[back] = UINT32_MAX;  // its view may not have been made: make it next time
+      }
+      xsk_ring_cons__cancel(&s->rx, n);
+      return frame_violation(env, index64 < nframes ? index : UINT32_MAX, found, fillp);
+    }
+    owners[index] = recvp;
+    // The kernel wrote the frame from another CPU: start fetching its first bytes now, so
+    // the caller's first look at each frame does not wait on one miss after another.
+    __builtin_prefetch((const char *)u->area + d->addr);
+    uint32_t key = (((uint32_t)d->addr & offset_mask) << 16) | (d->len & 0xffff);
+    uint32_t entry = index;
+    if (keys[index] != key) {
+      keys[index] = key;
+      entry |= RX_VIEW_MISS;
+    }
+    frames[i] = entry;
+    descs[2 * i] = (uint32_t)d->addr;
+    descs[2 * i + 1] = d->len;
   }
   xsk_ring_cons__release(&s->rx, n);
   return number(env, (int64_t)n + ((int64_t)released << 16));
@@ -491,52 +591,181 @@ static napi_value socket_stats(napi_env env, napi_callback_info info) {
 }
 
 // ---- waiting for frames without blocking the event loop ---------------------------------
-typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  int fd;
+// On the event loop's own thread: the socket fd (and a timerfd for the coalescing pause) are
+// watched by libuv, so a wait costs no thread hop. One wait per socket at a time; a new one
+// ends the previous (false). Closing the socket ends it (false) and closes the handles.
+struct rx_wait {
+  napi_env env;
+  socket_handle *s;  // NULL once the socket is gone
+  uv_poll_t fd_poll;
+  uv_poll_t timer_poll;
+  uv_timer_t timeout;
+  int timerfd;
+  int handles_open;
+  bool timer_poll_init, fd_polling, timer_polling;
+  napi_deferred deferred;  // the pending wait, or NULL
+  napi_async_context context;
   int timeout_ms;
-  int coalesce_us;
-  int ready;
-} wait_job;
+};
 
-static void wait_execute(napi_env env, void *data) {
-  (void)env;
-  wait_job *job = data;
-  struct pollfd p = {.fd = job->fd, .events = POLLIN};
-  // Under load, a short pause lets a batch's worth of frames gather: one wake-up (a thread
-  // hop and a promise) then serves many frames instead of a few.
-  if (job->coalesce_us > 0) usleep(job->coalesce_us);
-  job->ready = poll(&p, 1, job->timeout_ms) > 0;
+static void rx_wait_stop(rx_wait *w) {
+  if (w->fd_polling) uv_poll_stop(&w->fd_poll);
+  if (w->timer_polling) uv_poll_stop(&w->timer_poll);
+  w->fd_polling = w->timer_polling = false;
+  uv_timer_stop(&w->timeout);
 }
 
-static void wait_complete(napi_env env, napi_status status, void *data) {
-  wait_job *job = data;
-  napi_value value;
-  napi_get_boolean(env, status == napi_ok && job->ready, &value);
-  napi_resolve_deferred(env, job->deferred, value);
-  napi_delete_async_work(env, job->work);
-  free(job);
+// from_loop: called by libuv (not from JavaScript), so a callback scope runs the microtasks
+// (the awaiting loop) when it closes, as after async work.
+static void rx_wait_finish(rx_wait *w, bool ready, bool from_loop) {
+  rx_wait_stop(w);
+  napi_deferred d = w->deferred;
+  if (!d) return;
+  w->deferred = NULL;
+  napi_env env = w->env;
+  napi_handle_scope hs;
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  napi_value resource, value;
+  napi_callback_scope cs = NULL;
+  bool scoped = from_loop && w->context && napi_create_object(env, &resource) == napi_ok && napi_open_callback_scope(env, resource, w->context, &cs) == napi_ok;
+  napi_get_boolean(env, ready, &value);
+  napi_resolve_deferred(env, d, value);
+  if (scoped) napi_close_callback_scope(env, cs);
+  napi_close_handle_scope(env, hs);
 }
 
-// waitReadable(socket, timeoutMs, coalesceUs): Promise<boolean> — poll() on a libuv worker thread (a
-// socket closed meanwhile only ends the wait early or lets it time out).
+static bool rx_ready(socket_handle *s) {
+  return s && s->xsk && xsk_cons_nb_avail(&s->rx, 1) > 0;
+}
+
+static void rx_wait_on_fd(uv_poll_t *h, int status, int events) {
+  rx_wait_finish(h->data, true, true);
+}
+
+static void rx_wait_on_timeout(uv_timer_t *h) {
+  rx_wait_finish(h->data, false, true);
+}
+
+static void rx_wait_fd(rx_wait *w, bool from_loop) {
+  if (rx_ready(w->s)) {
+    rx_wait_finish(w, true, from_loop);
+    return;
+  }
+  if (uv_poll_start(&w->fd_poll, UV_READABLE, rx_wait_on_fd) != 0) {
+    rx_wait_finish(w, false, from_loop);
+    return;
+  }
+  w->fd_polling = true;
+  uv_timer_start(&w->timeout, rx_wait_on_timeout, (uint64_t)w->timeout_ms, 0);
+}
+
+static void rx_wait_on_pause(uv_poll_t *h, int status, int events) {
+  rx_wait *w = h->data;
+  uint64_t expirations;
+  if (read(w->timerfd, &expirations, sizeof expirations) < 0) {
+    // spurious: the pause has not ended (EAGAIN)
+  }
+  if (w->timer_polling) uv_poll_stop(&w->timer_poll);
+  w->timer_polling = false;
+  rx_wait_fd(w, true);
+}
+
+static void rx_wait_handle_closed(uv_handle_t *h) {
+  rx_wait *w = h->data;
+  if (--w->handles_open > 0) return;
+  if (w->timerfd >= 0) close(w->timerfd);
+  free(w);
+}
+
+static void rx_wait_cleanup_hook(void *arg);
+
+static void rx_wait_release(rx_wait *w, bool from_hook) {
+  rx_wait_finish(w, false, false);
+  if (w->s) w->s->wait = NULL;
+  w->s = NULL;
+  if (!from_hook) napi_remove_env_cleanup_hook(w->env, rx_wait_cleanup_hook, w);
+  if (w->context) napi_async_destroy(w->env, w->context);
+  w->context = NULL;
+  uv_close((uv_handle_t *)&w->fd_poll, rx_wait_handle_closed);
+  if (w->timer_poll_init) uv_close((uv_handle_t *)&w->timer_poll, rx_wait_handle_closed);
+  uv_close((uv_handle_t *)&w->timeout, rx_wait_handle_closed);
+}
+
+// Ends the pending wait (false) and closes the handles; freed once libuv has let go.
+static void rx_wait_close(rx_wait *w) {
+  rx_wait_release(w, false);
+}
+
+// The environment ends (a Worker terminated) with the socket open: let go of the loop.
+static void rx_wait_cleanup_hook(void *arg) {
+  rx_wait *w = arg;
+  w->deferred = NULL;  // nobody is left to resolve it for
+  rx_wait_release(w, true);
+}
+
+static rx_wait *rx_wait_get(napi_env env, socket_handle *s) {
+  if (s->wait) return s->wait->env == env ? s->wait : NULL;
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return NULL;
+  rx_wait *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->env = env;
+  w->s = s;
+  w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (w->timerfd < 0) {
+    free(w);
+    return NULL;
+  }
+  if (uv_poll_init(loop, &w->fd_poll, xsk_socket__fd(s->xsk)) != 0) {
+    close(w->timerfd);
+    free(w);
+    return NULL;
+  }
+  w->fd_poll.data = w;
+  w->handles_open = 1;
+  // Initialized handles from here on are closed (and w freed) through rx_wait_close.
+  if (uv_poll_init(loop, &w->timer_poll, w->timerfd) == 0) {
+    w->timer_poll.data = w;
+    w->timer_poll_init = true;
+    w->handles_open++;
+  }
+  uv_timer_init(loop, &w->timeout);
+  w->timeout.data = w;
+  w->handles_open++;
+  napi_value name;
+  napi_create_string_utf8(env, "tsxdp.xsk.wait", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->context);
+  napi_add_env_cleanup_hook(env, rx_wait_cleanup_hook, w);
+  s->wait = w;
+  if (!w->timer_poll_init) {
+    rx_wait_close(w);
+    return NULL;
+  }
+  return w;
+}
+
+// waitReadable(socket, timeoutMs, coalesceUs): Promise<boolean> — true when frames are
+// waiting (after a coalescing pause of coalesceUs first), false on timeout or close.
 static napi_value wait_readable(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!args(env, info, 3, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   int64_t timeout, coalesce;
   if (!s || !int_arg(env, argv[1], &timeout) || timeout < 0 || timeout > 60000 || !int_arg(env, argv[2], &coalesce) || coalesce < 0 || coalesce > 10000) return type_error(env, "waitReadable(socket, timeoutMs 0…60000, coalesceUs 0…10000)");
-  wait_job *job = calloc(1, sizeof *job);
-  if (!job) return fail(env, "allocate a wait", ENOMEM);
-  job->fd = xsk_socket__fd(s->xsk);
-  job->timeout_ms = timeout;
-  job->coalesce_us = coalesce;
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "tsxdp.xsk.wait", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, wait_execute, wait_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  rx_wait *w = rx_wait_get(env, s);
+  if (!w) return fail(env, "wait on the AF_XDP socket (another thread's socket, or no event loop handles)", EINVAL);
+  if (w->deferred) rx_wait_finish(w, false, false);
+  napi_value promise;
+  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) return fail(env, "napi_create_promise", ENOMEM);
+  w->timeout_ms = (int)timeout;
+  if (coalesce > 0) {
+    struct itimerspec t = {.it_value = {.tv_sec = 0, .tv_nsec = coalesce * 1000}};
+    if (timerfd_settime(w->timerfd, 0, &t, NULL) == 0 && uv_poll_start(&w->timer_poll, UV_READABLE, rx_wait_on_pause) == 0) {
+      w->timer_polling = true;
+      return promise;
+    }
+  }
+  rx_wait_fd(w, false);
   return promise;
 }
 

@@ -88,6 +88,27 @@ export class FrameAllocator {
   }
 
   /**
+   * The place of every frame, by index, for native code that moves frames itself
+   * (rxBatch checks and moves each frame in this table; the caller then reports the counts
+   * with `moved`). Nothing else may write it.
+   */
+  get places(): Uint8Array {
+    return this.owner;
+  }
+
+  /** Counts `count` frames that native code moved from place `from` to place `to` in `places`. */
+  moved(count: number, from: number, to: number): void {
+    this.counts[from]! -= count;
+    this.counts[to]! += count;
+  }
+
+  /** The error for a frame found in place `found` (-1: not a UMEM frame) where `expected` was due. */
+  violation(index: number, found: number, expected: number): Error {
+    if (found < 0) return new Error(`address ${index === 0xffffffff ? "beyond the UMEM" : index * this.frameSize} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`);
+    return new Error(`UMEM frame ${index} is ${describe(found)}, expected ${describe(expected)}: a frame was lost or used twice`);
+  }
+
+  /**
    * Frees every frame still on ring `ring` (its fill ring, its held batches, its TX in
    * flight): for when the last socket on that ring has closed and the kernel holds nothing.
    */

@@ -60,8 +60,9 @@ export interface XskOptions {
    */
   busyPoll?: XskBusyPoll | boolean;
   /**
-   * Microseconds to let frames gather after a part batch before waiting again (default 50;
-   * 0 for the lowest latency). Under load this makes batches larger and wake-ups fewer.
+   * Microseconds to let frames gather after a part batch before waiting again (default 100;
+   * 0 for the lowest latency). Under load this makes batches larger and wake-ups fewer. The
+   * pause is a timer on the event loop's thread, so it is as long as asked.
    */
   coalesceUs?: number;
   /**
@@ -89,7 +90,11 @@ export interface XskStats {
   txRingEmpty: number;
 }
 
-/** A batch of received frames: views into the UMEM, valid until the batch is released. */
+/**
+ * A batch of received frames: views into the UMEM, valid until the batch is released (the
+ * loop moves on, or recycle() after poll()). The array itself is reused for a later batch of
+ * the same length: keep frames (or copies of them), not the array, past the iteration.
+ */
 export type XskBatch = Uint8Array[];
 
 /** One fill/completion ring pair of a UMEM: one per (interface, queue) it serves. */
@@ -111,7 +116,15 @@ interface Umem {
   readonly rings: Map<string, Ring>;
   /** The last view made of each frame: reused while a frame keeps its offset and length. */
   readonly views: (Uint8Array | undefined)[];
+  /** Per frame, the view's (offset in frame << 16 | length), kept by rxBatch, which flags a change. */
+  readonly viewKeys: Uint32Array;
 }
+
+/** What a reused batch array holds before its first use. */
+const EMPTY = new Uint8Array(0);
+
+/** rxBatch's flag on a received frame whose view must be made anew. */
+const VIEW_MISS = 0x80000000;
 
 /** `TSXDP_XSK_COPY_FRAMES=1` forces the copying path that runtimes without external ArrayBuffers use. */
 function externalBuffersWanted(): boolean {
@@ -136,15 +149,17 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private closed = false;
   private readonly closing = new AbortController();
   private readonly rxDescs: Uint32Array;
-  /** Base addresses of the held batch's frames: what goes back to the fill ring. */
-  private readonly heldAddrs: Uint32Array;
+  /** Frame indices of the held batch (| VIEW_MISS): what goes back to the fill ring. */
+  private readonly heldFrames: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
   private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
+  /** Batch arrays by length (see receiveNow). */
+  private readonly batchArrays: XskBatch[] = [];
   /** Frames of the batch the user holds, returned to the fill ring on release. */
   private held = 0;
   /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
-  coalesceUs = 50;
+  coalesceUs = 100;
   private readonly fillPlace: number;
   private readonly receivedPlace: number;
   private readonly transmitPlace: number;
@@ -160,7 +175,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     private readonly cleanup: (() => void)[],
   ) {
     this.rxDescs = new Uint32Array(batchSize * 2);
-    this.heldAddrs = new Uint32Array(batchSize);
+    this.heldFrames = new Uint32Array(batchSize);
     this.scratch = new Uint32Array(Math.max(batchSize, 256));
     this.txDescs = new Uint32Array(Math.max(batchSize, 256) * 2);
     this.fillPlace = FrameAllocator.place(FrameAllocator.Fill, ring.id);
@@ -186,7 +201,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
     const attempts = bindAttempts(wanted);
-    const coalesceUs = options.coalesceUs ?? 50;
+    const coalesceUs = options.coalesceUs ?? 100;
     if (!Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 10000) throw new BpfError(`XskSocket.open(): coalesceUs must be an integer 0…10000, not ${coalesceUs}`, "EINVAL");
     const busyPoll = busyPollSettings(options.busyPoll);
     const ifindex = ifindexOf(options.ifname);
@@ -200,7 +215,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     } else {
       try {
         const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0, externalBuffersWanted());
-        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames) };
+        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames), viewKeys: new Uint32Array(frames).fill(0xffffffff) };
       } catch (error) {
         throw explain(error, `create a UMEM of ${frames} × ${frameSize} bytes`);
       }
@@ -307,15 +322,20 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private exchange(max: number): number {
     const frames = this.umem.frames;
     const release = this.held;
+    // The native call checks and moves every frame in the allocator's table: released ones
+    // from received to this ring's fill ring, received ones from the fill ring to received.
+    const r = this.rxBatch(release, max);
     this.held = 0;
-    if (release) frames.move(this.heldAddrs, release, this.receivedPlace, this.fillPlace);
-    const r = native().rxBatch(this.socket, this.heldAddrs, release, this.rxDescs, max);
-    const received = r & 0xffff;
+    let received = r & 0xffff;
     const submitted = r >>> 16;
-    // A full fill ring: keep the rest as free frames (used for TX or the next refill).
-    if (submitted < release) frames.give(this.heldAddrs.subarray(submitted), release - submitted, this.fillPlace);
+    frames.moved(submitted, this.receivedPlace, this.fillPlace);
+    if (submitted < release) {
+      // A full fill ring: keep the rest as free frames (used for TX or the next refill).
+      this.giveHeld(submitted, release);
+      if (max > 0) received = this.rxBatch(0, max) & 0xffff;
+    }
     if (received) {
-      frames.move(this.rxDescs, received, this.fillPlace, this.receivedPlace, 2);
+      frames.moved(received, this.fillPlace, this.receivedPlace);
       this.held = received;
       this.counters.rxPackets += received;
       this.counters.rxBatches++;
@@ -323,33 +343,59 @@ export class XskSocket implements AsyncDisposable, Disposable {
     return received;
   }
 
+  private rxBatch(release: number, max: number): number {
+    const frames = this.umem.frames;
+    try {
+      return native().rxBatch(this.socket, frames.places, this.fillPlace, this.receivedPlace, this.heldFrames, release, this.rxDescs, this.umem.viewKeys, max);
+    } catch (error) {
+      const e = error as { frame?: number; found?: number; expected?: number };
+      if (typeof e.frame === "number") throw frames.violation(e.frame, e.found!, e.expected!);
+      throw error;
+    }
+  }
+
   /** Frames received now (at most batchSize), as views (or copies), held by the caller. */
   private receiveNow(): XskBatch {
     if (this.closed) return [];
     const n = this.exchange(this.batchSize);
     if (n === 0) return [];
-    const batch: XskBatch = new Array(n);
+    // One array per batch length, reused: a batch is valid only until the next one anyway.
+    let batch = this.batchArrays[n];
+    if (batch === undefined) this.batchArrays[n] = batch = new Array<Uint8Array>(n).fill(EMPTY);
     const { buffer, views } = this.umem;
-    const frameSize = this.umem.frames.frameSize;
     const descs = this.rxDescs;
-    const held = this.heldAddrs;
-    for (let i = 0; i < n; i++) {
-      const addr = descs[2 * i]!;
-      const len = descs[2 * i + 1]!;
-      const base = addr - (addr % frameSize);
-      held[i] = base;
-      if (buffer) {
+    const held = this.heldFrames;
+    if (buffer) {
+      for (let i = 0; i < n; i++) {
         // Same frame, same offset and length (fixed-size traffic): the view from last time
-        // shows the same bytes, so no new object per frame.
-        const index = base / frameSize;
-        let view = views[index];
-        if (view === undefined || view.byteOffset !== addr || view.length !== len) views[index] = view = new Uint8Array(buffer, addr, len);
-        batch[i] = view;
-      } else {
-        batch[i] = native().umemRead(this.umem.handle, addr, len);
+        // shows the same bytes, so no new object per frame. rxBatch flags the others.
+        const entry = held[i]!;
+        const view = entry < VIEW_MISS ? views[entry] : undefined;
+        batch[i] = view !== undefined ? view : this.newView(i);
       }
+    } else {
+      for (let i = 0; i < n; i++) batch[i] = native().umemRead(this.umem.handle, descs[2 * i]!, descs[2 * i + 1]!);
     }
     return batch;
+  }
+
+  /** A view of the i-th received frame (a frame flagged by rxBatch, or one without a view yet). */
+  private newView(i: number): Uint8Array {
+    const index = (this.heldFrames[i]! & ~VIEW_MISS) >>> 0;
+    const view = new Uint8Array(this.umem.buffer!, this.rxDescs[2 * i]!, this.rxDescs[2 * i + 1]!);
+    this.umem.views[index] = view;
+    return view;
+  }
+
+  /** Frees held frames [from, to) (back from received to the free list). */
+  private giveHeld(from: number, to: number): void {
+    const frameSize = this.umem.frames.frameSize;
+    const addrs = this.scratch;
+    for (let i = from; i < to; i += addrs.length) {
+      const n = Math.min(addrs.length, to - i);
+      for (let j = 0; j < n; j++) addrs[j] = ((this.heldFrames[i + j]! & ~VIEW_MISS) >>> 0) * frameSize;
+      this.umem.frames.give(addrs, n, this.receivedPlace);
+    }
   }
 
   /** Returns the held batch's frames to the fill ring. */
@@ -360,38 +406,91 @@ export class XskSocket implements AsyncDisposable, Disposable {
   /**
    * Batches of received frames until the socket closes or `signal` aborts (also while no
    * traffic comes); a batch's frames return to the fill ring when the loop moves on.
+   * Hand-written rather than an async generator: a batch that is already there costs one
+   * resolved promise, not a generator resumption and the awaits of a yield.
    */
-  async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch> {
+  batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch, undefined> {
     const signal = options.signal;
     let wake!: () => void;
     const stopped = new Promise<void>((resolve) => (wake = resolve));
     this.closing.signal.addEventListener("abort", wake, { once: true });
     signal?.addEventListener("abort", wake, { once: true });
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    let finished = false;
     let lastBatch = 0;
-    try {
-      while (!this.closed && !signal?.aborted) {
-        const batch = this.receiveNow();
-        if (batch.length === 0) {
+    let pending: Promise<IteratorResult<XskBatch, undefined>> | undefined;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      this.closing.signal.removeEventListener("abort", wake);
+      signal?.removeEventListener("abort", wake);
+      this.release();
+    };
+    // A batch now, the end, or undefined when nothing has come yet.
+    const step = (): IteratorResult<XskBatch, undefined> | undefined => {
+      if (finished) return done;
+      if (this.closed || signal?.aborted) {
+        finish();
+        return done;
+      }
+      const batch = this.receiveNow();
+      if (batch.length === 0) return undefined;
+      lastBatch = batch.length;
+      return { value: batch, done: false };
+    };
+    const wait = async (): Promise<IteratorResult<XskBatch, undefined>> => {
+      try {
+        for (;;) {
           this.refill();
-          if (this.closed) break;
+          if (this.closed) {
+            finish();
+            return done;
+          }
           native().wakeupRx(this.socket);
           // Traffic just came (a part batch): wait a little for more before waking again.
           const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
           lastBatch = 0;
           await Promise.race([native().waitReadable(this.socket, 50, coalesceUs), stopped]);
-          continue;
+          const result = step();
+          if (result) return result;
         }
-        lastBatch = batch.length;
-        yield batch;
+      } catch (error) {
+        finish();
+        throw error;
+      } finally {
+        pending = undefined;
       }
-    } finally {
-      this.closing.signal.removeEventListener("abort", wake);
-      signal?.removeEventListener("abort", wake);
-      this.release();
-    }
+    };
+    const iterator: AsyncGenerator<XskBatch, undefined> = {
+      next: (): Promise<IteratorResult<XskBatch, undefined>> => {
+        if (pending) return pending.then(() => iterator.next());
+        let result: IteratorResult<XskBatch, undefined> | undefined;
+        try {
+          result = step();
+        } catch (error) {
+          finish();
+          return Promise.reject(error);
+        }
+        if (result) return Promise.resolve(result);
+        return (pending = wait());
+      },
+      return: (): Promise<IteratorResult<XskBatch, undefined>> => {
+        finish();
+        return Promise.resolve(done);
+      },
+      throw: (error: unknown): Promise<IteratorResult<XskBatch, undefined>> => {
+        finish();
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+      [Symbol.asyncDispose]: async () => {
+        finish();
+      },
+    };
+    return iterator;
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<XskBatch> {
+  [Symbol.asyncIterator](): AsyncGenerator<XskBatch, undefined> {
     return this.batches();
   }
 
@@ -493,7 +592,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     runCleanup(this.cleanup);
     n.socketDelete(this.socket);
     const { umem, ring } = this;
-    if (this.held) umem.frames.give(this.heldAddrs, this.held, this.receivedPlace);
+    if (this.held) this.giveHeld(0, this.held);
     this.held = 0;
     // The kernel dropped this ring pair with its last socket: its frames are free again.
     if (--ring.sockets === 0) {
@@ -503,6 +602,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     if (--umem.users === 0) {
       umem.closed = true;
       umem.views.fill(undefined);
+      umem.viewKeys.fill(0xffffffff);
       n.umemDelete(umem.handle);
     }
   }

@@ -174,3 +174,33 @@ test("a frame view kept past close() reads as empty, not as freed memory", async
 });
 
 test.run();
+
+test("rxBatch checks the frame accounting in native code: a frame not held, or listed twice, is refused and nothing moves", async () => {
+  if (!requireKernel("AF_XDP accounting")) return;
+  const topo = pair();
+  try {
+    const done = await runChild(topo, `
+      const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 2048 });
+      console.log(JSON.stringify({ ready: true }));
+      const before = xsk.frameAccounting();
+      const errors = [];
+      // A "held" frame that is really on the fill ring (the allocator fills from the top of
+      // the free list: frame 0 goes to the fill ring first).
+      xsk.held = 1; xsk.heldFrames[0] = 0;
+      try { xsk.recycle(); } catch (e) { errors.push(e.message); }
+      // A frame beyond the UMEM.
+      xsk.held = 1; xsk.heldFrames[0] = 5000;
+      try { xsk.recycle(); } catch (e) { errors.push(e.message); }
+      xsk.held = 0;
+      const after = xsk.frameAccounting();
+      xsk.close();
+      console.log(JSON.stringify({ done: true, errors, before, after }));`);
+    const errors = done.errors as string[];
+    assert.is(errors.length, 2, JSON.stringify(done));
+    assert.match(errors[0]!, /UMEM frame 0 is on a fill ring \(ring 0\), expected held by a batch \(ring 0\): a frame was lost or used twice/);
+    assert.match(errors[1]!, /is not a UMEM frame/);
+    assert.equal(done.after, done.before);
+  } finally {
+    topo.remove();
+  }
+});
