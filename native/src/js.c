@@ -46,6 +46,16 @@ bool js_bytes(napi_env env, napi_value v, void **data, size_t *length) {
   return type == napi_uint8_array;
 }
 
+bool js_u32_array(napi_env env, napi_value v, uint32_t **data, size_t *length) {
+  bool is;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
+  return type == napi_uint32_array;
+}
+
 bool js_is_null(napi_env env, napi_value v) {
   napi_valuetype t;
   return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);

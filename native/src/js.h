@@ -16,6 +16,8 @@ bool js_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv);
 bool js_int(napi_env env, napi_value v, int64_t *out);
 // A Uint8Array's bytes (false for anything else).
 bool js_bytes(napi_env env, napi_value v, void **data, size_t *length);
+// A Uint32Array's elements (false for anything else).
+bool js_u32_array(napi_env env, napi_value v, uint32_t **data, size_t *length);
 bool js_is_null(napi_env env, napi_value v);
 napi_value js_number(napi_env env, int64_t v);
 napi_value js_boolean(napi_env env, bool v);

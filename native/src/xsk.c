@@ -19,6 +19,7 @@
 #include <uv.h>
 #include <xdp/xsk.h>
 
+#include "js.h"
 #include "xsk.h"
 
 // A UMEM's memory has three owners: the JavaScript handle, each socket bound on it, and the
@@ -102,53 +103,11 @@ static void umem_buffer_finalize(napi_env env, void *data, void *hint) {
   umem_release(h);
 }
 
-static napi_value fail(napi_env env, const char *what, int err) {
-  if (err < 0) err = -err;
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value msg, error, code;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &code);
-  napi_set_named_property(env, error, "errno", code);
-  napi_throw(env, error);
-  return NULL;
-}
 
-static napi_value type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, "EINVAL", message);
-  return NULL;
-}
 
-static bool args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
-  size_t argc = n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return false;
-  }
-  return true;
-}
 
-static bool int_arg(napi_env env, napi_value v, int64_t *out) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && t == napi_number && napi_get_value_int64(env, v, out) == napi_ok;
-}
 
-static bool u32_array(napi_env env, napi_value v, uint32_t **data, size_t *length) {
-  bool is;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
-  return type == napi_uint32_array;
-}
 
-static napi_value number(napi_env env, int64_t v) {
-  napi_value out;
-  napi_create_int64(env, v, &out);
-  return out;
-}
 
 // Externals of other kinds (another addon's, a socket passed as a UMEM) must not be taken
 // for ours: each handle is tagged.
@@ -168,36 +127,36 @@ static void *external(napi_env env, napi_value v, const napi_type_tag *tag) {
 // umemCreate(frames, frameSize, fillSize, compSize, headroom, external): { handle, buffer | undefined }
 static napi_value umem_create(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  if (!args(env, info, 6, argv)) return NULL;
+  if (!js_args(env, info, 6, argv)) return NULL;
   int64_t frames, frame_size, fill_size, comp_size, headroom;
   bool want_buffer = false;
-  if (!int_arg(env, argv[0], &frames) || !int_arg(env, argv[1], &frame_size) || !int_arg(env, argv[2], &fill_size) || !int_arg(env, argv[3], &comp_size) || !int_arg(env, argv[4], &headroom) ||
+  if (!js_int(env, argv[0], &frames) || !js_int(env, argv[1], &frame_size) || !js_int(env, argv[2], &fill_size) || !js_int(env, argv[3], &comp_size) || !js_int(env, argv[4], &headroom) ||
       napi_get_value_bool(env, argv[5], &want_buffer) != napi_ok ||
       frames <= 0 || frames > (1 << 22) || frame_size < 2048 || frame_size > 65536 || (frame_size & (frame_size - 1)) || fill_size <= 0 || fill_size > (1 << 20) || comp_size <= 0 || comp_size > (1 << 20) || headroom < 0 || headroom >= frame_size)
-    return type_error(env, "umemCreate(frames, frameSize (a power of two, 2048…65536), fillSize, compSize, headroom, external)");
+    return js_type_error(env, "umemCreate(frames, frameSize (a power of two, 2048…65536), fillSize, compSize, headroom, external)");
   umem_handle *h = calloc(1, sizeof *h);
-  if (!h) return fail(env, "allocate a UMEM handle", ENOMEM);
+  if (!h) return js_fail(env, "allocate a UMEM handle", ENOMEM);
   h->size = (size_t)frames * frame_size;
   h->frames = (uint32_t)frames;
   h->frame_shift = (uint32_t)__builtin_ctzll((unsigned long long)frame_size);
   h->area = mmap(NULL, h->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (h->area == MAP_FAILED) {
     free(h);
-    return fail(env, "mmap UMEM", errno);
+    return js_fail(env, "mmap UMEM", errno);
   }
   struct xsk_umem_config cfg = {.fill_size = fill_size, .comp_size = comp_size, .frame_size = frame_size, .frame_headroom = headroom, .flags = 0};
   int err = xsk_umem__create(&h->umem, h->area, h->size, &h->first_fill, &h->first_comp, &cfg);
   if (err) {
     munmap(h->area, h->size);
     free(h);
-    return fail(env, "xsk_umem__create", err);
+    return js_fail(env, "xsk_umem__create", err);
   }
   napi_value result, handle, buffer;
   napi_create_object(env, &result);
   if (napi_create_external(env, h, umem_handle_finalize, NULL, &handle) != napi_ok) {
     h->owners = 1;
     umem_release(h);
-    return fail(env, "napi_create_external", ENOMEM);
+    return js_fail(env, "napi_create_external", ENOMEM);
   }
   h->owners = 1;
   napi_type_tag_object(env, handle, &umem_tag);
@@ -221,10 +180,10 @@ static napi_value umem_create(napi_env env, napi_callback_info info) {
 // umemRead(umem, addr, len): Buffer (copying fallback)
 static napi_value umem_read(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   umem_handle *h = external(env, argv[0], &umem_tag);
   int64_t addr, len;
-  if (!h || !h->umem || !h->area || !int_arg(env, argv[1], &addr) || !int_arg(env, argv[2], &len) || addr < 0 || len < 0 || (uint64_t)addr > h->size || (uint64_t)len > h->size - (uint64_t)addr) return type_error(env, "umemRead(umem, addr, len): closed UMEM or out of range");
+  if (!h || !h->umem || !h->area || !js_int(env, argv[1], &addr) || !js_int(env, argv[2], &len) || addr < 0 || len < 0 || (uint64_t)addr > h->size || (uint64_t)len > h->size - (uint64_t)addr) return js_type_error(env, "umemRead(umem, addr, len): closed UMEM or out of range");
   napi_value out;
   void *dest;
   napi_create_buffer_copy(env, len, (char *)h->area + addr, &dest, &out);
@@ -234,7 +193,7 @@ static napi_value umem_read(napi_env env, napi_callback_info info) {
 // umemWrite(umem, addr, bytes: Uint8Array): void (copying fallback)
 static napi_value umem_write(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   umem_handle *h = external(env, argv[0], &umem_tag);
   int64_t addr;
   void *data;
@@ -243,10 +202,10 @@ static napi_value umem_write(napi_env env, napi_callback_info info) {
   napi_value ab;
   size_t off;
   bool is;
-  if (!h || !h->umem || !h->area || !int_arg(env, argv[1], &addr) || napi_is_typedarray(env, argv[2], &is) != napi_ok || !is) return type_error(env, "umemWrite(umem, addr, bytes): closed UMEM or not bytes");
+  if (!h || !h->umem || !h->area || !js_int(env, argv[1], &addr) || napi_is_typedarray(env, argv[2], &is) != napi_ok || !is) return js_type_error(env, "umemWrite(umem, addr, bytes): closed UMEM or not bytes");
   napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &off);
-  if (type != napi_uint8_array) return type_error(env, "umemWrite: bytes must be a Uint8Array");
-  if (addr < 0 || (uint64_t)addr > h->size || len > h->size - (uint64_t)addr) return type_error(env, "umemWrite: out of range");
+  if (type != napi_uint8_array) return js_type_error(env, "umemWrite: bytes must be a Uint8Array");
+  if (addr < 0 || (uint64_t)addr > h->size || len > h->size - (uint64_t)addr) return js_type_error(env, "umemWrite: out of range");
   memcpy((char *)h->area + addr, data, len);
   return NULL;
 }
@@ -256,20 +215,20 @@ static void socket_finalize(napi_env env, void *data, void *hint);
 // socketCreate(umem, ifname, queue, rxSize, txSize, bindFlags): socket
 static napi_value socket_create(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  if (!args(env, info, 6, argv)) return NULL;
+  if (!js_args(env, info, 6, argv)) return NULL;
   umem_handle *u = external(env, argv[0], &umem_tag);
   char ifname[64];
   size_t len;
   int64_t queue, rx_size, tx_size, bind_flags;
-  if (!u || !u->umem || napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || len == 0 || len >= 16 || !int_arg(env, argv[2], &queue) || !int_arg(env, argv[3], &rx_size) || !int_arg(env, argv[4], &tx_size) ||
-      !int_arg(env, argv[5], &bind_flags) || queue < 0 || queue > UINT32_MAX || rx_size <= 0 || rx_size > (1 << 20) || tx_size <= 0 || tx_size > (1 << 20) || bind_flags < 0 || bind_flags > 0xffff)
-    return type_error(env, "socketCreate(umem, ifname, queue, rxSize, txSize, bindFlags)");
+  if (!u || !u->umem || napi_get_value_string_utf8(env, argv[1], ifname, sizeof ifname, &len) != napi_ok || len == 0 || len >= 16 || !js_int(env, argv[2], &queue) || !js_int(env, argv[3], &rx_size) || !js_int(env, argv[4], &tx_size) ||
+      !js_int(env, argv[5], &bind_flags) || queue < 0 || queue > UINT32_MAX || rx_size <= 0 || rx_size > (1 << 20) || tx_size <= 0 || tx_size > (1 << 20) || bind_flags < 0 || bind_flags > 0xffff)
+    return js_type_error(env, "socketCreate(umem, ifname, queue, rxSize, txSize, bindFlags)");
   ring_pair *pair = u->rings;
   while (pair && (pair->queue != queue || strcmp(pair->ifname, ifname) != 0)) pair = pair->next;
   bool new_pair = !pair;
   if (new_pair) {
     pair = calloc(1, sizeof *pair);
-    if (!pair) return fail(env, "allocate rings", ENOMEM);
+    if (!pair) return js_fail(env, "allocate rings", ENOMEM);
     memcpy(pair->ifname, ifname, len + 1);
     pair->queue = queue;
     // The first pair must be the rings xsk_umem__create mapped, by address: handed other
@@ -281,7 +240,7 @@ static napi_value socket_create(napi_env env, napi_callback_info info) {
   socket_handle *s = calloc(1, sizeof *s);
   if (!s) {
     if (new_pair) free(pair);
-    return fail(env, "allocate a socket handle", ENOMEM);
+    return js_fail(env, "allocate a socket handle", ENOMEM);
   }
   struct xsk_socket_config cfg = {.rx_size = rx_size, .tx_size = tx_size, .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, .xdp_flags = 0, .bind_flags = bind_flags};
   // Always the _shared form with this pair's rings: libxdp reuses them for a known
@@ -290,7 +249,7 @@ static napi_value socket_create(napi_env env, napi_callback_info info) {
   if (err) {
     free(s);
     if (new_pair) free(pair);
-    return fail(env, "xsk_socket__create", err);
+    return js_fail(env, "xsk_socket__create", err);
   }
   if (new_pair) {
     pair->next = u->rings;
@@ -306,7 +265,7 @@ static napi_value socket_create(napi_env env, napi_callback_info info) {
   napi_value out;
   if (napi_create_external(env, s, socket_finalize, NULL, &out) != napi_ok) {
     socket_finalize(env, s, NULL);
-    return fail(env, "napi_create_external", ENOMEM);
+    return js_fail(env, "napi_create_external", ENOMEM);
   }
   napi_type_tag_object(env, out, &socket_tag);
   return out;
@@ -348,27 +307,27 @@ static socket_handle *open_socket(napi_env env, napi_value v) {
 // socketFd(socket): fd
 static napi_value socket_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
-  if (!s) return type_error(env, "socketFd(socket): closed socket");
-  return number(env, xsk_socket__fd(s->xsk));
+  if (!s) return js_type_error(env, "socketFd(socket): closed socket");
+  return js_number(env, xsk_socket__fd(s->xsk));
 }
 
 // socketSetOption(socket, level, name, value: int): void — busy polling and the like
 static napi_value socket_set_option(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args(env, info, 4, argv)) return NULL;
+  if (!js_args(env, info, 4, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   int64_t level, name, value;
-  if (!s || !int_arg(env, argv[1], &level) || !int_arg(env, argv[2], &name) || !int_arg(env, argv[3], &value) || level < 0 || level > 0xffff || name < 0 || name > 0xffff || value < INT32_MIN || value > INT32_MAX)
-    return type_error(env, "socketSetOption(socket, level, name, value)");
+  if (!s || !js_int(env, argv[1], &level) || !js_int(env, argv[2], &name) || !js_int(env, argv[3], &value) || level < 0 || level > 0xffff || name < 0 || name > 0xffff || value < INT32_MIN || value > INT32_MAX)
+    return js_type_error(env, "socketSetOption(socket, level, name, value)");
   int v = (int)value;
-  if (setsockopt(xsk_socket__fd(s->xsk), (int)level, (int)name, &v, sizeof v)) return fail(env, "setsockopt", errno);
+  if (setsockopt(xsk_socket__fd(s->xsk), (int)level, (int)name, &v, sizeof v)) return js_fail(env, "setsockopt", errno);
   return NULL;
 }
 
 static __u32 fill(socket_handle *s, const uint32_t *addrs, __u32 count) {
-  __u32 idx;
+  __u32 idx = 0; // set by the ring call when it returns > 0
   __u32 n = xsk_ring_prod__reserve(s->rings->fill, count, &idx);
   for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(s->rings->fill, idx + i) = addrs[i];
   xsk_ring_prod__submit(s->rings->fill, n);
@@ -378,13 +337,13 @@ static __u32 fill(socket_handle *s, const uint32_t *addrs, __u32 count) {
 // fillSubmit(socket, addrs: Uint32Array, count): number submitted (to the socket's fill ring)
 static napi_value fill_submit(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   uint32_t *addrs;
   size_t length;
   int64_t count;
-  if (!s || !u32_array(env, argv[1], &addrs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count > length) return type_error(env, "fillSubmit(socket, addrs, count)");
-  return number(env, fill(s, addrs, count));
+  if (!s || !js_u32_array(env, argv[1], &addrs, &length) || !js_int(env, argv[2], &count) || count < 0 || (size_t)count > length) return js_type_error(env, "fillSubmit(socket, addrs, count)");
+  return js_number(env, fill(s, addrs, count));
 }
 
 // Copy mode transmits from sendto() only, and at most a small budget per call: frames stay
@@ -394,7 +353,7 @@ static napi_value kick_tx(napi_env env, socket_handle *s) {
   if (s->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx)) return NULL;
   s->kicks++;
   if (sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-    return fail(env, "sendto (TX kick)", errno);
+    return js_fail(env, "sendto (TX kick)", errno);
   return NULL;
 }
 
@@ -402,34 +361,25 @@ static napi_value kick_tx(napi_env env, socket_handle *s) {
 // (kick: frames are in flight, so the kernel may need a sendto to go on sending them)
 static napi_value completion_reap(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args(env, info, 4, argv)) return NULL;
+  if (!js_args(env, info, 4, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   uint32_t *out;
   size_t length;
   int64_t max;
   bool kick = false;
-  if (!s || !u32_array(env, argv[1], &out, &length) || !int_arg(env, argv[2], &max) || max < 0 || (size_t)max > length || napi_get_value_bool(env, argv[3], &kick) != napi_ok) return type_error(env, "completionReap(socket, out, max, kick)");
+  if (!s || !js_u32_array(env, argv[1], &out, &length) || !js_int(env, argv[2], &max) || max < 0 || (size_t)max > length || napi_get_value_bool(env, argv[3], &kick) != napi_ok) return js_type_error(env, "completionReap(socket, out, max, kick)");
   if (kick) {
     kick_tx(env, s);
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
   }
-  __u32 idx;
+  __u32 idx = 0; // set by the ring call when it returns > 0
   __u32 n = xsk_ring_cons__peek(s->rings->comp, max, &idx);
   for (__u32 i = 0; i < n; i++) out[i] = (uint32_t)*xsk_ring_cons__comp_addr(s->rings->comp, idx + i);
   xsk_ring_cons__release(s->rings->comp, n);
-  return number(env, n);
+  return js_number(env, n);
 }
 
-static bool u8_array(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  bool is;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
-  return type == napi_uint8_array;
-}
 
 // A frame found where the accounting says it cannot be: nothing has moved; JavaScript names
 // the places (runtime/xsk/frames.ts).
@@ -462,20 +412,20 @@ static napi_value frame_violation(napi_env env, uint32_t frame, int found, int e
 // receivedPlace in frames[released…releaseCount) for the caller to free.
 static napi_value rx_batch(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  if (!args(env, info, 9, argv)) return NULL;
+  if (!js_args(env, info, 9, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   uint8_t *owners;
   uint32_t *frames, *descs, *keys;
   size_t owners_length, frames_length, descs_length, keys_length;
   int64_t fill_place, received_place, release_count, max;
-  if (!s || !u8_array(env, argv[1], &owners, &owners_length) || !int_arg(env, argv[2], &fill_place) || !int_arg(env, argv[3], &received_place) || !u32_array(env, argv[4], &frames, &frames_length) ||
-      !int_arg(env, argv[5], &release_count) || !u32_array(env, argv[6], &descs, &descs_length) || !u32_array(env, argv[7], &keys, &keys_length) || !int_arg(env, argv[8], &max) ||
+  if (!s || !js_bytes(env, argv[1], (void **)&owners, &owners_length) || !js_int(env, argv[2], &fill_place) || !js_int(env, argv[3], &received_place) || !js_u32_array(env, argv[4], &frames, &frames_length) ||
+      !js_int(env, argv[5], &release_count) || !js_u32_array(env, argv[6], &descs, &descs_length) || !js_u32_array(env, argv[7], &keys, &keys_length) || !js_int(env, argv[8], &max) ||
       fill_place < 0 || fill_place > 255 || received_place < 0 || received_place > 255 || fill_place == received_place || release_count < 0 || (uint64_t)release_count > frames_length || max < 0 ||
       max > 32768 || (uint64_t)max > frames_length || (uint64_t)max * 2 > descs_length)
-    return type_error(env, "rxBatch(socket, owners, fillPlace, receivedPlace, frames, releaseCount, descs, viewKeys, max)");
+    return js_type_error(env, "rxBatch(socket, owners, fillPlace, receivedPlace, frames, releaseCount, descs, viewKeys, max)");
   umem_handle *u = s->umem;
   const uint32_t nframes = u->frames, shift = u->frame_shift;
-  if (owners_length < nframes || keys_length < nframes) return type_error(env, "rxBatch: owners and viewKeys must have an entry per UMEM frame");
+  if (owners_length < nframes || keys_length < nframes) return js_type_error(env, "rxBatch: owners and viewKeys must have an entry per UMEM frame");
   const uint8_t fillp = (uint8_t)fill_place, recvp = (uint8_t)received_place;
   struct xsk_ring_prod *fq = s->rings->fill;
   __u32 released = 0;
@@ -490,15 +440,15 @@ static napi_value rx_batch(napi_env env, napi_callback_info info) {
       }
       owners[index] = fillp;
     }
-    __u32 idx;
+    __u32 idx = 0; // set by the ring call when it returns > 0
     released = xsk_ring_prod__reserve(fq, release_count, &idx);
     for (__u32 i = 0; i < released; i++) *xsk_ring_prod__fill_addr(fq, idx + i) = (__u64)(frames[i] & ~RX_VIEW_MISS) << shift;
     xsk_ring_prod__submit(fq, released);
     for (__u32 i = released; i < release_count; i++) owners[frames[i] & ~RX_VIEW_MISS] = recvp;
-    if (released < release_count) return number(env, (int64_t)released << 16);
+    if (released < release_count) return js_number(env, (int64_t)released << 16);
   }
   if (xsk_ring_prod__needs_wakeup(fq)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
-  __u32 idx;
+  __u32 idx = 0; // set by the ring call when it returns > 0
   __u32 n = xsk_ring_cons__peek(&s->rx, max, &idx);
   const uint32_t offset_mask = (1u << shift) - 1;
   for (__u32 i = 0; i < n; i++) {
@@ -530,19 +480,19 @@ static napi_value rx_batch(napi_env env, napi_callback_info info) {
     descs[2 * i + 1] = d->len;
   }
   xsk_ring_cons__release(&s->rx, n);
-  return number(env, (int64_t)n + ((int64_t)released << 16));
+  return js_number(env, (int64_t)n + ((int64_t)released << 16));
 }
 
 // txSubmit(socket, descs: Uint32Array [addr, len]*, count): number queued
 static napi_value tx_submit(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   uint32_t *descs;
   size_t length;
   int64_t count;
-  if (!s || !u32_array(env, argv[1], &descs, &length) || !int_arg(env, argv[2], &count) || count < 0 || (size_t)count * 2 > length) return type_error(env, "txSubmit(socket, descs, count)");
-  __u32 idx;
+  if (!s || !js_u32_array(env, argv[1], &descs, &length) || !js_int(env, argv[2], &count) || count < 0 || (size_t)count * 2 > length) return js_type_error(env, "txSubmit(socket, descs, count)");
+  __u32 idx = 0; // set by the ring call when it returns > 0
   __u32 n = xsk_ring_prod__reserve(&s->tx, count, &idx);
   for (__u32 i = 0; i < n; i++) {
     struct xdp_desc *d = xsk_ring_prod__tx_desc(&s->tx, idx + i);
@@ -556,15 +506,15 @@ static napi_value tx_submit(napi_env env, napi_callback_info info) {
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return NULL;
   }
-  return number(env, n);
+  return js_number(env, n);
 }
 
 // wakeupRx(socket): a recvfrom when the kernel asks to be told the fill ring has frames
 static napi_value wakeup_rx(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
-  if (!s) return type_error(env, "wakeupRx(socket): closed socket");
+  if (!s) return js_type_error(env, "wakeupRx(socket): closed socket");
   if (xsk_ring_prod__needs_wakeup(s->rings->fill)) recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
   return NULL;
 }
@@ -572,21 +522,21 @@ static napi_value wakeup_rx(napi_env env, napi_callback_info info) {
 // stats(socket): { rxDropped, rxInvalidDescs, txInvalidDescs, rxRingFull, rxFillRingEmpty, txRingEmpty, txKicks }
 static napi_value socket_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
-  if (!s) return type_error(env, "stats(socket): closed socket");
+  if (!s) return js_type_error(env, "stats(socket): closed socket");
   struct xdp_statistics st = {0};
   socklen_t len = sizeof st;
-  if (getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_STATISTICS, &st, &len)) return fail(env, "getsockopt(XDP_STATISTICS)", errno);
+  if (getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_STATISTICS, &st, &len)) return js_fail(env, "getsockopt(XDP_STATISTICS)", errno);
   napi_value r;
   napi_create_object(env, &r);
-  napi_set_named_property(env, r, "rxDropped", number(env, st.rx_dropped));
-  napi_set_named_property(env, r, "rxInvalidDescs", number(env, st.rx_invalid_descs));
-  napi_set_named_property(env, r, "txInvalidDescs", number(env, st.tx_invalid_descs));
-  napi_set_named_property(env, r, "rxRingFull", number(env, st.rx_ring_full));
-  napi_set_named_property(env, r, "rxFillRingEmpty", number(env, st.rx_fill_ring_empty_descs));
-  napi_set_named_property(env, r, "txRingEmpty", number(env, st.tx_ring_empty_descs));
-  napi_set_named_property(env, r, "txKicks", number(env, (int64_t)s->kicks));
+  napi_set_named_property(env, r, "rxDropped", js_number(env, st.rx_dropped));
+  napi_set_named_property(env, r, "rxInvalidDescs", js_number(env, st.rx_invalid_descs));
+  napi_set_named_property(env, r, "txInvalidDescs", js_number(env, st.tx_invalid_descs));
+  napi_set_named_property(env, r, "rxRingFull", js_number(env, st.rx_ring_full));
+  napi_set_named_property(env, r, "rxFillRingEmpty", js_number(env, st.rx_fill_ring_empty_descs));
+  napi_set_named_property(env, r, "txRingEmpty", js_number(env, st.tx_ring_empty_descs));
+  napi_set_named_property(env, r, "txKicks", js_number(env, (int64_t)s->kicks));
   return r;
 }
 
@@ -748,15 +698,15 @@ static rx_wait *rx_wait_get(napi_env env, socket_handle *s) {
 // waiting (after a coalescing pause of coalesceUs first), false on timeout or close.
 static napi_value wait_readable(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!args(env, info, 3, argv)) return NULL;
+  if (!js_args(env, info, 3, argv)) return NULL;
   socket_handle *s = open_socket(env, argv[0]);
   int64_t timeout, coalesce;
-  if (!s || !int_arg(env, argv[1], &timeout) || timeout < 0 || timeout > 60000 || !int_arg(env, argv[2], &coalesce) || coalesce < 0 || coalesce > 10000) return type_error(env, "waitReadable(socket, timeoutMs 0…60000, coalesceUs 0…10000)");
+  if (!s || !js_int(env, argv[1], &timeout) || timeout < 0 || timeout > 60000 || !js_int(env, argv[2], &coalesce) || coalesce < 0 || coalesce > 10000) return js_type_error(env, "waitReadable(socket, timeoutMs 0…60000, coalesceUs 0…10000)");
   rx_wait *w = rx_wait_get(env, s);
-  if (!w) return fail(env, "wait on the AF_XDP socket (another thread's socket, or no event loop handles)", EINVAL);
+  if (!w) return js_fail(env, "wait on the AF_XDP socket (another thread's socket, or no event loop handles)", EINVAL);
   if (w->deferred) rx_wait_finish(w, false, false);
   napi_value promise;
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) return fail(env, "napi_create_promise", ENOMEM);
+  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) return js_fail(env, "napi_create_promise", ENOMEM);
   w->timeout_ms = (int)timeout;
   if (coalesce > 0) {
     struct itimerspec t = {.it_value = {.tv_sec = 0, .tv_nsec = coalesce * 1000}};
@@ -772,7 +722,7 @@ static napi_value wait_readable(napi_env env, napi_callback_info info) {
 // socketDelete(socket), umemDelete(umem): idempotent
 static napi_value socket_delete(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   socket_handle *s = external(env, argv[0], &socket_tag);
   if (s) socket_close(s);
   return NULL;
@@ -780,12 +730,12 @@ static napi_value socket_delete(napi_env env, napi_callback_info info) {
 
 static napi_value umem_delete(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   umem_handle *u = external(env, argv[0], &umem_tag);
   if (u && u->umem) {
-    if (u->sockets > 0) return fail(env, "xsk_umem__delete: sockets still use this UMEM", EBUSY);
+    if (u->sockets > 0) return js_fail(env, "xsk_umem__delete: sockets still use this UMEM", EBUSY);
     int err = xsk_umem__delete(u->umem);
-    if (err) return fail(env, "xsk_umem__delete", err);
+    if (err) return js_fail(env, "xsk_umem__delete", err);
     u->umem = NULL;
     // Views of a detached ArrayBuffer have length 0: a stale frame reads as empty instead
     // of touching unmapped memory, so the mapping can go now.
@@ -902,10 +852,10 @@ static bool key_arg(napi_env env, napi_value v, char *key) {
 // `create` (at most 4) when no thread holds them yet
 static napi_value shared_acquire(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!args(env, info, 2, argv)) return NULL;
+  if (!js_args(env, info, 2, argv)) return NULL;
   char key[128];
   napi_valuetype t;
-  if (!key_arg(env, argv[0], key) || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return type_error(env, "sharedAcquire(key, create)");
+  if (!key_arg(env, argv[0], key) || napi_typeof(env, argv[1], &t) != napi_ok || t != napi_function) return js_type_error(env, "sharedAcquire(key, create)");
   pthread_mutex_lock(&shared_lock);
   shared_entry *e = shared_find(key);
   if (!e) {
@@ -919,22 +869,22 @@ static napi_value shared_acquire(napi_env env, napi_callback_info info) {
     uint32_t n = 0;
     if (napi_is_array(env, made, &is_array) != napi_ok || !is_array || napi_get_array_length(env, made, &n) != napi_ok || n == 0 || n > SHARED_MAX_FDS) {
       pthread_mutex_unlock(&shared_lock);
-      return type_error(env, "sharedAcquire: create() must return 1…4 fds");
+      return js_type_error(env, "sharedAcquire: create() must return 1…4 fds");
     }
     e = calloc(1, sizeof *e);
     if (!e) {
       pthread_mutex_unlock(&shared_lock);
-      return fail(env, "allocate a shared entry", ENOMEM);
+      return js_fail(env, "allocate a shared entry", ENOMEM);
     }
     snprintf(e->key, sizeof e->key, "%s", key);
     for (uint32_t i = 0; i < n; i++) {
       napi_value v;
       int64_t fd = -1;
       napi_get_element(env, made, i, &v);
-      if (!int_arg(env, v, &fd) || fd < 0 || fd > INT32_MAX) {
+      if (!js_int(env, v, &fd) || fd < 0 || fd > INT32_MAX) {
         free(e);
         pthread_mutex_unlock(&shared_lock);
-        return type_error(env, "sharedAcquire: create() must return fds");
+        return js_type_error(env, "sharedAcquire: create() must return fds");
       }
       e->fds[i] = (int)fd;
     }
@@ -946,7 +896,7 @@ static napi_value shared_acquire(napi_env env, napi_callback_info info) {
   env_track(env, key, 1);
   napi_value out;
   napi_create_array_with_length(env, e->nfds, &out);
-  for (int i = 0; i < e->nfds; i++) napi_set_element(env, out, i, number(env, e->fds[i]));
+  for (int i = 0; i < e->nfds; i++) napi_set_element(env, out, i, js_number(env, e->fds[i]));
   pthread_mutex_unlock(&shared_lock);
   return out;
 }
@@ -954,9 +904,9 @@ static napi_value shared_acquire(napi_env env, napi_callback_info info) {
 // sharedRelease(key): number[] — the fds to close when this was the last user, else []
 static napi_value shared_release(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!args(env, info, 1, argv)) return NULL;
+  if (!js_args(env, info, 1, argv)) return NULL;
   char key[128];
-  if (!key_arg(env, argv[0], key)) return type_error(env, "sharedRelease(key)");
+  if (!key_arg(env, argv[0], key)) return js_type_error(env, "sharedRelease(key)");
   int fds[SHARED_MAX_FDS];
   int n = 0;
   pthread_mutex_lock(&shared_lock);
@@ -971,28 +921,28 @@ static napi_value shared_release(napi_env env, napi_callback_info info) {
   pthread_mutex_unlock(&shared_lock);
   napi_value out;
   napi_create_array_with_length(env, n, &out);
-  for (int i = 0; i < n; i++) napi_set_element(env, out, i, number(env, fds[i]));
+  for (int i = 0; i < n; i++) napi_set_element(env, out, i, js_number(env, fds[i]));
   return out;
 }
 
 // mapCreate(type, keySize, valueSize, maxEntries, name): fd
 static napi_value map_create(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  if (!args(env, info, 5, argv)) return NULL;
+  if (!js_args(env, info, 5, argv)) return NULL;
   int64_t type, key, value, max;
   char name[16];
   size_t len;
-  if (!int_arg(env, argv[0], &type) || !int_arg(env, argv[1], &key) || !int_arg(env, argv[2], &value) || !int_arg(env, argv[3], &max) || napi_get_value_string_utf8(env, argv[4], name, sizeof name, &len) != napi_ok)
-    return type_error(env, "mapCreate(type, keySize, valueSize, maxEntries, name)");
+  if (!js_int(env, argv[0], &type) || !js_int(env, argv[1], &key) || !js_int(env, argv[2], &value) || !js_int(env, argv[3], &max) || napi_get_value_string_utf8(env, argv[4], name, sizeof name, &len) != napi_ok)
+    return js_type_error(env, "mapCreate(type, keySize, valueSize, maxEntries, name)");
   int fd = bpf_map_create(type, name, key, value, max, NULL);
-  if (fd < 0) return fail(env, "bpf_map_create", errno);
-  return number(env, fd);
+  if (fd < 0) return js_fail(env, "bpf_map_create", errno);
+  return js_number(env, fd);
 }
 
 // progLoadRaw(type, insns: Uint8Array, license, name): fd
 static napi_value prog_load_raw(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!args(env, info, 4, argv)) return NULL;
+  if (!js_args(env, info, 4, argv)) return NULL;
   int64_t type;
   void *insns;
   size_t len, slen;
@@ -1001,18 +951,18 @@ static napi_value prog_load_raw(napi_env env, napi_callback_info info) {
   size_t off;
   bool is;
   char license[32], name[16];
-  if (!int_arg(env, argv[0], &type) || napi_is_typedarray(env, argv[1], &is) != napi_ok || !is || napi_get_value_string_utf8(env, argv[2], license, sizeof license, &slen) != napi_ok || napi_get_value_string_utf8(env, argv[3], name, sizeof name, &slen) != napi_ok)
-    return type_error(env, "progLoadRaw(type, insns, license, name)");
+  if (!js_int(env, argv[0], &type) || napi_is_typedarray(env, argv[1], &is) != napi_ok || !is || napi_get_value_string_utf8(env, argv[2], license, sizeof license, &slen) != napi_ok || napi_get_value_string_utf8(env, argv[3], name, sizeof name, &slen) != napi_ok)
+    return js_type_error(env, "progLoadRaw(type, insns, license, name)");
   napi_get_typedarray_info(env, argv[1], &t, &len, &insns, &ab, &off);
-  if (t != napi_uint8_array || len % 8 || len == 0) return type_error(env, "progLoadRaw: instructions must be a Uint8Array of 8-byte instructions");
+  if (t != napi_uint8_array || len % 8 || len == 0) return js_type_error(env, "progLoadRaw: instructions must be a Uint8Array of 8-byte instructions");
   // Per call, not static: worker threads load programs at the same time.
   const size_t log_size = 16384;
   char *log = calloc(1, log_size);
-  if (!log) return fail(env, "allocate a verifier log", ENOMEM);
+  if (!log) return js_fail(env, "allocate a verifier log", ENOMEM);
   LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = log_size, .log_level = 0);
   int fd = bpf_prog_load(type, name, license, insns, len / 8, &opts);
   int saved = errno;
-  napi_value result = fd < 0 ? fail(env, log[0] ? log : "bpf_prog_load", saved) : number(env, fd);
+  napi_value result = fd < 0 ? js_fail(env, log[0] ? log : "bpf_prog_load", saved) : js_number(env, fd);
   free(log);
   return result;
 }
