@@ -106,7 +106,7 @@ export type Ty =
   /** A pointer to a struct or fixed array in the packet, on the stack or in a map value. */
   | { readonly kind: "view"; readonly layout: StructLayout | ArrayLayout; readonly nullable: boolean }
   /** A pointer to a scalar map value: `.value` reads and writes it. */
-  | { readonly kind: "ref"; readonly int: IntType; readonly nullable: boolean }
+  | { readonly kind: "ref"; readonly int: IntType; readonly nullable: boolean; /** A bool stored in a byte (`global<bool>`): `int` is its u8 storage. */ readonly bool?: true }
   | { readonly kind: "map"; readonly mapName: string };
 
 export const VoidTy: Ty = { kind: "void" };
@@ -118,7 +118,7 @@ export function describeTy(t: Ty): string {
   switch (t.kind) {
     case "int": return intName(t.int);
     case "view": return (t.layout.kind === "struct" ? t.layout.name : "FixedArray") + (t.nullable ? " | null" : "");
-    case "ref": return `Ref<${intName(t.int)}>` + (t.nullable ? " | null" : "");
+    case "ref": return `Ref<${t.bool ? "bool" : intName(t.int)}>` + (t.nullable ? " | null" : "");
     case "const": return "integer constant";
     default: return t.kind;
   }

@@ -300,6 +300,8 @@ export declare function config<T extends object>(initial?: Initial<T>): Readonly
  * `export const packets = global<u64>(0);` then `packets.value += 1`.
  */
 export declare function global<T extends number>(initial: T): Ref<T>;
+/** A mutable `bool` global: `export const seen = global<bool>(false);` then `seen.value = true`. */
+export declare function global<T extends boolean>(initial: T): Ref<boolean>;
 /**
  * A mutable global struct (interface) or FixedArray: `export const stats = global<Stats>();`
  * then `stats.packets += 1` or `atomicAdd(stats.bytes, n)`, like a map value's view.

@@ -57,7 +57,7 @@ export function readGlobalDeclaration(state: ModuleState, decl: ts.VariableDecla
   const int = valueType ? intFromType(valueType, state.checker) : undefined;
   const isBool = valueType ? isBooleanType(valueType) : false;
   const aggregate = !int && !isBool && valueType ? state.layouts.fieldTypeOf(valueType, typeNode ?? call, name) : undefined;
-  const type: FieldType | undefined = int ? { kind: "int", int } : isBool && kind === "config" ? { kind: "bool" } : aggregate?.kind === "struct" || aggregate?.kind === "array" ? aggregate : undefined;
+  const type: FieldType | undefined = int ? { kind: "int", int } : isBool ? { kind: "bool" } : aggregate?.kind === "struct" || aggregate?.kind === "array" ? aggregate : undefined;
   if (!type) {
     state.reporter.error(Diagnostics.UnsupportedType, typeNode ?? call, valueType ? state.checker.typeToString(valueType) : "unknown");
     return undefined;

@@ -39,6 +39,8 @@ export const seen = global<u64>(0);
 export const mode = global<u32>(0);
 export const mirror = global<Mirror>();
 export const hist = global<FixedArray<u32, 4>>([1, 2, 3, 4]);
+export const sawBig = global<bool>(false);
+export const forceDrop = global<bool>(false);
 export function probe(ctx: XdpContext): XDP {
   seen.value += 1;
   const c = perCpuStruct.lookup(7);
@@ -48,6 +50,8 @@ export function probe(ctx: XdpContext): XDP {
   mirror.output = u64(mirror.input) * 2;
   mirror.port = ntohs(limits.port);
   hist[2] += 10;
+  if (ctx.len > 100) sawBig.value = true;
+  if (forceDrop.value) return XDP.DROP;
   if (mode.value === 1) return XDP.TX;
   if (ctx.len > LIMIT) return XDP.ABORTED;
   if (ctx.len > limits.maxLen) return limits.verdictOver;
@@ -158,6 +162,16 @@ test("globals: the program's writes are read from Node, Node's writes steer the 
   assert.equal(g.hist, [0, 0, 10, 0]);
   assert.throws(() => { g.mirror = { input: -1, output: 0n, port: 0 }; }, /field 'input'.*-1 does not fit u32/);
   assert.throws(() => { (g as Record<string, unknown>).nope = 1; }, TypeError, "the globals object is sealed");
+
+  // bool globals: written by the program, and steering it from Node.
+  assert.is(g.sawBig, false);
+  skel.programs.probe.run(new Uint8Array(200));
+  assert.is(g.sawBig, true, "the program stored true");
+  g.mode = 0;
+  g.forceDrop = true;
+  assert.is(skel.programs.probe.run(new Uint8Array(60)).action, XDP.DROP, "forceDrop set from Node");
+  g.forceDrop = false;
+  assert.is(skel.programs.probe.run(new Uint8Array(60)).action, XDP.PASS);
 });
 
 test("pinMaps keeps map data across two loads of the skeleton", async () => {

@@ -48,7 +48,7 @@ function lowerGlobal(fs: FunctionState, g: GlobalDefinition): Value {
   // A struct or FixedArray global is a view of its section, as a map value is; a config
   // view is marked read-only (the verifier rejects stores into the frozen .rodata map).
   if (g.layout) return { ty: { kind: "view", layout: g.layout, nullable: false }, ir: g.global, readonlyConfig: g.kind === "config" ? g.name : undefined };
-  if (g.kind === "global") return { ty: { kind: "ref", int: g.int!, nullable: false }, ir: g.global };
+  if (g.kind === "global") return { ty: g.int ? { kind: "ref", int: g.int, nullable: false } : { kind: "ref", int: Int.u8, nullable: false, bool: true }, ir: g.global };
   // A volatile load: the default must not be folded, the loader rewrites .rodata.
   if (!g.int) {
     const byte = fs.fb.value(`load volatile i8, ptr ${g.global}, align 1`);
@@ -100,7 +100,7 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
       return undefined;
     }
-    return { kind: "memory", ptr: base.ir, field: { kind: "int", int: base.ty.int }, name, region: base.region };
+    return { kind: "memory", ptr: base.ir, field: base.ty.bool ? { kind: "bool" } : { kind: "int", int: base.ty.int }, name, region: base.region };
   }
   if (base.ty.kind === "view" && base.ty.layout.kind === "struct") {
     const field = base.ty.layout.fields.find((f) => f.name === name);
