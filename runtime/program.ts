@@ -167,6 +167,14 @@ export class BpfProgram implements XdpProgram {
   private replaceOn(ifindex: number, mode: number, what: string, ifname: string | undefined): Link {
     const link = findXdpLink(ifindex);
     if (link) {
+      // BPF_LINK_UPDATE swaps the program and keeps the link's mode: a different mode asked
+      // for would silently not happen.
+      const attached = attachedModeName(ifindex);
+      const asked = (Object.keys(modeFlags) as AttachMode[]).find((m) => modeFlags[m] === mode);
+      if (asked !== undefined && attached !== undefined && asked !== attached) {
+        native().close(link.fd);
+        throw new BpfError(`${what}: the program there runs in ${attached} mode in BPF link ${link.id}, and replacing keeps a link's mode; to run in ${asked} mode, detach it first (close or unpin the link, or tsxdp detach --dev ${ifname ?? "IFACE"}) and attach again`, "EINVAL");
+      }
       try {
         native().linkUpdate(link.fd, this.fd, -1);
       } catch (error) {
@@ -292,6 +300,15 @@ function findXdpLink(ifindex: number): { fd: number; id: number; progId: number 
 }
 
 /** What holds an interface's XDP hook, for error messages. */
+/** XDP_ATTACHED_DRV/SKB/HW from bpf_xdp_query, as attach() names the modes. */
+function attachedModeName(ifindex: number): AttachMode | undefined {
+  try {
+    return ({ 1: "native", 2: "generic", 3: "offload" } as Record<number, AttachMode>)[native().xdpQuery(ifindex).mode];
+  } catch {
+    return undefined;
+  }
+}
+
 function describeAttachment(ifindex: number): { progId?: number; holder?: "link" | "netlink" } {
   try {
     const progId = native().xdpQuery(ifindex).progId;
