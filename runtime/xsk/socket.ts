@@ -24,6 +24,8 @@ const SO_BUSY_POLL = 46;
 const SO_PREFER_BUSY_POLL = 69;
 const SO_BUSY_POLL_BUDGET = 70;
 const EBUSY = 16;
+const EEXIST = 17;
+const BPF_NOEXIST = 1;
 /** Keys of the default program's XskMap: queue ids 0…1023. */
 const DEFAULT_MAP_ENTRIES = 1024;
 
@@ -668,7 +670,16 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
   cleanup.push(() => {
     for (const fd of n.sharedRelease(key)) n.close(fd);
   });
-  registerInMap(mapFd, queue, socketFd);
+  // The default program redirects a queue to one socket: a second socket on the same queue
+  // would silently take its traffic (BPF_ANY replaces the entry), so it is refused.
+  try {
+    native().mapUpdate(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), BPF_NOEXIST);
+  } catch (error) {
+    if ((error as { errno?: number }).errno === EEXIST) {
+      throw new BpfError(`queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`, "EBUSY", { errno: EEXIST, cause: error });
+    }
+    throw explain(error, `register the AF_XDP socket in the XskMap at key ${queue}`);
+  }
   cleanup.push(() => unregisterFromMap(mapFd, queue));
 }
 

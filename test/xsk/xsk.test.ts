@@ -126,6 +126,9 @@ test("errors name the cause: queue out of range, busy queue, zero-copy on veth, 
       out.missing = await attempt({ ifname: "nope0" });
       const first = await XskSocket.open({ ifname: "eth0", queue: 0 });
       out.busy = await attempt({ ifname: "eth0", queue: 0, mode: "copy" });
+      // Binding the same queue with a shared UMEM is allowed by the kernel, but the default
+      // program sends a queue to one socket: refused instead of silently taking its traffic.
+      out.sameQueueShared = await attempt({ ifname: "eth0", queue: 0, shareUmemWith: first });
       first.close();
       const again = await attempt({ ifname: "eth0", queue: 0 });
       out.reopened = again.ok === true;
@@ -140,6 +143,8 @@ test("errors name the cause: queue out of range, busy queue, zero-copy on veth, 
     assert.match(out.zerocopy!.message!, /zero-copy is not supported.*use mode "copy"/);
     assert.is(out.missing!.code, "ENODEV");
     assert.ok(out.busy!.code === "EBUSY" || out.busy!.code === "EEXIST", JSON.stringify(out.busy));
+    assert.is(out.sameQueueShared!.code, "EBUSY", JSON.stringify(out.sameQueueShared));
+    assert.match(out.sameQueueShared!.message!, /queue 0 of eth0 already has an AF_XDP socket in this process on tsxdp's default redirect program/);
     assert.ok(out.reopened, "the queue is free again after close()");
   } finally {
     topo.remove();
