@@ -69,10 +69,10 @@ async function measurePair(objects: [string, string], program: string, packet: U
     }
     const pair = [ts!, c!].map((obj) => obj.program(program));
     // The kernel reports whole nanoseconds per run (its loop's time over `repeat`), too coarse
-    // for 5-15 ns programs alone: the mean of 9 runs, the two programs interleaved so that
+    // for 5-15 ns programs alone: the mean of 15 runs, the two programs interleaved so that
     // drift on a shared machine falls on both alike, resolves fractions.
     const samples: number[][] = [[], []];
-    for (let round = 0; round < 9; round++) pair.forEach((p, i) => samples[i]!.push(p.run(packet, { repeat }).durationNs));
+    for (let round = 0; round < 15; round++) pair.forEach((p, i) => samples[i]!.push(p.run(packet, { repeat }).durationNs));
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     return pair.map((p, i) => {
       const info = p.info();
@@ -84,7 +84,7 @@ async function measurePair(objects: [string, string], program: string, packet: U
   }
 }
 
-export async function runProgramBench(repeat = 200_000): Promise<ProgramRow[]> {
+export async function runProgramBench(repeat = 1_000_000): Promise<ProgramRow[]> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-"));
   const rows: ProgramRow[] = [];
   for (const { example, program } of programs) {
