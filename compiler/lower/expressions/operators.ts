@@ -4,7 +4,7 @@
 // chains become the jump sequences the verifier follows best.
 import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
-import { type Ty, BoolTy, intTy, llInt, llType, isPointer } from "../../types.js";
+import { type Ty, BoolTy, intTy, intName, llInt, llType, isPointer } from "../../types.js";
 import { type FunctionState, type Value, constValue } from "../context.js";
 import type { Block } from "../../ir/function.js";
 import {
@@ -116,6 +116,13 @@ export function compareValues(fs: FunctionState, op: CompareOp, a: Value, b: Val
   if (a.ty.kind === "const" && b.ty.kind === "const") {
     const r = foldCompare(op, a.constant!, b.constant!);
     return { ty: BoolTy, ir: r ? "true" : "false", constant: r ? 1n : 0n };
+  }
+  // Arithmetic may wrap a negative constant into an unsigned type (x + -1), a comparison
+  // must not: `i < -12` on a u32 would compare with 4294967284.
+  const negative = a.ty.kind === "const" && a.constant! < 0n ? [a, b] : b.ty.kind === "const" && b.constant! < 0n ? [b, a] : undefined;
+  if (negative && negative[1]!.ty.kind === "int" && !negative[1]!.ty.int.signed && !negative[1]!.ty.int.be) {
+    fs.error(Diagnostics.ConstantOutOfRange, node, negative[0]!.constant!.toString(), intName(negative[1]!.ty.int));
+    return { ty: BoolTy, ir: "false", constant: 0n };
   }
   const [left, right, t] = unify(fs, a, b, op, node);
   return emitCompare(fs, op, left, right, t!);
