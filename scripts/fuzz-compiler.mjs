@@ -1,0 +1,73 @@
+// Mutation fuzzing of the compiler, longer than the test suite's fixed-seed run
+// (test/compiler/mutations.test.ts): variants of every pass program and example (truncated,
+// lines deleted, tokens inserted) must give diagnostics or an object the kernel verifier
+// accepts — never an exception, an internal error (TSX9001), or a rejected object.
+//   npm run build && node scripts/fuzz-compiler.mjs [seed] [seconds]     (root, for the verifier)
+// Failing variants are kept in the printed folder.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { compile } = await import(path.join(root, "dist/compiler/index.js"));
+const { verifyObject } = await import(path.join(root, "dist/compiler/verify.js"));
+
+const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)", "+ 1", "* 4", "u32(", "ip.ihl", "65535", "let ", "const ", "return XDP.DROP;", "if (", "=== null"];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fuzz-"));
+const programsIn = (folder) => fs.readdirSync(folder).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(folder, f));
+const sources = [
+  ...programsIn(path.join(root, "verifier-tests/pass")),
+  ...fs.readdirSync(path.join(root, "examples"), { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => programsIn(path.join(root, "examples", d.name))),
+];
+let state = Number(process.argv[2] ?? 7);
+const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+const deadline = Date.now() + Number(process.argv[3] ?? 300) * 1000;
+let variants = 0, accepted = 0, problems = 0;
+
+function mutate(text) {
+  const r = random();
+  if (r < 0.2) return text.slice(0, Math.floor(random() * text.length));
+  if (r < 0.5) {
+    const lines = text.split("\n");
+    lines.splice(Math.floor(random() * lines.length), 1 + Math.floor(random() * 3));
+    return lines.join("\n");
+  }
+  for (let k = 0; k < 1 + Math.floor(random() * 3); k++) {
+    const at = Math.floor(random() * text.length);
+    text = text.slice(0, at) + tokens[Math.floor(random() * tokens.length)] + text.slice(at);
+  }
+  return text;
+}
+
+while (Date.now() < deadline) {
+  for (const source of sources) {
+    if (Date.now() >= deadline) break;
+    // Beside the original, so relative imports (verifier-tests/pass/shared) still resolve.
+    const file = path.join(path.dirname(source), `.fuzz-${process.pid}.xdp.ts`);
+    fs.writeFileSync(file, mutate(fs.readFileSync(source, "utf8")));
+    variants++;
+    const keep = (why) => {
+      problems++;
+      const kept = path.join(dir, `${why}-${variants}.xdp.ts`);
+      fs.copyFileSync(file, kept);
+      return kept;
+    };
+    try {
+      const result = await compile({ files: [file], outDir: dir, noSkeleton: true });
+      const internal = result.diagnostics.find((d) => d.code === 9001 && d.prefix === "TSX");
+      if (internal) console.log(`internal error: ${keep("internal")}: ${internal.message}`);
+      for (const object of result.objects) {
+        accepted++;
+        const outcome = verifyObject(object.object, object.programs);
+        if (!outcome.ok) console.log(`verifier rejected an accepted program: ${keep("rejected")}\n${outcome.report.split("\n").slice(0, 3).join("\n")}`);
+      }
+    } catch (error) {
+      console.log(`exception: ${keep("exception")}: ${error.stack}`);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+}
+console.log(JSON.stringify({ variants, accepted, problems, kept: dir }));
+process.exitCode = problems ? 1 : 0;
