@@ -16,8 +16,14 @@ export interface VerifyOutcome {
 const shownHead = 60;
 const shownTail = 40;
 
-export function verifyObject(object: string, programs: readonly string[]): VerifyOutcome {
+/**
+ * `pinnedByName`: the object's maps with `pinning: "byName"`. libbpf pins those under
+ * /sys/fs/bpf/NAME while loading (bpftool has no option to move them), so the pins this
+ * load created are removed again; pins that were there before stay.
+ */
+export function verifyObject(object: string, programs: readonly string[], pinnedByName: readonly string[] = []): VerifyOutcome {
   const pinDir = fs.mkdtempSync(path.join("/sys/fs/bpf", `tsxdp-verify-${process.pid}-`));
+  const createdPins = pinnedByName.map((name) => path.join("/sys/fs/bpf", name)).filter((pin) => !fs.existsSync(pin));
   try {
     const run = spawnSync("bpftool", ["prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
@@ -34,6 +40,7 @@ export function verifyObject(object: string, programs: readonly string[]): Verif
     return { ok: true, report: `${programs.length} program${programs.length === 1 ? "" : "s"} loaded and unloaded` };
   } finally {
     fs.rmSync(pinDir, { recursive: true, force: true });
+    for (const pin of createdPins) fs.rmSync(pin, { force: true });
   }
 }
 

@@ -21,6 +21,29 @@ test("an accepted program is loaded and unloaded", () => {
   assert.equal(fs.readdirSync("/sys/fs/bpf").filter((n) => n.startsWith(`tsxdp-verify-`)), [], "pins left behind");
 });
 
+test("--verify leaves no pin of a byName map behind (libbpf pins them under /sys/fs/bpf while loading)", () => {
+  if (!requireKernel("bpffs pinning")) return;
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-verify-"));
+  const name = `tsxdp_vpin_${process.pid % 100000}`;
+  const source = path.join(out, "pinned.xdp.ts");
+  fs.writeFileSync(source, `import { XdpContext, XDP, HashMap, u32 } from "tsxdp";
+export const ${name} = new HashMap<u32, u32>({ maxEntries: 4, pinning: "byName" });
+export function p(ctx: XdpContext): XDP {
+  const v = ${name}.lookup(0);
+  return v === null ? XDP.PASS : XDP.DROP;
+}
+`);
+  const pin = path.join("/sys/fs/bpf", name);
+  try {
+    const r = run(["build", source, "-o", out, "--verify"]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /verified by the kernel/);
+    assert.not.ok(fs.existsSync(pin), `${pin} left behind`);
+  } finally {
+    fs.rmSync(pin, { force: true });
+  }
+});
+
 test("a verifier rejection shows the log with .xdp.ts lines", () => {
   if (!requireKernel("BPF_PROG_LOAD of XDP programs")) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-verify-"));
