@@ -36,50 +36,47 @@ static void set_number(napi_env env, napi_value o, const char *key, int64_t v) {
   napi_set_named_property(env, o, key, js_number(env, v));
 }
 
-// mapNextId(id): the next loaded map's id after `id`, 0 when there is none
-static napi_value map_next_id(napi_env env, napi_callback_info info) {
+// The id after `start` of a kernel object kind (maps, links), 0 when there is none.
+static napi_value next_id(napi_env env, napi_callback_info info, const char *usage, const char *what, int (*get_next)(__u32, __u32 *)) {
   int64_t a[1];
-  if (!int_args(env, info, 1, a, "mapNextId(id)")) return NULL;
+  if (!int_args(env, info, 1, a, usage)) return NULL;
   __u32 next = 0;
-  if (a[0] < 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_map_get_next_id", EINVAL);
-  if (bpf_map_get_next_id((__u32)a[0], &next)) {
+  if (a[0] < 0 || a[0] > UINT32_MAX) return js_fail(env, what, EINVAL);
+  if (get_next((__u32)a[0], &next)) {
     if (errno == ENOENT) return js_number(env, 0);
-    return js_fail(env, "bpf_map_get_next_id", errno);
+    return js_fail(env, what, errno);
   }
   return js_number(env, next);
+}
+
+// An fd for the kernel object with this id (the caller closes it).
+static napi_value fd_by_id(napi_env env, napi_callback_info info, const char *usage, const char *what, int (*get_fd)(__u32)) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, usage)) return NULL;
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, what, EINVAL);
+  int fd = get_fd((__u32)a[0]);
+  if (fd < 0) return js_fail(env, what, errno);
+  return js_number(env, fd);
+}
+
+// mapNextId(id): the next loaded map's id after `id`, 0 when there is none
+static napi_value map_next_id(napi_env env, napi_callback_info info) {
+  return next_id(env, info, "mapNextId(id)", "bpf_map_get_next_id", bpf_map_get_next_id);
 }
 
 // mapFdById(id): fd (the caller closes it)
 static napi_value map_fd_by_id(napi_env env, napi_callback_info info) {
-  int64_t a[1];
-  if (!int_args(env, info, 1, a, "mapFdById(id)")) return NULL;
-  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_map_get_fd_by_id", EINVAL);
-  int fd = bpf_map_get_fd_by_id((__u32)a[0]);
-  if (fd < 0) return js_fail(env, "bpf_map_get_fd_by_id", errno);
-  return js_number(env, fd);
+  return fd_by_id(env, info, "mapFdById(id)", "bpf_map_get_fd_by_id", bpf_map_get_fd_by_id);
 }
 
 // linkNextId(id): the next link's id after `id`, 0 when there is none
 static napi_value link_next_id(napi_env env, napi_callback_info info) {
-  int64_t a[1];
-  if (!int_args(env, info, 1, a, "linkNextId(id)")) return NULL;
-  __u32 next = 0;
-  if (a[0] < 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_link_get_next_id", EINVAL);
-  if (bpf_link_get_next_id((__u32)a[0], &next)) {
-    if (errno == ENOENT) return js_number(env, 0);
-    return js_fail(env, "bpf_link_get_next_id", errno);
-  }
-  return js_number(env, next);
+  return next_id(env, info, "linkNextId(id)", "bpf_link_get_next_id", bpf_link_get_next_id);
 }
 
 // linkFdById(id): fd (the caller closes it)
 static napi_value link_fd_by_id(napi_env env, napi_callback_info info) {
-  int64_t a[1];
-  if (!int_args(env, info, 1, a, "linkFdById(id)")) return NULL;
-  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, "bpf_link_get_fd_by_id", EINVAL);
-  int fd = bpf_link_get_fd_by_id((__u32)a[0]);
-  if (fd < 0) return js_fail(env, "bpf_link_get_fd_by_id", errno);
-  return js_number(env, fd);
+  return fd_by_id(env, info, "linkFdById(id)", "bpf_link_get_fd_by_id", bpf_link_get_fd_by_id);
 }
 
 // linkInfo(fd): { id, type, progId, ifindex } — ifindex for XDP links (type BPF_LINK_TYPE_XDP), else 0

@@ -36,24 +36,23 @@ bool js_int(napi_env env, napi_value v, int64_t *out) {
   return napi_typeof(env, v, &t) == napi_ok && t == napi_number && napi_get_value_int64(env, v, out) == napi_ok;
 }
 
-bool js_bytes(napi_env env, napi_value v, void **data, size_t *length) {
+// A typed array's elements when it is of `want` type (false for anything else).
+static bool typed_array_of(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length) {
   bool is;
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
   if (napi_get_typedarray_info(env, v, &type, length, data, &buffer, &offset) != napi_ok) return false;
-  return type == napi_uint8_array;
+  return type == want;
+}
+
+bool js_bytes(napi_env env, napi_value v, void **data, size_t *length) {
+  return typed_array_of(env, v, napi_uint8_array, data, length);
 }
 
 bool js_u32_array(napi_env env, napi_value v, uint32_t **data, size_t *length) {
-  bool is;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  if (napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset) != napi_ok) return false;
-  return type == napi_uint32_array;
+  return typed_array_of(env, v, napi_uint32_array, (void **)data, length);
 }
 
 bool js_is_null(napi_env env, napi_value v) {

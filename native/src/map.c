@@ -130,18 +130,34 @@ static napi_value map_close(napi_env env, napi_callback_info info) {
   return js_undefined(env);
 }
 
-// mapLookupInto(handle, key, value, flags): boolean — false when absent; value is written in place
-static napi_value map_lookup_into(napi_env env, napi_callback_info info) {
+// The (handle, key, value, flags) arguments of a single lookup or update, with both buffers
+// of the map's exact sizes. NULL (an error thrown) otherwise.
+static map_handle *key_value_args(napi_env env, napi_callback_info info, const char *name, void **key, void **value, int64_t *flags) {
   napi_value argv[4];
   if (!js_args(env, info, 4, argv)) return NULL;
   map_handle *h = handle_arg(env, argv[0]);
   if (!h) return NULL;
-  void *key, *value;
   size_t key_len, value_len;
+  char message[128];
+  if (!js_bytes(env, argv[1], key, &key_len) || !js_bytes(env, argv[2], value, &value_len) || !js_int(env, argv[3], flags)) {
+    snprintf(message, sizeof message, "%s(handle, key: Uint8Array, value: Uint8Array, flags)", name);
+    js_type_error(env, message);
+    return NULL;
+  }
+  if (key_len != h->key_size || value_len != h->value_size) {
+    snprintf(message, sizeof message, "%s: the key or value buffer does not have the map's size", name);
+    js_type_error(env, message);
+    return NULL;
+  }
+  return h;
+}
+
+// mapLookupInto(handle, key, value, flags): boolean — false when absent; value is written in place
+static napi_value map_lookup_into(napi_env env, napi_callback_info info) {
+  void *key, *value;
   int64_t flags;
-  if (!js_bytes(env, argv[1], &key, &key_len) || !js_bytes(env, argv[2], &value, &value_len) || !js_int(env, argv[3], &flags))
-    return js_type_error(env, "mapLookupInto(handle, key: Uint8Array, value: Uint8Array, flags)");
-  if (key_len != h->key_size || value_len != h->value_size) return js_type_error(env, "mapLookupInto: the key or value buffer does not have the map's size");
+  map_handle *h = key_value_args(env, info, "mapLookupInto", &key, &value, &flags);
+  if (!h) return NULL;
   if (bpf_map_lookup_elem_flags(h->fd, key, value, (__u64)flags)) {
     if (errno == ENOENT) return js_boolean(env, false);
     return js_fail(env, "bpf_map_lookup_elem", errno);
@@ -151,16 +167,10 @@ static napi_value map_lookup_into(napi_env env, napi_callback_info info) {
 
 // mapUpdateElem(handle, key, value, flags): void
 static napi_value map_update_elem(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!js_args(env, info, 4, argv)) return NULL;
-  map_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
   void *key, *value;
-  size_t key_len, value_len;
   int64_t flags;
-  if (!js_bytes(env, argv[1], &key, &key_len) || !js_bytes(env, argv[2], &value, &value_len) || !js_int(env, argv[3], &flags))
-    return js_type_error(env, "mapUpdateElem(handle, key: Uint8Array, value: Uint8Array, flags)");
-  if (key_len != h->key_size || value_len != h->value_size) return js_type_error(env, "mapUpdateElem: the key or value buffer does not have the map's size");
+  map_handle *h = key_value_args(env, info, "mapUpdateElem", &key, &value, &flags);
+  if (!h) return NULL;
   if (bpf_map_update_elem(h->fd, key, value, (__u64)flags)) return js_fail(env, "bpf_map_update_elem", errno);
   return js_undefined(env);
 }
