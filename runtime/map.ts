@@ -168,16 +168,19 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     return this.valueScratchLane === undefined ? this.readValueAt(this.valueScratch, this.valueScratchView, 0) : (this.valueScratchLane.read(0) as V);
   }
 
-  get(key: K): V | undefined {
+  /** Looks `key` up into the value scratch buffer; false when absent. */
+  private lookupIntoScratch(key: K): boolean {
     const handle = this.handle();
     const k = this.scratchKey(key);
-    let found: boolean;
     try {
-      found = native().mapLookupInto(handle, k, this.valueScratch, 0);
+      return native().mapLookupInto(handle, k, this.valueScratch, 0);
     } catch (error) {
       throw explain(error, `map '${this.name}': lookup`);
     }
-    return found ? this.scratchValue() : undefined;
+  }
+
+  get(key: K): V | undefined {
+    return this.lookupIntoScratch(key) ? this.scratchValue() : undefined;
   }
 
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
@@ -205,13 +208,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   has(key: K): boolean {
-    const handle = this.handle();
-    const k = this.scratchKey(key);
-    try {
-      return native().mapLookupInto(handle, k, this.valueScratch, 0);
-    } catch (error) {
-      throw explain(error, `map '${this.name}': lookup`);
-    }
+    return this.lookupIntoScratch(key);
   }
 
   /** Raw keys, robust against concurrent deletes (a deleted cursor restarts the walk; seen keys are skipped). */
