@@ -81,12 +81,13 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
   const fail = fb.newBlock("header.null");
   const join = fb.newBlock("header.join");
   let start: string;
+  let cached: string | undefined;
   const limit = maxPacketOffset - layout.size;
   if (offset.constant !== undefined) {
     if (offset.constant < 0n || offset.constant > BigInt(maxPacketOffset)) fs.error(Diagnostics.ConstantOutOfRange, offsetExpr, offset.constant.toString(), "a packet offset (0…65535)");
     start = offsetPointer(fs, data, Number(offset.constant));
-  } else if (startField === XdpMd.data && offset.max !== undefined && offset.max <= BigInt(limit) && cachedOffsetPointer(fs, offsetExpr)) {
-    start = cachedOffsetPointer(fs, offsetExpr)!;
+  } else if (startField === XdpMd.data && offset.max !== undefined && offset.max <= BigInt(limit) && (cached = cachedOffsetPointer(fs, offsetExpr)) !== undefined) {
+    start = cached;
   } else {
     const wide = convertImplicit(fs, offset, intTy(Int.u64), offsetExpr);
     if (offset.ty.kind === "int" && offset.ty.int.signed) fs.error(Diagnostics.SignMix, offsetExpr, "offset", "u32");
@@ -101,11 +102,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
       fb.br(inRange);
     }
     fb.setBlock(inRange);
-    const moved = fb.value(`getelementptr inbounds i8, ptr ${data}, i64 ${wide.ir}`);
-    // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
-    // verifier proves bounds per pointer "id", and only data + off is what we access.
-    fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
-    start = fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughId}, ptr ${moved})`);
+    start = variableOffsetPointer(fs, data, wide.ir);
   }
   // This bounds check extends what the verifier knows about every pointer into the packet.
   // A view still waiting for its null test would then be tested by LLVM re-evaluating its
@@ -143,7 +140,14 @@ function cachedOffsetPointer(fs: FunctionState, offsetExpr: ts.Expression): stri
  */
 export function packetPointerAt(fs: FunctionState, ctx: string, offset: Value): string {
   const wide = offset.ty.kind === "int" && offset.ty.int.bits < 64 ? fs.fb.value(`zext ${llInt(offset.ty.int)} ${offset.ir} to i64`) : offset.ir;
-  const moved = fs.fb.value(`getelementptr inbounds i8, ptr ${packetPointer(fs, ctx, XdpMd.data)}, i64 ${wide}`);
+  return variableOffsetPointer(fs, packetPointer(fs, ctx, XdpMd.data), wide);
+}
+
+/** `base + offset` (an i64 operand) as the one pointer the bounds check and accesses use. */
+function variableOffsetPointer(fs: FunctionState, base: string, offset: string): string {
+  const moved = fs.fb.value(`getelementptr inbounds i8, ptr ${base}, i64 ${offset}`);
+  // Keep LLVM from re-associating (data + off) + size into data + (off + size): the
+  // verifier proves bounds per pointer "id", and only data + off is what we access.
   fs.mod.module.declare("declare ptr @llvm.bpf.passthrough.p0.p0(i32, ptr)");
   return fs.fb.value(`call nonnull ptr @llvm.bpf.passthrough.p0.p0(i32 ${passthroughId}, ptr ${moved})`);
 }
