@@ -78,7 +78,7 @@ async function build(args: string[]): Promise<number> {
   for (const o of result.objects) {
     process.stdout.write(`${o.object}: ${o.programs.length} program${o.programs.length === 1 ? "" : "s"} (${o.programs.join(", ")}), ${o.maps.length} map${o.maps.length === 1 ? "" : "s"}\n`);
     if (parsed.values.verify) {
-      const outcome = verifyObject(o.object, o.programs, o.maps.filter((m) => m.pinByName).map((m) => m.name));
+      const outcome = verifyObject(o);
       if (!outcome.ok) {
         failed = true;
         process.stderr.write(outcome.report + "\n");

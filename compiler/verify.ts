@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { MapDefinition } from "./lower/maps.js";
 
 export interface VerifyOutcome {
   readonly ok: boolean;
@@ -16,14 +17,18 @@ export interface VerifyOutcome {
 const shownHead = 60;
 const shownTail = 40;
 
-/**
- * `pinnedByName`: the object's maps with `pinning: "byName"`. libbpf pins those under
- * /sys/fs/bpf/NAME while loading (bpftool has no option to move them), so the pins this
- * load created are removed again; pins that were there before stay.
- */
-export function verifyObject(object: string, programs: readonly string[], pinnedByName: readonly string[] = []): VerifyOutcome {
+/** What verification needs of a compiled object (compile()'s CompiledObject has it). */
+export interface VerifiableObject {
+  readonly object: string;
+  readonly programs: readonly string[];
+  readonly maps: readonly Pick<MapDefinition, "name" | "pinByName">[];
+}
+
+export function verifyObject({ object, programs, maps }: VerifiableObject): VerifyOutcome {
   const pinDir = fs.mkdtempSync(path.join("/sys/fs/bpf", `tsxdp-verify-${process.pid}-`));
-  const createdPins = pinnedByName.map((name) => path.join("/sys/fs/bpf", name)).filter((pin) => !fs.existsSync(pin));
+  // libbpf pins `pinning: "byName"` maps under /sys/fs/bpf/NAME while loading (bpftool has no
+  // option to move them): the pins this load creates are removed again, earlier ones stay.
+  const createdPins = maps.filter((m) => m.pinByName).map((m) => path.join("/sys/fs/bpf", m.name)).filter((pin) => !fs.existsSync(pin));
   try {
     const run = spawnSync("bpftool", ["prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };

@@ -59,7 +59,7 @@ while (Date.now() < deadline) {
       if (internal) console.log(`internal error: ${keep("internal")}: ${internal.message}`);
       for (const object of result.objects) {
         accepted++;
-        const outcome = verifyObject(object.object, object.programs, object.maps.filter((m) => m.pinByName).map((m) => m.name));
+        const outcome = verifyObject(object);
         if (!outcome.ok) console.log(`verifier rejected an accepted program: ${keep("rejected")}\n${outcome.report.split("\n").slice(0, 3).join("\n")}`);
       }
     } catch (error) {

@@ -33,7 +33,7 @@ for (const file of programFiles()) {
     assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), [], "diagnostics");
     if (!requireKernel("BPF_PROG_LOAD of XDP programs")) return;
     const object = result.objects[0]!;
-    const outcome = verifyObject(object.object, object.programs, object.maps.filter((m) => m.pinByName).map((m) => m.name));
+    const outcome = verifyObject(object);
     assert.ok(outcome.ok, outcome.report);
   });
 }

@@ -49,7 +49,7 @@ test("mutated programs: diagnostics or a verified object, never a crash", async 
       for (const object of result.objects) {
         accepted++;
         if (!canVerify) continue;
-        const outcome = verifyObject(object.object, object.programs, object.maps.filter((m) => m.pinByName).map((m) => m.name));
+        const outcome = verifyObject(object);
         assert.ok(outcome.ok, `${file} compiled but the verifier rejected it:\n${outcome.report.slice(0, 2000)}`);
       }
     }
