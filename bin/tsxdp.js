@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { register } from "node:module";
 
-// TypeScript loads through require() (see compiler/typescript-hooks.ts): a faster cold build.
+// TypeScript loads through require() (see cli/typescript-hooks.ts): a faster cold build.
 try {
-  register("../dist/compiler/typescript-hooks.js", import.meta.url);
+  register("../dist/cli/typescript-hooks.js", import.meta.url);
 } catch {
   // Not built yet: the import below says so.
 }
-import("../dist/compiler/cli.js").then((cli) => cli.main(process.argv.slice(2))).then(
+import("../dist/cli/main.js").then((cli) => cli.main(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (error) => {
     if (error && error.code === "ERR_MODULE_NOT_FOUND") {

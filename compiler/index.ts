@@ -17,6 +17,7 @@ import { generateSkeleton } from "./skeleton.js";
 
 export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
 export type { TsxDiagnostic } from "./diagnostics.js";
+export { verifyObject, type VerifyOutcome } from "./verify.js";
 
 export interface CompileOptions {
   readonly files: readonly string[];

@@ -1,9 +1,10 @@
-// The `tsxdp` command line. Exit codes: 0 ok, 1 diagnostics (or a verifier rejection),
+// The `tsxdp` command line: argument parsing and the compiler's commands. The runtime's
+// commands (runtime-commands.ts) are imported only when used, so build and check never
+// load the native addon. Exit codes: 0 ok, 1 diagnostics (or a verifier rejection),
 // 2 usage or environment error (e.g. LLVM missing), each with a one-line explanation.
 import { parseArgs } from "node:util";
 import fs from "node:fs";
-import { compile, check, formatDiagnostic, Diagnostics, type PublicDiagnostic } from "./index.js";
-import { verifyObject } from "./verify.js";
+import { compile, check, formatDiagnostic, Diagnostics, verifyObject, type PublicDiagnostic } from "../compiler/index.js";
 
 const usage = `usage:
   tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify] [--no-skeleton]
@@ -129,7 +130,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     return false;
   };
   try {
-    const commands = await import("../runtime/commands.js");
+    const commands = await import("./runtime-commands.js");
     let lines: string[];
     if (command === "detach") {
       if (!need("--dev IFACE", v.dev)) return 2;

@@ -1,16 +1,16 @@
 // The runtime side of the tsxdp CLI: run a program over a pcap, attach, detach, dump maps.
-// Each returns the lines to print; the CLI (compiler/cli.ts) owns argument parsing.
+// Each returns the lines to print; main.ts owns argument parsing.
 import fs from "node:fs";
 import path from "node:path";
-import { BpfObject, ensureBpffsDir } from "./object.js";
-import { detachInterface, type AttachMode } from "./program.js";
-import { readPcap, writePcap } from "./pcap.js";
-import { XDP } from "./xdp.js";
-import { native } from "./native.js";
-import { Btf } from "./btf.js";
-import { codecFor, decode } from "./codec.js";
-import { BpfError, explain } from "./errors.js";
-import { isPerCpu, MapType } from "./map.js";
+import { BpfObject, ensureBpffsDir } from "../runtime/object.js";
+import { detachInterface, type AttachMode } from "../runtime/program.js";
+import { readPcap, writePcap } from "../runtime/pcap.js";
+import { XDP } from "../runtime/xdp.js";
+import { native } from "../runtime/native.js";
+import { Btf } from "../runtime/btf.js";
+import { codecFor, decode } from "../runtime/codec.js";
+import { BpfError, explain } from "../runtime/errors.js";
+import { isPerCpu, MapType } from "../runtime/map.js";
 
 export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number }): Promise<string[]> {
   await using obj = await (await BpfObject.open(options.object)).load();
