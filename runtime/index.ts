@@ -7,4 +7,5 @@ export { BpfError, VerifierError } from "./errors.js";
 export { XDP, ipv4, formatIpv4, mac } from "./xdp.js";
 export { Btf } from "./btf.js";
 export { type Codec, type LayoutSpec, codecFor, codecFromLayout, encode, decode } from "./codec.js";
+export * as packets from "./packets/index.js";
 export { XskSocket, liveFrames, type XskOptions, type XskStats, type XskBatch } from "./xsk/index.js";

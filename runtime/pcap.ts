@@ -13,8 +13,14 @@ const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
 
+/** Every packet of a pcap file. */
 export function readPcap(file: string): PcapPacket[] {
-  const bytes = fs.readFileSync(file);
+  return parsePcap(fs.readFileSync(file), file);
+}
+
+/** Every packet of pcap bytes (`source` names them in errors). */
+export function parsePcap(bytes: Uint8Array, source = "pcap data"): PcapPacket[] {
+  const file = source;
   if (bytes.length < 24) throw new Error(`${file}: not a pcap file (too short)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magicLE = view.getUint32(0, true);
@@ -36,10 +42,17 @@ export function readPcap(file: string): PcapPacket[] {
     packets.push({ timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * (nanos ? 1n : 1000n), data: new Uint8Array(bytes.subarray(off, off + captured)), originalLength: original });
     off += captured;
   }
+  if (off !== bytes.length) throw new Error(`${file}: truncated packet record at byte ${off}`);
   return packets;
 }
 
-export function writePcap(file: string, packets: { data: Uint8Array; timestampNs?: bigint }[]): void {
+/** Writes a pcap file (nanosecond timestamps, Ethernet) that tcpdump and Wireshark read. */
+export function writePcap(file: string, packets: readonly { data: Uint8Array; timestampNs?: bigint }[]): void {
+  fs.writeFileSync(file, encodePcap(packets));
+}
+
+/** The bytes of a pcap file holding `packets`. */
+export function encodePcap(packets: readonly { data: Uint8Array; timestampNs?: bigint }[]): Uint8Array {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(MAGIC_NS, 0);
   header.writeUInt16LE(2, 4);
@@ -56,5 +69,5 @@ export function writePcap(file: string, packets: { data: Uint8Array; timestampNs
     record.writeUInt32LE(p.data.length, 12);
     chunks.push(record, Buffer.from(p.data));
   }
-  fs.writeFileSync(file, Buffer.concat(chunks));
+  return new Uint8Array(Buffer.concat(chunks));
 }

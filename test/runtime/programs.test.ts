@@ -14,6 +14,7 @@ import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
 import { withVethNamespace } from "../lib/netns.js";
 import { repoRoot } from "../lib/paths.js";
+import { build } from "../lib/packets.js";
 
 const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
 
@@ -164,12 +165,9 @@ test("an object built by clang from C loads, with maps and configuration typed f
       obj.variable("min_len").set(40);
       await obj.load();
       const program = obj.program("proto_stats");
-      const ipv4 = new Uint8Array(60);
-      ipv4.set([0x02, 0, 0, 0, 0, 1], 0);
-      ipv4.set([0x08, 0x00], 12);
-      const arp = new Uint8Array(42);
-      arp.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 0);
-      arp.set([0x08, 0x06], 12);
+      const ipv4 = build([{ eth: { dst: "02:00:00:00:00:01" } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { payload: new Uint8Array(26) }]);
+      const arp = build([{ eth: { dst: "ff:ff:ff:ff:ff:ff" } }, { arp: {} }]);
+      assert.equal([ipv4.length, arp.length], [60, 42]);
       assert.is(program.run(ipv4).action, XDP.PASS);
       assert.is(program.run(ipv4).action, XDP.PASS);
       assert.is(program.run(arp).action, XDP.PASS);

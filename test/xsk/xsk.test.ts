@@ -10,6 +10,7 @@ import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { topology, waitForLine, udpExchange, udpEchoServer, type Topology } from "../lib/topology.js";
+import { build } from "../lib/packets.js";
 
 const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
 
@@ -94,8 +95,7 @@ test("a million live frames: the UMEM accounting holds, nothing leaks", async ()
   try {
     const child = topo.start("host", process.execPath, [sink(8)]);
     await waitForLine(child, (v) => v.ready === true);
-    const frame = new Uint8Array(64);
-    frame.set([0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00, 0x45], 0);
+    const frame = build([{ eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { payload: new Uint8Array(30) }]);
     const generator = childScript(`
       const frame = Uint8Array.from(${JSON.stringify([...frame])});
       const r = liveFrames({ ifname: "eth0", frame, count: 1000000 });
