@@ -14,11 +14,32 @@
 #include "isolate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+// The child holds nothing of the parent's and does not outlive it. Inherited descriptors
+// (BPF links, maps, sockets, pipes) would keep the parent's kernel objects alive — a link
+// stays attached — until the child ends, up to the time limit after a killed parent; so
+// every descriptor above stderr is closed and stdin/stdout/stderr point at /dev/null (libbpf's
+// messages are captured in memory, not printed). PR_SET_PDEATHSIG kills the child when the
+// parent's forking thread dies; the getppid() check covers a parent that died before it.
+static void child_detach_from(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2 && null_fd >= 0; fd++) dup2(null_fd, fd);
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+    struct rlimit files;
+    rlim_t last = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY ? files.rlim_cur : 65536;
+    for (rlim_t fd = 3; fd < last; fd++) close((int)fd);
+  }
+}
 
 static void child_defaults(int timeout_ms) {
   // V8 and Node install handlers (e.g. SIGSEGV for WebAssembly traps); a fault in the
@@ -38,9 +59,11 @@ int tsxdp_isolate(int (*call)(void *), void *arg, int timeout_ms, tsxdp_isolate_
   result->signal = 0;
   result->timed_out = 0;
   result->exit_code = 0;
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return -errno;
   if (pid == 0) {
+    child_detach_from(parent);
     child_defaults(timeout_ms);
     int rc = call(arg);
     _exit(rc == 0 ? 0 : 1);  // _exit: no atexit handlers, no stdio flush of the parent's buffers

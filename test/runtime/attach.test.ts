@@ -142,6 +142,63 @@ test("SIGKILL while attached by link leaves no program behind", async () => {
   }
 });
 
+test("SIGKILL during an isolated load: the crash-probe child holds none of the process's links and dies with it", async () => {
+  if (!requireKernel("XDP link attach")) return;
+  const object = await firewallObject();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-slow-"));
+  const hosts = twoHosts();
+  try {
+    const slow = path.join(dir, "slow-verify.o");
+    const cc = spawnSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(repoRoot, "test/fixtures/slow-verify.c"), "-o", slow], { encoding: "utf8", timeout: 60_000 });
+    assert.is(cc.status, 0, `clang-14: ${cc.error?.message ?? cc.stderr}`);
+    // The child attaches by link, then loads an object that takes the verifier seconds, with
+    // the crash probe (isolate, the default): libbpf loads it in a forked child first.
+    const child = nodeIn(hosts.nsA, `
+      import { BpfObject } from ${JSON.stringify(runtimeUrl)};
+      const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
+      obj.program("firewall").attach(${JSON.stringify(hosts.a)});
+      console.log(JSON.stringify({ pid: process.pid }));
+      await (await BpfObject.open(${JSON.stringify(slow)})).load();
+      console.log(JSON.stringify({ loaded: true }));`);
+    const proc = spawn("ip", child.argv, { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const { pid } = (await jsonLines(proc)()) as { pid: number };
+      // The probe child is forked by the main thread: wait until it is there.
+      let probe = 0;
+      for (let i = 0; i < 200 && !probe; i++) {
+        probe = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0] || 0);
+        if (!probe) await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.ok(probe > 0, "the load forked its probe child");
+      process.kill(pid, "SIGKILL");
+      const deadline = Date.now() + 2000;
+      let attached = true;
+      let probeAlive = true;
+      while (Date.now() < deadline && (attached || probeAlive)) {
+        attached = /prog\/xdp/.test(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" }));
+        probeAlive = isRunning(probe);
+        if (attached || probeAlive) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.not.ok(attached, "the killed process's link is gone within 2 s (the probe child held no copy of it)");
+      assert.not.ok(probeAlive, "the probe child died with its parent");
+    } finally {
+      proc.kill("SIGKILL");
+    }
+  } finally {
+    hosts.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Whether a process exists and is not a zombie. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** A child script's JSON lines, one at a time (bounded wait). */
 function jsonLines(proc: ReturnType<typeof spawn>) {
   const lines: string[] = [];
