@@ -11,13 +11,13 @@ import { checkSubset } from "./subset.js";
 import { analyseCalls } from "./callgraph.js";
 import { lowerModule } from "./lower/module.js";
 import { compileIr, findLlvm, LlvmError } from "./llvm.js";
-import type { MapDefinition } from "./lower/maps.js";
-import type { GlobalDefinition } from "./lower/globals.js";
+import type { CompiledObject } from "./object-model.js";
 import { generateSkeleton } from "./skeleton.js";
 
 export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
 export type { TsxDiagnostic } from "./diagnostics.js";
 export { verifyObject, type VerifyOutcome } from "./verify.js";
+export type { CompiledObject, MapDefinition, GlobalDefinition } from "./object-model.js";
 
 export interface CompileOptions {
   readonly files: readonly string[];
@@ -29,17 +29,6 @@ export interface CompileOptions {
   readonly verify?: boolean;
   /** Do not write NAME.skel.js / NAME.skel.d.ts. */
   readonly noSkeleton?: boolean;
-}
-
-export interface CompiledObject {
-  readonly source: string;
-  readonly object: string;
-  readonly programs: readonly string[];
-  readonly maps: readonly MapDefinition[];
-  readonly globals: readonly GlobalDefinition[];
-  readonly ir: string;
-  /** NAME.skel.js, when written. */
-  readonly skeleton?: string;
 }
 
 export interface CompileResult {
@@ -106,7 +95,7 @@ function compileSync(options: CompileOptions): CompileResult {
       out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
       continue;
     }
-    const compiled = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, ir: module.ir };
+    const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, ir: module.ir };
     let skeleton: string | undefined;
     if (!options.noSkeleton) {
       const { js, dts } = generateSkeleton(compiled);

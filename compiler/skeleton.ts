@@ -6,16 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { FieldType, StructLayout } from "./types.js";
-import type { MapDefinition } from "./lower/maps.js";
-import type { GlobalDefinition } from "./lower/globals.js";
+import type { CompiledObject, MapDefinition, GlobalDefinition } from "./object-model.js";
+import type { LayoutSpec } from "../runtime/layout-spec.js";
 
-export interface SkeletonInput {
-  readonly source: string;
-  readonly object: string;
-  readonly programs: readonly string[];
-  readonly maps: readonly MapDefinition[];
-  readonly globals: readonly GlobalDefinition[];
-}
+/** A ring record without a declared type: its bytes. */
+const rawRecord: LayoutSpec = { kind: "array", element: { kind: "int", bits: 8, signed: false }, length: 0 };
 
 /** `flow-count.xdp.ts` → `FlowCount`. */
 export function skeletonClassName(source: string): string {
@@ -62,7 +57,7 @@ function mapType(map: MapDefinition, types: TypeNamer): string {
   return map.kind.perCpu ? `PerCpuMap<${key}, ${value}>` : `TypedMap<${key}, ${value}>`;
 }
 
-export function generateSkeleton(input: SkeletonInput): { js: string; dts: string } {
+export function generateSkeleton(input: CompiledObject): { js: string; dts: string } {
   const className = skeletonClassName(input.source);
   const types = new TypeNamer();
   const mapLines = input.maps.map((m) => `    readonly ${m.name}: ${mapType(m, types)};`);
@@ -132,7 +127,7 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
     `const programNames = ${JSON.stringify(input.programs)};`,
     `const mapNames = ${JSON.stringify(input.maps.filter((m) => m.className !== "RingBuf").map((m) => m.name))};`,
     `// RingBuf record layouts, from the .xdp.ts source (BTF does not describe ring records).`,
-    `const ringLayouts = ${JSON.stringify(Object.fromEntries(input.maps.filter((m) => m.className === "RingBuf").map((m) => [m.name, m.record ? layoutSpec(m.record) : { kind: "array", element: { kind: "int", bits: 8, signed: false }, length: 0 }])))};`,
+    `const ringLayouts = ${JSON.stringify(Object.fromEntries(input.maps.filter((m) => m.className === "RingBuf").map((m) => [m.name, m.record ? layoutSpec(m.record) : rawRecord])))};`,
     `const configNames = ${JSON.stringify(configs.map((g) => g.name))};`,
     `const globalNames = ${JSON.stringify(globals.map((g) => g.name))};`,
     "",
@@ -187,8 +182,8 @@ export function generateSkeleton(input: SkeletonInput): { js: string; dts: strin
   return { js, dts };
 }
 
-/** The runtime's LayoutSpec for a field type (see runtime/codec.ts). */
-function layoutSpec(t: FieldType): unknown {
+/** The runtime's LayoutSpec for a field type (the record codec is built from it). */
+function layoutSpec(t: FieldType): LayoutSpec {
   switch (t.kind) {
     case "int": return { kind: "int", bits: t.int.bits, signed: t.int.signed, be: t.int.be };
     case "bool": return { kind: "bool" };

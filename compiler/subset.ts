@@ -2,13 +2,11 @@
 // .xdp.ts subset with a diagnostic that names it and says what to write instead. It looks
 // at syntax (and at the checker where a construct depends on a type); integer typing,
 // bounds and views are checked later, during lowering.
-import { globalKindOf } from "./lower/globals.js";
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
 import { intFromType, stdlibName } from "./types.js";
-import { isProgram } from "./lower/module.js";
-import { mapKinds } from "./lower/maps.js";
+import { globalKindOf, isProgram, mapKindOf } from "./object-model.js";
 
 const maxHelperParameters = 5;
 
@@ -146,7 +144,7 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
     case ts.SyntaxKind.NewExpression: {
       const ne = node as ts.NewExpression;
       const name = stdlibName(checker.getTypeAtLocation(ne));
-      const isMap = name !== undefined && name in mapKinds;
+      const isMap = mapKindOf(name) !== undefined;
       if (!isMap) report(Diagnostics.AllocationNotAllowed, ne, ne.expression.getText());
       else if (!isModuleLevelConst(ne)) report(Diagnostics.MapAtModuleLevel, ne, name!);
       return true;

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { MapDefinition } from "./lower/maps.js";
+import type { CompiledObject } from "./object-model.js";
 
 export interface VerifyOutcome {
   readonly ok: boolean;
@@ -17,14 +17,7 @@ export interface VerifyOutcome {
 const shownHead = 60;
 const shownTail = 40;
 
-/** What verification needs of a compiled object (compile()'s CompiledObject has it). */
-export interface VerifiableObject {
-  readonly object: string;
-  readonly programs: readonly string[];
-  readonly maps: readonly Pick<MapDefinition, "name" | "pinByName">[];
-}
-
-export function verifyObject({ object, programs, maps }: VerifiableObject): VerifyOutcome {
+export function verifyObject({ object, programs, maps }: CompiledObject): VerifyOutcome {
   const pinDir = fs.mkdtempSync(path.join("/sys/fs/bpf", `tsxdp-verify-${process.pid}-`));
   // libbpf pins `pinning: "byName"` maps under /sys/fs/bpf/NAME while loading (bpftool has no
   // option to move them): the pins this load creates are removed again, earlier ones stay.

@@ -3,6 +3,9 @@
 // (__be16/__be32/__be64, be16/…) ↔ host-order numbers, structs ↔ plain objects with the
 // source's field names (bit fields included), u8 arrays ↔ Uint8Array, other arrays ↔ arrays.
 import { Btf, BtfKind } from "./btf.js";
+import type { LayoutSpec } from "./layout-spec.js";
+
+export type { LayoutSpec };
 
 export interface Codec<T = unknown> {
   readonly size: number;
@@ -202,13 +205,6 @@ function bitfieldCodec(bitOffset: number, bitSize: number) {
     },
   };
 }
-
-/** A layout described without BTF (skeletons describe RingBuf records with it). */
-export type LayoutSpec =
-  | { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be?: boolean }
-  | { kind: "bool" }
-  | { kind: "array"; element: LayoutSpec; length: number }
-  | { kind: "struct"; name: string; size: number; fields: { name: string; offset: number; type: LayoutSpec; bitOffset?: number; bits?: number }[] };
 
 export function codecFromLayout(spec: LayoutSpec): Codec {
   switch (spec.kind) {

@@ -9,8 +9,7 @@ import type { DebugInfo } from "../ir/debug.js";
 import type { Layouts } from "../layout.js";
 import type { Ty } from "../types.js";
 import type { MemoryRegion } from "../ir/alias.js";
-import type { MapDefinition } from "./maps.js";
-import type { GlobalDefinition } from "./globals.js";
+import type { MapDefinition, GlobalDefinition } from "../object-model.js";
 
 /** A lowered expression: its type and the IR operand that holds it. */
 export interface Value {
@@ -123,6 +122,11 @@ export interface ModuleState {
   helperFunction(decl: ts.FunctionDeclaration): string;
   /** The value of a module-level constant (const / const enum member), if it is one. */
   moduleConstant(symbol: ts.Symbol): Value | undefined;
+  /**
+   * A fresh id for an llvm.bpf.passthrough on a scalar (each call distinct, so LLVM merges
+   * none). Counted per module: the IR of a file never depends on what was compiled before.
+   */
+  nextPassthroughSeq(): number;
 }
 
 export class FunctionState {

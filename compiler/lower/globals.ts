@@ -11,39 +11,10 @@
 // padding included); an all-zero global goes to `.bss`.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { isStdlibFile } from "../frontend.js";
 import { type FieldType, type IntType, type StructLayout, type ArrayLayout, Int, intFromType, isBooleanType, typeArguments, llInt, fieldSize, fieldAlign, intName, wrapTo, intRange } from "../types.js";
+import { type GlobalDefinition, globalKindOf } from "../object-model.js";
 import type { ModuleState } from "./context.js";
 import { evaluateConstantExpression } from "./constants.js";
-
-export interface GlobalDefinition {
-  readonly name: string;
-  readonly kind: "config" | "global";
-  /** The value's type as laid out in memory (int, bool, struct or FixedArray). */
-  readonly type: FieldType;
-  /** Scalars: the integer type (undefined: bool, or an aggregate — see `layout`). */
-  readonly int?: IntType;
-  /** Aggregates: the struct or FixedArray layout. */
-  readonly layout?: StructLayout | ArrayLayout;
-  /** Scalars: the initial value. */
-  readonly initial: bigint;
-  /** Aggregates: the initial bytes (zero-filled). */
-  readonly bytes?: Uint8Array;
-  readonly global: string;
-  readonly section: ".rodata" | ".data" | ".bss";
-  readonly declaration: ts.VariableDeclaration;
-}
-
-/** `config<T>(…)` or `global<T>(…)` from the stdlib: which one, else undefined. */
-export function globalKindOf(call: ts.Expression, checker: ts.TypeChecker): "config" | "global" | undefined {
-  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression)) return undefined;
-  let symbol = checker.getSymbolAtLocation(call.expression);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  const decl = symbol?.declarations?.[0];
-  if (!decl || !isStdlibFile(decl.getSourceFile())) return undefined;
-  const name = symbol!.getName();
-  return name === "config" || name === "global" ? name : undefined;
-}
 
 export function readGlobalDeclaration(state: ModuleState, decl: ts.VariableDeclaration, evalConstant: (e: ts.Expression) => bigint | undefined): GlobalDefinition | undefined {
   const call = decl.initializer;

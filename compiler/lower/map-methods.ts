@@ -11,7 +11,7 @@ import { fieldTy } from "./places.js";
 import { placeOfElement, placeOfMember } from "./expressions/names.js";
 import { stdlibName } from "../types.js";
 import { BpfHelper, callHelper, spill } from "./helpers.js";
-import type { MapDefinition } from "./maps.js";
+import type { MapDefinition } from "../object-model.js";
 
 export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: string, node: ts.CallExpression): Value {
   const args = node.arguments;

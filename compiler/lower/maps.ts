@@ -3,51 +3,9 @@
 // C's `struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, K); … } m SEC(".maps");`.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type FieldType, Int, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
+import { type FieldType, Int, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
+import { type MapDefinition, type MapKind, mapKindOf } from "../object-model.js";
 import type { ModuleState, Reporter } from "./context.js";
-
-export interface MapKind {
-  readonly bpfType: number;
-  /** How many type arguments carry key and value: [keyIndex, valueIndex]. */
-  readonly keyFrom: "arg0" | "u32" | "none";
-  readonly valueFrom: "arg0" | "arg1" | "u32" | "none";
-  readonly perCpu?: boolean;
-  readonly redirect?: boolean;
-  readonly flags?: number;
-}
-
-/** BPF_MAP_TYPE_* per stdlib class. */
-export const mapKinds: Record<string, MapKind> = {
-  HashMap: { bpfType: 1, keyFrom: "arg0", valueFrom: "arg1" },
-  ArrayMap: { bpfType: 2, keyFrom: "u32", valueFrom: "arg0" },
-  ProgArray: { bpfType: 3, keyFrom: "u32", valueFrom: "u32" },
-  PerCpuHashMap: { bpfType: 5, keyFrom: "arg0", valueFrom: "arg1", perCpu: true },
-  PerCpuArray: { bpfType: 6, keyFrom: "u32", valueFrom: "arg0", perCpu: true },
-  LruHashMap: { bpfType: 9, keyFrom: "arg0", valueFrom: "arg1" },
-  LruPerCpuHashMap: { bpfType: 10, keyFrom: "arg0", valueFrom: "arg1", perCpu: true },
-  LpmTrie: { bpfType: 11, keyFrom: "arg0", valueFrom: "arg1", flags: 1 /* BPF_F_NO_PREALLOC, required */ },
-  DevMap: { bpfType: 14, keyFrom: "u32", valueFrom: "u32", redirect: true },
-  CpuMap: { bpfType: 16, keyFrom: "u32", valueFrom: "u32", redirect: true },
-  XskMap: { bpfType: 17, keyFrom: "u32", valueFrom: "u32", redirect: true },
-  DevMapHash: { bpfType: 25, keyFrom: "u32", valueFrom: "u32", redirect: true },
-  RingBuf: { bpfType: 27, keyFrom: "none", valueFrom: "none" },
-};
-
-export interface MapDefinition {
-  readonly name: string;
-  readonly className: string;
-  readonly kind: MapKind;
-  readonly key?: FieldType;
-  readonly value?: FieldType;
-  /** RingBuf record type. */
-  readonly record?: FieldType;
-  readonly maxEntries: number;
-  readonly flags: number;
-  readonly pinByName: boolean;
-  readonly declaration: ts.VariableDeclaration;
-  /** The LLVM global. */
-  readonly global: string;
-}
 
 /** Reads a map declaration; undefined (with a diagnostic) when it is not a valid one. */
 export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclaration, evalConstant: (e: ts.Expression) => bigint | undefined): MapDefinition | undefined {
@@ -56,7 +14,7 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
   if (!init || !ts.isNewExpression(init)) return undefined;
   const type = checker.getTypeAtLocation(init);
   const className = stdlibName(type);
-  const kind = className ? mapKinds[className] : undefined;
+  const kind = mapKindOf(className);
   if (!className || !kind) return undefined;
   const name = decl.name.getText();
   const args = typeArguments(type, checker);
@@ -168,8 +126,4 @@ export function emitMap(state: ModuleState, map: MapDefinition): void {
   const dbg = debug.globalVariable(map.name, structRef, file.fileName, line);
   const llStruct = `{ ${members.map(() => "ptr").join(", ")} }`;
   m.addGlobal(`${map.global} = dso_local global ${llStruct} zeroinitializer, section ".maps", align 8, !dbg ${dbg}`, map.global, true);
-}
-
-export function valueSize(t: FieldType): number {
-  return fieldSize(t);
 }

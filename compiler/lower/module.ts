@@ -9,36 +9,23 @@ import { ModuleBuilder } from "../ir/module.js";
 import { FunctionBuilder } from "../ir/function.js";
 import { DebugInfo } from "../ir/debug.js";
 import { Layouts } from "../layout.js";
-import { type Ty, Int, intTy, llType, stdlibName } from "../types.js";
+import { type Ty, Int, intTy, llType } from "../types.js";
+import { type CompiledObject, type MapDefinition, type GlobalDefinition, isProgram } from "../object-model.js";
 import { FunctionState, Reporter, type ModuleState, type Value, constValue } from "./context.js";
-import { type MapDefinition, emitMap, readMapDeclaration } from "./maps.js";
-import { type GlobalDefinition, emitGlobal, readGlobalDeclaration } from "./globals.js";
+import { emitMap, readMapDeclaration } from "./maps.js";
+import { emitGlobal, readGlobalDeclaration } from "./globals.js";
 import { typedConst } from "./integers.js";
 import { evaluateConstantExpression } from "./constants.js";
 import { lowerStatements } from "./statements/index.js";
 import { declaredTy, tyOf } from "./typing.js";
 
-export interface LoweredModule {
-  readonly ir: string;
-  readonly programs: readonly string[];
-  readonly maps: readonly MapDefinition[];
-  readonly globals: readonly GlobalDefinition[];
-}
+/** The lowering's part of a compiled object: the IR and what it defines. */
+export type LoweredModule = Pick<CompiledObject, "ir" | "programs" | "maps" | "globals">;
 
 export interface LowerOptions {
   readonly license?: string;
   /** Functions that call adjustHead/adjustTail/adjustMeta, directly or through helpers. */
   readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
-}
-
-/** Whether `decl` is an XDP program: exported, one XdpContext parameter, returns XDP. */
-export function isProgram(decl: ts.FunctionDeclaration, checker: ts.TypeChecker): boolean {
-  if (!decl.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || !decl.body || !decl.name) return false;
-  const sig = checker.getSignatureFromDeclaration(decl);
-  if (!sig || decl.parameters.length !== 1) return false;
-  const paramType = checker.getTypeAtLocation(decl.parameters[0]!);
-  const returnType = sig.getReturnType();
-  return stdlibName(paramType) === "XdpContext" && stdlibName(returnType) === "XDP";
 }
 
 export function lowerModule(program: ts.Program, root: ts.SourceFile, options: LowerOptions): { module?: LoweredModule; diagnostics: Reporter["diagnostics"] } {
@@ -52,6 +39,8 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   const helpers = new Map<ts.FunctionDeclaration, string>();
   const pending: ts.FunctionDeclaration[] = [];
   const constants = new Map<ts.Symbol, Value | null>();
+  // Scalar passthrough ids start above the one id every packet view shares (packet.ts).
+  let passthroughSeq = 2000;
 
   const state: ModuleState = {
     checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(),
@@ -73,6 +62,7 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
       constants.set(symbol, value ?? null);
       return value;
     },
+    nextPassthroughSeq: () => passthroughSeq++,
   };
 
   // Maps and globals of the root and of every user file it imports (transitively).

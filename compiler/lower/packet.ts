@@ -13,9 +13,6 @@ import { BpfHelper, callHelper } from "./helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 export const maxPacketOffset = 0xffff;
-let passthroughSeq = 2000;
-/** A fresh sequence number for llvm.bpf.passthrough on scalars (each call distinct). */
-export const nextPassthroughSeq = (): number => passthroughSeq++;
 /**
  * One pass-through id for every view: the call is a pure function of (id, pointer), so two
  * views at the same variable offset (`ctx.header<UdpHdr>(l4)`, later `ctx.header<TcpHdr>(l4)`)

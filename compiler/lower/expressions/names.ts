@@ -4,11 +4,11 @@
 import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type ArrayLayout, Int, intTy, fieldSize, describeTy, llInt } from "../../types.js";
-import type { GlobalDefinition } from "../globals.js";
+import type { GlobalDefinition } from "../../object-model.js";
 import { type FunctionState, type Value, constValue, poisonedValue, viewAlign, alignAt } from "../context.js";
 import { type Place, load, offsetPointer } from "../places.js";
 import { lowerExpression } from "./index.js";
-import { loadContextField, nextPassthroughSeq } from "../packet.js";
+import { loadContextField } from "../packet.js";
 import { convertImplicit } from "../integers.js";
 import { evalConstant } from "../constants.js";
 
@@ -82,7 +82,7 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
       // difference whole.
       const len = fb.value(`sub i32 ${end}, ${data}`);
       fs.mod.module.declare("declare i32 @llvm.bpf.passthrough.i32.i32(i32, i32)");
-      return { ty: intTy(Int.u32), ir: fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${nextPassthroughSeq()}, i32 ${len})`) };
+      return { ty: intTy(Int.u32), ir: fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${fs.mod.nextPassthroughSeq()}, i32 ${len})`) };
     }
     case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
     case "rxQueueIndex": return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
