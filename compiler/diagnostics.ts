@@ -36,6 +36,7 @@ export const Diagnostics = {
   ThisNotAllowed: { code: 1021, message: "'this' is not supported in .xdp.ts programs." },
   PrintkFormat: { code: 1022, message: "printk() needs a string literal format and at most 3 integer arguments." },
   ProgramNeedsName: { code: 1024, message: "An exported function needs a name: a program's name is its function's name (ELF symbol and skeleton field).", hint: "Write export function firewall(ctx: XdpContext): XDP { … }." },
+  RuntimeGlobal: { code: 1025, message: "'{0}' does not exist in .xdp.ts programs: they run in the kernel, without JavaScript's runtime library.", hint: "{1}" },
   LabelNotAllowed: { code: 1023, message: "Labeled statements are not supported.", hint: "Restructure the loop, or move it into a helper that returns." },
 
   // ---- 2xxx: types and conversions ------------------------------------------------------
@@ -67,6 +68,7 @@ export const Diagnostics = {
   StaleView: { code: 3005, message: "View '{0}' was invalidated by {1} at line {2}.", hint: "Every earlier packet view is stale after adjustHead/adjustTail/adjustMeta: take the view again with ctx.header<T>(…)." },
   ViewEscapes: { code: 3006, message: "A packet or map view cannot be stored in a map or a struct." },
   TooManyArguments: { code: 3007, message: "Function '{0}' has {1} parameters; BPF calls take at most 5.", hint: "Pass a struct instead." },
+  NullRemoved: { code: 3009, message: "{0} removes null from '{1}' without a check: the value may be null, and the kernel verifier rejects using it unchecked.", hint: "Keep the null and check it: const view = …; if (view === null) return XDP.PASS;" },
   LoopTooLong: { code: 3008, message: "Loop bound {0} exceeds {1} iterations.", hint: "The verifier walks every iteration; keep loops short." },
 
   // ---- 4xxx: maps and helpers -----------------------------------------------------------
@@ -107,6 +109,8 @@ export interface TsxDiagnostic {
   readonly length?: number;
   /** "TSX" for ours, "TS" for TypeScript's own. */
   readonly prefix: "TSX" | "TS";
+  /** The template's `{0}`… arguments (the editor's code fixes read them). */
+  readonly args?: readonly (string | number)[];
 }
 
 function format(text: string, args: readonly (string | number)[]): string {
@@ -119,15 +123,28 @@ export function makeDiagnostic(
   ...args: (string | number)[]
 ): TsxDiagnostic {
   const file = node?.getSourceFile();
+  const start = node && file ? node.getStart(file) : undefined;
+  return makeDiagnosticAt(template, file, start, node && file ? node.getEnd() - start! : undefined, ...args);
+}
+
+/** A diagnostic at a span rather than a node (e.g. beside one of TypeScript's). */
+export function makeDiagnosticAt(
+  template: DiagnosticTemplate,
+  file: ts.SourceFile | undefined,
+  start: number | undefined,
+  length: number | undefined,
+  ...args: (string | number)[]
+): TsxDiagnostic {
   return {
     code: template.code,
     category: ts.DiagnosticCategory.Error,
     message: format(template.message, args),
     hint: template.hint === undefined ? undefined : format(template.hint, args),
     file,
-    start: node && file ? node.getStart(file) : undefined,
-    length: node && file ? node.getEnd() - node.getStart(file) : undefined,
+    start,
+    length,
     prefix: "TSX",
+    args,
   };
 }
 
@@ -160,6 +177,17 @@ export function formatDiagnostic(d: TsxDiagnostic, cwd = process.cwd()): string 
 
 function relativeName(fileName: string, cwd: string): string {
   return fileName.startsWith(cwd + "/") ? fileName.slice(cwd.length + 1) : fileName;
+}
+
+/**
+ * Reading order, as tsc prints: diagnostics without a place (options, toolchain) first, then
+ * by file name and position. The passes report in pass order (TypeScript's, then the subset's,
+ * then the lowering's), which would put a later line's error before an earlier one's.
+ */
+export function compareDiagnostics(a: TsxDiagnostic, b: TsxDiagnostic): number {
+  const fileA = a.file?.fileName ?? "", fileB = b.file?.fileName ?? "";
+  if (fileA !== fileB) return fileA < fileB ? -1 : 1;
+  return (a.start ?? -1) - (b.start ?? -1) || a.code - b.code;
 }
 
 export function diagnosticLine(d: TsxDiagnostic): number | undefined {

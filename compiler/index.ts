@@ -5,10 +5,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine } from "./diagnostics.js";
+import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine, compareDiagnostics } from "./diagnostics.js";
 import { parseAndCheck, isStdlibFile } from "./frontend.js";
 import { checkSubset } from "./subset.js";
 import { analyseCalls } from "./callgraph.js";
+import { explainRuntimeGlobals } from "./runtime-globals.js";
 import { lowerModule } from "./lower/module.js";
 import { compileIr, findLlvm, LlvmError } from "./llvm.js";
 import type { CompiledObject } from "./object-model.js";
@@ -42,6 +43,8 @@ export interface PublicDiagnostic extends TsxDiagnostic {
 }
 
 const withLine = (d: TsxDiagnostic): PublicDiagnostic => ({ ...d, line: diagnosticLine(d) });
+/** What `check` and `build` return: diagnostics in reading order (file, then position), lines resolved. */
+const inReadingOrder = (diagnostics: readonly TsxDiagnostic[]): PublicDiagnostic[] => [...diagnostics].sort(compareDiagnostics).map(withLine);
 
 /** Front end, subset and call-graph passes for `files`; stops at the first failing pass. */
 function analyse(files: readonly string[]) {
@@ -50,7 +53,7 @@ function analyse(files: readonly string[]) {
   // The subset pass is syntactic, so it runs even after TypeScript errors: `async` then gets
   // "not supported in .xdp.ts" beside TypeScript's "cannot find Promise".
   const subset = checkSubset(userFiles, front.checker);
-  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: [...front.diagnostics, ...subset] };
+  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: [...front.diagnostics, ...explainRuntimeGlobals(front.diagnostics), ...subset] };
   const calls = analyseCalls(userFiles.concat(front.program.getSourceFiles().filter(isStdlibFile)), front.checker);
   const diagnostics = [...subset, ...calls.diagnostics];
   return { front, diagnostics, calls };
@@ -60,10 +63,10 @@ function analyse(files: readonly string[]) {
 export async function check(options: { files: readonly string[] }): Promise<{ diagnostics: PublicDiagnostic[] }> {
   return guarded(options.files, () => {
     const { front, diagnostics, calls } = analyse(options.files);
-    if (diagnostics.length || !calls) return { diagnostics: diagnostics.map(withLine) };
+    if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics) };
     const out: TsxDiagnostic[] = [];
     for (const root of front.roots) out.push(...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }).diagnostics);
-    return { diagnostics: out.map(withLine) };
+    return { diagnostics: inReadingOrder(out) };
   });
 }
 
@@ -73,10 +76,10 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
 
 function compileSync(options: CompileOptions): CompileResult {
   const { front, diagnostics, calls } = analyse(options.files);
-  if (diagnostics.length || !calls) return { diagnostics: diagnostics.map(withLine), objects: [] };
+  if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics), objects: [] };
   const lowered = front.roots.map((root) => ({ root, ...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }) }));
   const loweringDiagnostics = lowered.flatMap((l) => l.diagnostics);
-  if (loweringDiagnostics.length) return { diagnostics: loweringDiagnostics.map(withLine), objects: [] };
+  if (loweringDiagnostics.length) return { diagnostics: inReadingOrder(loweringDiagnostics), objects: [] };
   const tools = findLlvm();
   if (!tools) return { diagnostics: [withLine(makeDiagnostic(Diagnostics.LlvmNotFound, undefined))], objects: [] };
   const objects: CompiledObject[] = [];
@@ -105,7 +108,7 @@ function compileSync(options: CompileOptions): CompileResult {
     }
     objects.push({ ...compiled, skeleton });
   }
-  return { diagnostics: out.map(withLine), objects };
+  return { diagnostics: inReadingOrder(out), objects };
 }
 
 /** The compiler never crashes: anything thrown becomes an internal-error diagnostic. */

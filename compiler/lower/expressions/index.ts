@@ -11,6 +11,7 @@ import { lowerBinary, lowerPrefixUnary, lowerPostfixUnary, lowerConditional } fr
 import { lowerCall } from "./calls.js";
 import { lowerObjectLiteralValue } from "./objects.js";
 import { tyOf } from "../typing.js";
+import { reportNullRemoval } from "./null-removal.js";
 
 export type ExpressionVisitor<N extends ts.Node = ts.Node> = (fs: FunctionState, node: N, expected?: Ty) => Value;
 
@@ -31,8 +32,8 @@ const visitors = new Map<ts.SyntaxKind, ExpressionVisitor<any>>([
   [ts.SyntaxKind.ObjectLiteralExpression, lowerObjectLiteralValue],
   [ts.SyntaxKind.ParenthesizedExpression, (fs: FunctionState, n: ts.ParenthesizedExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
   // `{ … } as FibLookup`: the asserted struct type is what an object literal builds.
-  [ts.SyntaxKind.AsExpression, (fs: FunctionState, n: ts.AsExpression, e?: Ty) => lowerExpression(fs, n.expression, e ?? (ts.isObjectLiteralExpression(skipParens(n.expression)) ? tyOf(fs.mod, fs.checker.getTypeFromTypeNode(n.type), n.type) : undefined))],
-  [ts.SyntaxKind.NonNullExpression, (fs: FunctionState, n: ts.NonNullExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
+  [ts.SyntaxKind.AsExpression, (fs: FunctionState, n: ts.AsExpression, e?: Ty) => (reportNullRemoval(fs, n), lowerExpression(fs, n.expression, e ?? (ts.isObjectLiteralExpression(skipParens(n.expression)) ? tyOf(fs.mod, fs.checker.getTypeFromTypeNode(n.type), n.type) : undefined)))],
+  [ts.SyntaxKind.NonNullExpression, (fs: FunctionState, n: ts.NonNullExpression, e?: Ty) => (reportNullRemoval(fs, n), lowerExpression(fs, n.expression, e))],
   [ts.SyntaxKind.SatisfiesExpression, (fs: FunctionState, n: ts.SatisfiesExpression, e?: Ty) => lowerExpression(fs, n.expression, e)],
 ]);
 
