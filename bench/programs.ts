@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BpfObject, encode, type Codec } from "../runtime/index.js";
-import { native } from "../runtime/native.js";
+import { updateByFd } from "../runtime/map-fd.js";
 import { build, type Layer } from "../test/lib/packets.js";
 import { toValue } from "../test/lib/cases.js";
 
@@ -64,7 +64,7 @@ async function measurePair(objects: [string, string], program: string, packet: U
       const codecs = ts!.map(name) as unknown as MapCodecs;
       for (const [k, v] of entries) {
         ts!.map(name).set(toValue(k as never), toValue(v as never) as never);
-        native().mapUpdate(c!.map(name).fd, encode(codecs.keyCodec, toValue(k as never)), encode(codecs.valueCodec, toValue(v as never)), 0);
+        updateByFd(c!.map(name).fd, encode(codecs.keyCodec, toValue(k as never)), encode(codecs.valueCodec, toValue(v as never)), 0);
       }
     }
     const pair = [ts!, c!].map((obj) => obj.program(program));

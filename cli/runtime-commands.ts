@@ -11,6 +11,7 @@ import { Btf } from "../runtime/btf.js";
 import { codecFor, decode } from "../runtime/codec.js";
 import { BpfError, explain } from "../runtime/errors.js";
 import { isPerCpu, MapType } from "../runtime/map.js";
+import { entriesByFd } from "../runtime/map-fd.js";
 
 export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number }): Promise<string[]> {
   await using obj = await (await BpfObject.open(options.object)).load();
@@ -181,13 +182,7 @@ export function dumpPinnedMaps(target: string): string[] {
       const stride = perCpu ? Math.ceil(info.valueSize / 8) * 8 : info.valueSize;
       const valueCodec = codecFor(btf, info.btfValueTypeId, info.valueSize);
       lines.push(`${info.name} (${path.basename(file)}): type ${info.type}, ${info.maxEntries} entries max`);
-      let cursor: Uint8Array | null = null;
-      for (let i = 0; i < info.maxEntries + 1; i++) {
-        const key = native().mapNextKey(fd, cursor, info.keySize);
-        if (!key) break;
-        cursor = key;
-        const value = native().mapLookup(fd, key, stride * cpus, 0);
-        if (!value) continue;
+      for (const [key, value] of entriesByFd(fd, info.maxEntries + 1)) {
         const decoded = perCpu ? Array.from({ length: cpus }, (_, c) => decode(valueCodec, value, c * stride)) : decode(valueCodec, value);
         lines.push(`  ${formatValue(decode(keyCodec, key))} => ${formatValue(decoded)}`);
       }

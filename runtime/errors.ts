@@ -3,6 +3,11 @@ import os from "node:os";
 
 const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
 
+/** The errno's name (ENXIO for 6), undefined for numbers the platform does not name. */
+export function errnoName(errno: number): string | undefined {
+  return errnoNames.get(errno);
+}
+
 export class BpfError extends Error {
   readonly code: string;
   readonly errno?: number;

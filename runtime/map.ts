@@ -217,8 +217,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     let cursor: Uint8Array | null = null;
     const limit = this.info.maxEntries * 2 + 16;
     for (let i = 0; i < limit; i++) {
-      const next: Uint8Array | null = this.call("iterate", () => native().mapNextKey(this.fd, cursor, this.info.keySize));
-      if (next === null) return;
+      const next = new Uint8Array(this.keySize);
+      if (!this.call("iterate", () => native().mapNextKeyInto(this.handle(), cursor, next))) return;
       const id = Buffer.from(next).toString("hex");
       cursor = next;
       if (seen.has(id)) continue;
@@ -493,7 +493,7 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
     super(name, info, keyCodec, valueCodec, fdOf);
     this.cpus = native().possibleCpus();
     this.stride = Math.ceil(info.valueSize / 8) * 8;
-    this.valueBytes = this.stride * this.cpus;
+    this.valueBytes = syscallValueSize(info.type, info.valueSize);
   }
 
   private decodeAt(view: DataView, offset: number): V[] {
@@ -547,7 +547,12 @@ export function isPerCpu(type: number): boolean {
   return perCpuTypes.has(type);
 }
 
-/** Records of a RingBuf map, decoded, as an async iterator (polls the ring while idle). */
+/** Bytes of one value as map syscalls see it: per-CPU maps carry every possible CPU's, each 8-byte aligned. */
+export function syscallValueSize(type: number, valueSize: number): number {
+  return isPerCpu(type) ? Math.ceil(valueSize / 8) * 8 * native().possibleCpus() : valueSize;
+}
+
+/** Records of a RingBuf map, decoded, as an async iterator (waits on the event loop while idle). */
 export interface RingBufReader<T> extends AsyncIterable<T> {
   readonly name: string;
   readonly fd: number;
@@ -558,7 +563,10 @@ export interface RingBufReader<T> extends AsyncIterable<T> {
 export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   private ring: unknown;
 
-  constructor(readonly name: string, private readonly codec: Codec, private readonly fdOf: () => number, private readonly pollMs = 5) {}
+  /** A bound on each idle wait, so a reader whose object closes elsewhere notices. */
+  private readonly idleWakeMs = 1000;
+
+  constructor(readonly name: string, private readonly codec: Codec, private readonly fdOf: () => number) {}
 
   get fd(): number {
     const fd = this.fdOf();
@@ -588,11 +596,13 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   private closed = false;
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    // Ends when the map's object is closed; otherwise the consumer breaks out.
+    // Ends when the map's object is closed; otherwise the consumer breaks out. While the
+    // ring is empty it waits on the event loop for the ring's epoll fd (no timer, no thread):
+    // a record wakes it at once, and close() ends the wait.
     while (!this.closed) {
       const records = this.drain(256);
       for (const r of records) yield r;
-      if (!records.length) await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      if (!records.length && !this.closed) await native().ringWait(this.handle(), this.idleWakeMs);
     }
   }
 

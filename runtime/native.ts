@@ -16,14 +16,14 @@ export interface NativeBpf {
   mapInitialValue(handle: unknown, name: string): Uint8Array;
   mapSetInitialValue(handle: unknown, name: string, bytes: Uint8Array): void;
   mapSetPinPath(handle: unknown, name: string, path: string): void;
-  mapLookup(fd: number, key: Uint8Array, valueSize: number, flags: number): Uint8Array | null;
-  mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags: number): void;
-  mapDelete(fd: number, key: Uint8Array): boolean;
-  mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | null;
+  // maps (native/src/map.c): entries are read and written through map handles only — an
+  // owned fd plus the map's real sizes, which every buffer is checked against.
+  mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;
   mapInfo(fd: number): NativeMapInfo & { id: number; btfId: number };
-  // Map handles (native/src/map.c): an owned fd plus the map's real sizes; buffers are checked against them.
   mapOpen(fd: number, keySize: number, valueSize: number): NativeMapHandle;
   mapClose(handle: NativeMapHandle): void;
+  /** false after the last key; `next` is written in place. */
+  mapNextKeyInto(handle: NativeMapHandle, key: Uint8Array | null, next: Uint8Array): boolean;
   mapLookupInto(handle: NativeMapHandle, key: Uint8Array, value: Uint8Array, flags: number): boolean;
   mapUpdateElem(handle: NativeMapHandle, key: Uint8Array, value: Uint8Array, flags: number): void;
   mapDeleteElem(handle: NativeMapHandle, key: Uint8Array): boolean;
@@ -31,7 +31,7 @@ export interface NativeBpf {
   mapUpdateBatchFrom(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, start: number, count: number, flags: number): number;
   mapDeleteMany(handle: NativeMapHandle, keys: Uint8Array, count: number): number;
   mapLookupBatchInto(handle: NativeMapHandle, inCursor: Uint8Array | null, outCursor: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number): { count: number; done: boolean };
-  btfById(id: number): Uint8Array | undefined;
+  progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
   progInfo(fd: number): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number; runTimeNs: number; runCount: number; name: string };
   progTestRun(fd: number, packet: Uint8Array, repeat: number, outSize: number, flags: number, ctx: Uint8Array | null): { retval: number; packet: Uint8Array; durationNs: number };
   xdpLinkCreate(progFd: number, ifindex: number, flags: number): number;
@@ -43,12 +43,14 @@ export interface NativeBpf {
   objGet(path: string): number;
   ifIndex(name: string): number;
   possibleCpus(): number;
-  lastLog(): string;
+  // ring buffers (native/src/ringbuf.c)
   ringNew(mapFd: number): unknown;
   ringConsume(handle: unknown, limit: number): Uint8Array[];
-  ringEpollFd(handle: unknown): number;
+  /** 1 when a record may be there, 0 on timeout or when the ring is freed meanwhile. */
+  ringWait(handle: unknown, timeoutMs: number): Promise<number>;
   ringFree(handle: unknown): void;
   // kernel objects by id, links (native/src/ids.c)
+  btfById(id: number): Uint8Array | undefined;
   mapNextId(id: number): number;
   mapFdById(id: number): number;
   linkNextId(id: number): number;
@@ -56,7 +58,7 @@ export interface NativeBpf {
   linkInfo(fd: number): { id: number; type: number; progId: number; ifindex: number };
   linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
   linkDetach(linkFd: number): void;
-  // AF_XDP (native/src/xsk.c)
+  // AF_XDP (native/src/umem.c, native/src/xsk.c)
   umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number, external: boolean): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;
   umemWrite(umem: unknown, addr: number, bytes: Uint8Array): void;
@@ -73,11 +75,13 @@ export interface NativeBpf {
   rxBatch(socket: unknown, owners: Uint8Array, fillPlace: number, receivedPlace: number, frames: Uint32Array, releaseCount: number, descs: Uint32Array, viewKeys: Uint32Array, max: number): number;
   txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
   wakeupRx(socket: unknown): void;
-  waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<boolean>;
+  /** 1 when frames are waiting, 0 on timeout, waitEnd or close, -errno when the socket can no longer receive (interface gone). */
+  waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<number>;
+  /** The pending waitReadable resolves 0 now. */
+  waitEnd(socket: unknown): void;
+  // fds shared by every thread of the process (native/src/registry.c)
   sharedAcquire(key: string, create: () => number[]): number[];
   sharedRelease(key: string): number[];
-  mapCreate(type: number, keySize: number, valueSize: number, maxEntries: number, name: string): number;
-  progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
 }
 
 /** An open map handle (opaque). */

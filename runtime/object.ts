@@ -7,6 +7,7 @@ import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
 import { BpfError, VerifierError, explain, isolatedFailure } from "./errors.js";
 import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
+import { lookupByFd, updateByFd } from "./map-fd.js";
 import { BpfProgram } from "./program.js";
 import "./dispose.js";
 
@@ -234,7 +235,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const read = (): Uint8Array => {
       const info = this.sectionMap(spec.section);
       if (!this.loaded) return native().mapInitialValue(this.live, info.name);
-      const value = native().mapLookup(info.fd, new Uint8Array(4), info.valueSize, 0);
+      const value = lookupByFd(info.fd, new Uint8Array(4));
       if (!value) throw new BpfError(`cannot read ${spec.section}`, "EIO");
       return value;
     };
@@ -246,7 +247,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
         const bytes = new Uint8Array(read());
         bytes.set(encode(spec.codec, value), spec.offset);
         if (!this.loaded) native().mapSetInitialValue(this.live, info.name, bytes);
-        else native().mapUpdate(info.fd, new Uint8Array(4), bytes, 0);
+        else updateByFd(info.fd, new Uint8Array(4), bytes);
       },
     };
   }

@@ -1,7 +1,7 @@
 // Kernel BPF objects found by id rather than through a libbpf object: walking the ids of
 // loaded maps (tsxdp maps <obj> finds an object's live maps the way bpftool does) and of
-// links (attach with replace finds the XDP link on an interface), link info, and
-// BPF_LINK_UPDATE. Thin like the rest of the addon: no policy, errno on failure.
+// links (attach with replace finds the XDP link on an interface), link info,
+// BPF_LINK_UPDATE, and the BTF of a loaded object (for maps opened from a pin). Thin like the rest of the addon: no policy, errno on failure.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <node_api.h>
 
-#include "ids.h"
+#include "addon.h"
 #include "js.h"
-
 
 static bool int_args(napi_env env, napi_callback_info info, size_t n, int64_t *out, const char *usage) {
   napi_value argv[4];
@@ -32,9 +32,6 @@ bad:
 }
 
 
-static void set_number(napi_env env, napi_value o, const char *key, int64_t v) {
-  napi_set_named_property(env, o, key, js_number(env, v));
-}
 
 // The id after `start` of a kernel object kind (maps, links), 0 when there is none.
 static napi_value next_id(napi_env env, napi_callback_info info, const char *usage, const char *what, int (*get_next)(__u32, __u32 *)) {
@@ -89,10 +86,10 @@ static napi_value link_info(napi_env env, napi_callback_info info_) {
   if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) return js_fail(env, "bpf_obj_get_info_by_fd", errno);
   napi_value r;
   napi_create_object(env, &r);
-  set_number(env, r, "id", info.id);
-  set_number(env, r, "type", info.type);
-  set_number(env, r, "progId", info.prog_id);
-  set_number(env, r, "ifindex", info.type == BPF_LINK_TYPE_XDP ? info.xdp.ifindex : 0);
+  js_set_number(env, r, "id", info.id);
+  js_set_number(env, r, "type", info.type);
+  js_set_number(env, r, "progId", info.prog_id);
+  js_set_number(env, r, "ifindex", info.type == BPF_LINK_TYPE_XDP ? info.xdp.ifindex : 0);
   return r;
 }
 
@@ -103,9 +100,7 @@ static napi_value link_update(napi_env env, napi_callback_info info) {
   if (!int_args(env, info, 3, a, "linkUpdate(linkFd, progFd, oldProgFd)")) return NULL;
   LIBBPF_OPTS(bpf_link_update_opts, opts, .old_prog_fd = a[2] >= 0 ? (__u32)a[2] : 0, .flags = a[2] >= 0 ? BPF_F_REPLACE : 0);
   if (bpf_link_update((int)a[0], (int)a[1], &opts)) return js_fail(env, "bpf_link_update", errno);
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
-  return undefined;
+  return js_undefined(env);
 }
 
 // linkDetach(linkFd): void — BPF_LINK_DETACH: the link lets go of its program now, whoever
@@ -114,17 +109,28 @@ static napi_value link_detach(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (!int_args(env, info, 1, a, "linkDetach(linkFd)")) return NULL;
   if (bpf_link_detach((int)a[0])) return js_fail(env, "bpf_link_detach", errno);
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
-  return undefined;
+  return js_undefined(env);
+}
+
+// btfById(id): Uint8Array | undefined — raw BTF of a loaded object (for maps opened from a pin)
+static napi_value btf_by_id(napi_env env, napi_callback_info info) {
+  int64_t a[1];
+  if (!int_args(env, info, 1, a, "btfById(id)")) return NULL;
+  if (a[0] <= 0 || a[0] > UINT32_MAX) return js_fail(env, "btf__load_from_kernel_by_id", EINVAL);
+  struct btf *btf = btf__load_from_kernel_by_id((__u32)a[0]);
+  int err = libbpf_get_error(btf);
+  if (err || !btf) return js_fail(env, "btf__load_from_kernel_by_id", err ? err : ENOENT);
+  __u32 size = 0;
+  const void *raw = btf__raw_data(btf, &size);
+  napi_value out = raw ? js_bytes_copy(env, raw, size) : js_undefined(env);
+  btf__free(btf);
+  return out;
 }
 
 void tsxdp_ids_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
-      FN("mapNextId", map_next_id), FN("mapFdById", map_fd_by_id), FN("linkNextId", link_next_id),
-      FN("linkFdById", link_fd_by_id), FN("linkInfo", link_info), FN("linkUpdate", link_update), FN("linkDetach", link_detach),
-#undef FN
+      JS_FUNCTION("mapNextId", map_next_id), JS_FUNCTION("mapFdById", map_fd_by_id), JS_FUNCTION("linkNextId", link_next_id),
+      JS_FUNCTION("linkFdById", link_fd_by_id), JS_FUNCTION("linkInfo", link_info), JS_FUNCTION("linkUpdate", link_update), JS_FUNCTION("linkDetach", link_detach), JS_FUNCTION("btfById", btf_by_id),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

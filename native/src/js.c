@@ -1,13 +1,18 @@
 // See js.h.
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <bpf/libbpf.h>
 
 #include "js.h"
 
 napi_value js_fail(napi_env env, const char *what, int err) {
   if (err < 0) err = -err;
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  char message[512], reason[256];
+  if (err >= 4000) libbpf_strerror(err, reason, sizeof reason);
+  else snprintf(reason, sizeof reason, "%s", strerror(err));
+  snprintf(message, sizeof message, "%s: %s", what, reason);
   napi_value msg, error, code;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, NULL, msg, &error);
@@ -36,6 +41,14 @@ bool js_int(napi_env env, napi_value v, int64_t *out) {
   return napi_typeof(env, v, &t) == napi_ok && t == napi_number && napi_get_value_int64(env, v, out) == napi_ok;
 }
 
+bool js_string(napi_env env, napi_value v, char *out, size_t size) {
+  size_t len;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return false;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || len >= size) return false;
+  return napi_get_value_string_utf8(env, v, out, size, &len) == napi_ok;
+}
+
 // A typed array's elements when it is of `want` type (false for anything else).
 static bool typed_array_of(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length) {
   bool is;
@@ -60,6 +73,11 @@ bool js_is_null(napi_env env, napi_value v) {
   return napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined);
 }
 
+bool js_exception_pending(napi_env env) {
+  bool pending = false;
+  return napi_is_exception_pending(env, &pending) == napi_ok && pending;
+}
+
 napi_value js_number(napi_env env, int64_t v) {
   napi_value out;
   napi_create_int64(env, v, &out);
@@ -76,4 +94,44 @@ napi_value js_undefined(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);
   return u;
+}
+
+napi_value js_null(napi_env env) {
+  napi_value n;
+  napi_get_null(env, &n);
+  return n;
+}
+
+napi_value js_bytes_copy(napi_env env, const void *data, size_t length) {
+  napi_value out;
+  void *dest;
+  if (napi_create_buffer_copy(env, length, data, &dest, &out) != napi_ok) return js_fail(env, "copy bytes to JavaScript", ENOMEM);
+  return out;
+}
+
+void js_set_number(napi_env env, napi_value object, const char *key, int64_t v) {
+  napi_set_named_property(env, object, key, js_number(env, v));
+}
+
+void js_set_string(napi_env env, napi_value object, const char *key, const char *v) {
+  napi_value s;
+  napi_create_string_utf8(env, v ? v : "", NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, object, key, s);
+}
+
+napi_value js_external_new(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag) {
+  napi_value out;
+  if (napi_create_external(env, data, finalize, NULL, &out) != napi_ok) return NULL;
+  napi_type_tag_object(env, out, tag);
+  return out;
+}
+
+void *js_external(napi_env env, napi_value v, const napi_type_tag *tag) {
+  void *p = NULL;
+  napi_valuetype t;
+  bool ok = false;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  if (napi_check_object_type_tag(env, v, tag, &ok) != napi_ok || !ok) return NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  return p;
 }

@@ -1,4 +1,6 @@
-// Map operations on a map handle: the hot path of BpfMap (runtime/map.ts).
+// Maps: creating one, its kernel info, and operations on a map handle — the hot path of
+// BpfMap (runtime/map.ts), and the only way the addon reads or writes map entries (callers
+// that know a map by fd alone open a handle for it: runtime/map-fd.ts).
 //
 // A handle owns a dup() of the map's fd and the map's real key and value sizes, read once
 // from the kernel (BPF_OBJ_GET_INFO_BY_FD). Every operation checks the caller's buffers
@@ -23,7 +25,7 @@
 #include <node_api.h>
 
 #include "js.h"
-#include "map.h"
+#include "addon.h"
 
 typedef struct {
   int fd; // ours (a dup); -1 once closed
@@ -31,15 +33,6 @@ typedef struct {
   uint32_t key_size;
   uint32_t value_size; // bytes of one value as syscalls see it (per-CPU maps: every CPU's)
 } map_handle;
-
-
-
-
-
-
-
-
-
 
 static void handle_finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -49,11 +42,12 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   free(h);
 }
 
+static const napi_type_tag map_tag = {0x747378647061706dULL, 0x6868616e646c6531ULL};
+
 // The handle in argv, open. Throws (and returns NULL) on anything else.
 static map_handle *handle_arg(napi_env env, napi_value v) {
-  map_handle *h = NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) {
+  map_handle *h = js_external(env, v, &map_tag);
+  if (!h) {
     js_type_error(env, "not a map handle");
     return NULL;
   }
@@ -109,8 +103,8 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
   h->type = map.type;
   h->key_size = map.key_size;
   h->value_size = (uint32_t)bytes;
-  napi_value out;
-  if (napi_create_external(env, h, handle_finalize, NULL, &out) != napi_ok) {
+  napi_value out = js_external_new(env, h, handle_finalize, &map_tag);
+  if (!out) {
     handle_finalize(env, h, NULL);
     return js_fail(env, "mapOpen", ENOMEM);
   }
@@ -121,10 +115,8 @@ static napi_value map_open(napi_env env, napi_callback_info info) {
 static napi_value map_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!js_args(env, info, 1, argv)) return NULL;
-  map_handle *h = NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h)
-    return js_type_error(env, "mapClose(handle)");
+  map_handle *h = js_external(env, argv[0], &map_tag);
+  if (!h) return js_type_error(env, "mapClose(handle)");
   if (h->fd >= 0) close(h->fd);
   h->fd = -1;
   return js_undefined(env);
@@ -188,6 +180,24 @@ static napi_value map_delete_elem(napi_env env, napi_callback_info info) {
   if (bpf_map_delete_elem(h->fd, key)) {
     if (errno == ENOENT) return js_boolean(env, false);
     return js_fail(env, "bpf_map_delete_elem", errno);
+  }
+  return js_boolean(env, true);
+}
+
+// mapNextKeyInto(handle, key | null, next): boolean — false after the last key; `next` is written in place
+static napi_value map_next_key_into(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!js_args(env, info, 3, argv)) return NULL;
+  map_handle *h = handle_arg(env, argv[0]);
+  if (!h) return NULL;
+  void *key = NULL, *next;
+  size_t key_len = 0, next_len;
+  bool first = js_is_null(env, argv[1]);
+  if ((!first && !js_bytes(env, argv[1], &key, &key_len)) || !js_bytes(env, argv[2], &next, &next_len)) return js_type_error(env, "mapNextKeyInto(handle, key: Uint8Array | null, next: Uint8Array)");
+  if ((!first && key_len != h->key_size) || next_len != h->key_size) return js_type_error(env, "mapNextKeyInto: the key buffers do not have the map's key size");
+  if (bpf_map_get_next_key(h->fd, key, next)) {
+    if (errno == ENOENT) return js_boolean(env, false);
+    return js_fail(env, "bpf_map_get_next_key", errno);
   }
   return js_boolean(env, true);
 }
@@ -309,14 +319,49 @@ static napi_value map_lookup_batch_into(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// mapCreate(type, keySize, valueSize, maxEntries, name): fd
+static napi_value map_create(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!js_args(env, info, 5, argv)) return NULL;
+  int64_t type, key, value, max;
+  char name[16];
+  if (!js_int(env, argv[0], &type) || !js_int(env, argv[1], &key) || !js_int(env, argv[2], &value) || !js_int(env, argv[3], &max) || !js_string(env, argv[4], name, sizeof name))
+    return js_type_error(env, "mapCreate(type, keySize, valueSize, maxEntries, name (at most 15 characters))");
+  int fd = bpf_map_create(type, name, key, value, max, NULL);
+  if (fd < 0) return js_fail(env, "bpf_map_create", errno);
+  return js_number(env, fd);
+}
+
+// mapInfo(fd): { type, keySize, valueSize, maxEntries, flags, name, id, btfId, btfKeyTypeId, btfValueTypeId }
+static napi_value map_info(napi_env env, napi_callback_info info_) {
+  napi_value argv[1];
+  if (!js_args(env, info_, 1, argv)) return NULL;
+  int64_t fd;
+  if (!js_int(env, argv[0], &fd)) return js_type_error(env, "mapInfo(fd)");
+  struct bpf_map_info info = {0};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd, &info, &len)) return js_fail(env, "bpf_obj_get_info_by_fd", errno);
+  napi_value r;
+  napi_create_object(env, &r);
+  js_set_number(env, r, "type", info.type);
+  js_set_number(env, r, "keySize", info.key_size);
+  js_set_number(env, r, "valueSize", info.value_size);
+  js_set_number(env, r, "maxEntries", info.max_entries);
+  js_set_number(env, r, "flags", info.map_flags);
+  js_set_number(env, r, "id", info.id);
+  js_set_number(env, r, "btfId", info.btf_id);
+  js_set_number(env, r, "btfKeyTypeId", info.btf_key_type_id);
+  js_set_number(env, r, "btfValueTypeId", info.btf_value_type_id);
+  js_set_string(env, r, "name", info.name);
+  return r;
+}
+
 void tsxdp_map_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
-      FN("mapOpen", map_open), FN("mapClose", map_close),
-      FN("mapLookupInto", map_lookup_into), FN("mapUpdateElem", map_update_elem), FN("mapDeleteElem", map_delete_elem),
-      FN("mapLookupMany", map_lookup_many), FN("mapUpdateBatchFrom", map_update_batch_from), FN("mapDeleteMany", map_delete_many),
-      FN("mapLookupBatchInto", map_lookup_batch_into),
-#undef FN
+      JS_FUNCTION("mapCreate", map_create), JS_FUNCTION("mapInfo", map_info), JS_FUNCTION("mapOpen", map_open), JS_FUNCTION("mapClose", map_close), JS_FUNCTION("mapNextKeyInto", map_next_key_into),
+      JS_FUNCTION("mapLookupInto", map_lookup_into), JS_FUNCTION("mapUpdateElem", map_update_elem), JS_FUNCTION("mapDeleteElem", map_delete_elem),
+      JS_FUNCTION("mapLookupMany", map_lookup_many), JS_FUNCTION("mapUpdateBatchFrom", map_update_batch_from), JS_FUNCTION("mapDeleteMany", map_delete_many),
+      JS_FUNCTION("mapLookupBatchInto", map_lookup_batch_into),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -6,8 +6,9 @@
 // ring pair per (interface, queue) — see frames.ts for how frames are tracked per ring.
 import fs from "node:fs";
 import { native } from "../native.js";
-import { BpfError, explain } from "../errors.js";
+import { BpfError, errnoName, explain } from "../errors.js";
 import { ifindexOf } from "../program.js";
+import { deleteByFd, updateByFd } from "../map-fd.js";
 import { FrameAllocator } from "./frames.js";
 import { bindAttempts, fallsBackToCopy, type XskMode } from "./mode.js";
 import "../dispose.js";
@@ -413,8 +414,12 @@ export class XskSocket implements AsyncDisposable, Disposable {
    */
   batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<XskBatch, undefined> {
     const signal = options.signal;
-    let wake!: () => void;
-    const stopped = new Promise<void>((resolve) => (wake = resolve));
+    // An abort ends the pending native wait (close() ends it too). Not a race against a
+    // "stopped" promise: each race would leave a reaction on it until the socket closes,
+    // and an idle receiver waits twenty times a second.
+    const wake = () => {
+      if (!this.closed) native().waitEnd(this.socket);
+    };
     this.closing.signal.addEventListener("abort", wake, { once: true });
     signal?.addEventListener("abort", wake, { once: true });
     const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -452,7 +457,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
           // Traffic just came (a part batch): wait a little for more before waking again.
           const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
           lastBatch = 0;
-          await Promise.race([native().waitReadable(this.socket, 50, coalesceUs), stopped]);
+          const state = await native().waitReadable(this.socket, 50, coalesceUs);
+          if (state < 0) throw this.receiveError(-state);
           const result = step();
           if (result) return result;
         }
@@ -494,6 +500,18 @@ export class XskSocket implements AsyncDisposable, Disposable {
 
   [Symbol.asyncIterator](): AsyncGenerator<XskBatch, undefined> {
     return this.batches();
+  }
+
+  /** Why a waiting receive ends: the kernel unbinds a socket whose interface is deleted (ENXIO). */
+  private receiveError(errno: number): BpfError {
+    let gone = false;
+    try {
+      ifindexOf(this.ifname);
+    } catch {
+      gone = true;
+    }
+    if (gone) return new BpfError(`receive on ${this.ifname} queue ${this.queue}: the interface was deleted (ENODEV); the kernel unbound the AF_XDP socket (${errnoName(errno) ?? errno})`, "ENODEV", { errno });
+    return new BpfError(`receive on ${this.ifname} queue ${this.queue}: the AF_XDP socket can no longer receive (${errnoName(errno) ?? `errno ${errno}`}); close it and open a new one`, errnoName(errno) ?? "EIO", { errno });
   }
 
   /** The callback form: calls `onBatch` for each batch until the signal aborts (also while idle) or the socket closes. */
@@ -673,7 +691,7 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
   // The default program redirects a queue to one socket: a second socket on the same queue
   // would silently take its traffic (BPF_ANY replaces the entry), so it is refused.
   try {
-    native().mapUpdate(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), BPF_NOEXIST);
+    updateByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), BPF_NOEXIST);
   } catch (error) {
     if ((error as { errno?: number }).errno === EEXIST) {
       throw new BpfError(`queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`, "EBUSY", { errno: EEXIST, cause: error });
@@ -695,14 +713,14 @@ function registerInMap(mapFd: number, queue: number, socketFd: number): void {
   const key = new Uint8Array(new Uint32Array([queue]).buffer);
   const value = new Uint8Array(new Uint32Array([socketFd]).buffer);
   try {
-    native().mapUpdate(mapFd, key, value, 0);
+    updateByFd(mapFd, key, value, 0);
   } catch (error) {
     throw explain(error, `register the AF_XDP socket in the XskMap at key ${queue}`);
   }
 }
 
 function unregisterFromMap(mapFd: number, queue: number): void {
-  native().mapDelete(mapFd, new Uint8Array(new Uint32Array([queue]).buffer));
+  deleteByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer));
 }
 
 function queueCount(ifname: string): number | undefined {

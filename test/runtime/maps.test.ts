@@ -6,6 +6,7 @@ import fs from "node:fs";
 import crypto from "node:crypto";
 import { BpfObject, BpfError, type BpfMap, type PerCpuMap, XDP } from "../../runtime/index.js";
 import { native, type NativeMapHandle } from "../../runtime/native.js";
+import { deleteByFd, lookupByFd, updateByFd } from "../../runtime/map-fd.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
 import { takeWithin } from "../lib/async.js";
@@ -138,6 +139,31 @@ test("a RingBuf for await with no records fails in bounded time instead of hangi
   assert.ok(Date.now() - started < 2000);
 });
 
+test("a RingBuf reader waiting on the event loop wakes for a later record and ends when its object closes", async () => {
+  if (!requireKernel("BPF ring buffers")) return;
+  const { object } = await buildSource("ring", source);
+  const obj = await (await BpfObject.open(object)).load();
+  const ring = obj.ringBuf("samples");
+  const seen: unknown[] = [];
+  let ended = false;
+  const loop = (async () => {
+    for await (const record of ring) seen.push(record);
+    ended = true;
+  })();
+  const until = async (done: () => boolean, ms: number) => {
+    for (const deadline = Date.now() + ms; !done() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the reader is waiting now
+  obj.program("sample").run(Uint8Array.from({ length: 60 }, (_, i) => i));
+  // Well inside the reader's 1 s idle bound: the ring's fd woke it, not a timer.
+  await until(() => seen.length > 0, 400);
+  assert.is(seen.length, 1, "the record written while the reader waited arrived");
+  obj.close();
+  await until(() => ended, 400);
+  assert.ok(ended, "closing the object ended the waiting loop");
+  await loop;
+});
+
 test("a ring record shorter than its layout is an error in words, not raw bytes", async () => {
   if (!requireKernel("BPF ring buffers")) return;
   const { object } = await buildSource("ring", source);
@@ -183,7 +209,7 @@ test("single and batch operations keep values typed: be16/be32 in host order, st
   await using obj = await (await BpfObject.open(object)).load();
   const ports = obj.map("ports") as BpfMap<number, number>;
   ports.set(0x1234, 0x0a000001);
-  const raw = native().mapLookup(ports.fd, Uint8Array.of(0x12, 0x34), 4, 0);
+  const raw = lookupByFd(ports.fd, Uint8Array.of(0x12, 0x34));
   assert.equal([...raw!], [0x0a, 0, 0, 1], "the kernel holds network order");
   assert.is(ports.get(0x1234), 0x0a000001);
   ports.setMany([[0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]);
@@ -308,16 +334,17 @@ test("native map handles check every buffer against the map's real sizes and fai
   assert.is(errorOf(() => addon.mapLookupInto(h, key, value, 0)).errno, 9, "a closed handle: EBADF");
   assert.is(errorOf(() => addon.mapDeleteMany(h, key, 1)).errno, 9);
 
-  // The fd-based calls (CLI, globals, XskMaps) check buffers against the map's real sizes too.
+  // Maps known by fd alone (CLI, globals, XskMaps) go through a handle: the same checks.
+  const h2 = addon.mapOpen(big.fd, 4, 8);
   for (const [what, fn] of [
-    ["fd lookup: value too small", () => addon.mapLookup(big.fd, key, 1, 0)],
-    ["fd lookup: key too small", () => addon.mapLookup(big.fd, new Uint8Array(1), 8, 0)],
-    ["fd update: value too small", () => addon.mapUpdate(big.fd, key, new Uint8Array(1), 0)],
-    ["fd delete: key too small", () => addon.mapDelete(big.fd, new Uint8Array(1))],
-    ["fd next key: key size too small", () => addon.mapNextKey(big.fd, null, 1)],
-    ["fd next key: cursor shorter than keySize", () => addon.mapNextKey(big.fd, new Uint8Array(1), 4)],
+    ["fd lookup: key too small", () => lookupByFd(big.fd, new Uint8Array(1))],
+    ["fd update: value too small", () => updateByFd(big.fd, key, new Uint8Array(1))],
+    ["fd delete: key too small", () => deleteByFd(big.fd, new Uint8Array(1))],
+    ["next key: next shorter than the key size", () => addon.mapNextKeyInto(h2, null, new Uint8Array(1))],
+    ["next key: cursor shorter than the key size", () => addon.mapNextKeyInto(h2, new Uint8Array(1), new Uint8Array(4))],
   ] as const) assert.is(code(fn), "EINVAL", what);
-  assert.ok(errorOf(() => addon.mapLookup(1 << 20, key, 8, 0)).errno, "not an open fd: an errno");
+  addon.mapClose(h2);
+  assert.ok(errorOf(() => lookupByFd(1 << 20, key)).errno, "not an open fd: an errno");
 
   big.set(1, 1n);
   obj.close();
