@@ -4,6 +4,7 @@
 // source's field names (bit fields included), u8 arrays ↔ Uint8Array, other arrays ↔ arrays.
 import { Btf, BtfKind } from "./btf.js";
 import type { LayoutSpec } from "./layout-spec.js";
+import { malformedBtf } from "./errors.js";
 
 export type { LayoutSpec };
 
@@ -36,7 +37,7 @@ function integerCodec(bits: 8 | 16 | 32 | 64, signed: boolean, littleEndian: boo
   const minNumber = Number(min);
   const maxNumber = Number(max);
   const fail = (value: unknown): never => {
-    if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${typeof value}`);
+    if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${describeValue(value)}`);
     if (typeof value === "number" && !Number.isInteger(value)) throw new TypeError(`expected an integer for ${name}, got ${value}`);
     throw new RangeError(`${value} does not fit ${name}`);
   };
@@ -76,7 +77,9 @@ export function rawCodec(size: number): Codec<Uint8Array> {
     describe: `${size} bytes`,
     read: (view, offset) => new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + size)),
     write(view, offset, value) {
-      if (!(value instanceof Uint8Array) || value.length > size) throw new TypeError(`expected a Uint8Array of ${size} bytes`);
+      // Exactly `size` bytes: a shorter array would be zero-padded into a different key or value.
+      if (!(value instanceof Uint8Array)) throw new TypeError(`expected a Uint8Array of ${size} bytes, got ${describeValue(value)}`);
+      if (value.length !== size) throw new RangeError(`expected a Uint8Array of ${size} bytes, got ${value.length} bytes`);
       new Uint8Array(view.buffer, view.byteOffset + offset, size).set(value);
     },
   };
@@ -86,13 +89,36 @@ const booleanCodec: Codec<boolean> = {
   size: 1,
   describe: "boolean",
   read: (view, offset) => view.getUint8(offset) !== 0,
-  write: (view, offset, value) => view.setUint8(offset, value ? 1 : 0),
+  // Only true and false: truthiness would store the string "false" as true.
+  write(view, offset, value) {
+    if (typeof value !== "boolean") throw new TypeError(`expected a boolean (true or false), got ${describeValue(value)}`);
+    view.setUint8(offset, value ? 1 : 0);
+  },
 };
 
-/** A codec for BTF type `id` (undefined BTF: raw bytes of `fallbackSize`). */
-export function codecFor(btf: Btf | undefined, id: number, fallbackSize: number): Codec {
+/** What a wrong value was, for error messages: its type, and short values themselves. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  if (typeof value === "bigint") return `bigint ${value}n`;
+  return typeof value === "object" ? "an object" : typeof value;
+}
+
+/**
+ * A codec for BTF type `id` (undefined BTF: raw bytes of `fallbackSize`). BTF that does not
+ * hold together is a BpfError EINVAL naming `what` uses the type.
+ */
+export function codecFor(btf: Btf | undefined, id: number, fallbackSize: number, what = `BTF type ${id}`): Codec {
   if (!btf || id === 0) return rawCodec(fallbackSize);
-  const codec = build(btf, id, 0);
+  let codec: Codec;
+  try {
+    codec = build(btf, id, 0);
+  } catch (error) {
+    throw malformedBtf(error, what);
+  }
   return codec.size === fallbackSize || fallbackSize === 0 ? codec : rawCodec(fallbackSize);
 }
 
@@ -145,8 +171,15 @@ function arrayCodec(element: Codec, length: number): Codec<unknown[]> {
     describe: `${element.describe}[${length}]`,
     read: (view, offset) => Array.from({ length }, (_, i) => element.read(view, offset + i * element.size)),
     write(view, offset, value) {
-      if (!Array.isArray(value) || value.length > length) throw new TypeError(`expected an array of at most ${length} ${element.describe}`);
-      value.forEach((v, i) => element.write(view, offset + i * element.size, v));
+      if (!Array.isArray(value)) throw new TypeError(`expected an array of ${length} ${element.describe}, got ${describeValue(value)}`);
+      if (value.length !== length) throw new RangeError(`expected an array of ${length} ${element.describe}, got ${value.length} elements`);
+      for (let i = 0; i < length; i++) {
+        try {
+          element.write(view, offset + i * element.size, value[i]);
+        } catch (error) {
+          throw rethrown(`element ${i}`, error);
+        }
+      }
     },
   };
 }
@@ -161,7 +194,15 @@ function structCodec(btf: Btf, members: { name: string; type: number; bitOffset:
   return structFromFields(fields, size, name);
 }
 
+/** `error` (TypeError or RangeError, kept) with `where` in front of its message. */
+function rethrown(where: string, error: unknown): Error {
+  const message = `${where}: ${(error as Error)?.message ?? String(error)}`;
+  return error instanceof RangeError ? new RangeError(message) : new TypeError(message);
+}
+
 function structFromFields(fields: FieldCodec[], size: number, name: string): Codec<Record<string, unknown>> {
+  const fieldNames = new Set(fields.map((f) => f.name));
+  const title = `struct ${name || "(anonymous)"}`;
   return {
     size,
     describe: name || "struct",
@@ -171,16 +212,26 @@ function structFromFields(fields: FieldCodec[], size: number, name: string): Cod
       return out;
     },
     write(view, offset, value) {
-      if (typeof value !== "object" || value === null) throw new TypeError(`expected an object for struct ${name}`);
+      if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) throw new TypeError(`expected an object for ${title}, got ${describeValue(value)}`);
+      const record = value as Record<string, unknown>;
+      let written = 0;
       for (const f of fields) {
-        const v = (value as Record<string, unknown>)[f.name];
+        const v = record[f.name];
         if (v === undefined) continue; // absent fields stay zero
+        written++;
         try {
-          if (f.bitfield) f.bitfield.write(view, offset, v as number);
+          if (f.bitfield) f.bitfield.write(view, offset, v);
           else f.codec!.write(view, offset + f.offset, v);
         } catch (error) {
-          throw new TypeError(`field '${f.name}' of ${name}: ${(error as Error).message}`);
+          throw rethrown(`field '${f.name}' of ${title}`, error);
         }
+      }
+      // A field the struct does not have is a typo ({ prot: 80 } for proto), not a field to skip.
+      let given = 0;
+      for (const key in record) if (record[key] !== undefined) given++;
+      if (given !== written) {
+        const unknown = Object.keys(record).filter((key) => !fieldNames.has(key) && record[key] !== undefined);
+        throw new TypeError(`${title} has no field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")} (its fields: ${[...fieldNames].join(", ")})`);
       }
     },
   };
@@ -198,7 +249,8 @@ function bitfieldCodec(bitOffset: number, bitSize: number) {
   };
   return {
     read: (view: DataView, offset: number) => Number((load(view, offset) >> shift) & mask),
-    write(view: DataView, offset: number, value: number) {
+    write(view: DataView, offset: number, value: unknown) {
+      if (typeof value !== "number") throw new TypeError(`expected a number for a ${bitSize}-bit field, got ${describeValue(value)}`);
       if (!Number.isInteger(value) || value < 0 || BigInt(value) > mask) throw new RangeError(`${value} does not fit ${bitSize} bits`);
       let word = (load(view, offset) & ~(mask << shift)) | (BigInt(value) << shift);
       for (let i = 0; i < bytes; i++, word >>= 8n) view.setUint8(offset + firstByte + i, Number(word & 0xffn));

@@ -71,7 +71,7 @@ export function alreadyAttached(error: unknown, what: string, context: { ifname?
   const e = (error ?? {}) as NativeError;
   const holder = context.holder === "link" ? ", held by a BPF link" : context.holder === "netlink" ? ", attached through netlink" : "";
   const which = context.progId ? ` (program id ${context.progId}${holder})` : "";
-  const message = `${what}: a program is already attached to ${context.ifname ? `'${context.ifname}'` : "this interface"}${which}; to replace it, pass { replace: true } to attach(); or detach it first (close or unpin the link that holds it, or tsxdp detach --dev ${context.ifname ?? "IFACE"})`;
+  const message = `${what}: a program is already attached to ${context.ifname ? `'${context.ifname}'` : "this interface"}${which}; to replace it, pass { replace: true } to attach() (tsxdp attach --replace); or detach it first (close or unpin the link that holds it, or tsxdp detach --dev ${context.ifname ?? "IFACE"})`;
   return new BpfError(message, "EEXIST", { errno: e.errno, libbpfLog: e.libbpfLog || undefined, cause: error });
 }
 
@@ -111,4 +111,41 @@ export function explain(error: unknown, what: string, context: { ifname?: string
       message = `${what}: ${e.message ?? String(error)}`;
   }
   return new BpfError(message, code, { errno, libbpfLog: log, cause: error });
+}
+
+/**
+ * A caller passed something the API does not take (a wrong type, a number out of range, a
+ * value that does not fit its field): a TypeError or RangeError, as JavaScript APIs throw
+ * for bad arguments, with `code` EINVAL like the runtime's other errors. Nothing has reached
+ * the kernel when one is thrown.
+ */
+export function invalidArgument(kind: "type" | "range", message: string, cause?: unknown): (TypeError | RangeError) & { code: "EINVAL" } {
+  const options = cause === undefined ? undefined : { cause };
+  const error = kind === "range" ? new RangeError(message, options) : new TypeError(message, options);
+  return Object.assign(error, { code: "EINVAL" as const });
+}
+
+/** The same error class as `error` (RangeError stays RangeError), with `message` and code EINVAL. */
+export function invalidValue(message: string, error: unknown): (TypeError | RangeError) & { code: "EINVAL" } {
+  return invalidArgument(error instanceof RangeError ? "range" : "type", `${message}: ${(error as Error)?.message ?? String(error)}`, error);
+}
+
+/**
+ * `value` as an integer in [min, max]: a TypeError for a non-number, a RangeError for a
+ * fraction, NaN or a number outside the range (the addon would truncate 1.5 to 1 and wrap
+ * 2 ** 32 + 1 to 1, silently acting on something else).
+ */
+export function integerArgument(what: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number") throw invalidArgument("type", `${what} must be a number, not ${typeof value === "bigint" ? "a bigint" : typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidArgument("range", `${what} must be an integer from ${min} to ${max}, not ${value}`);
+  return value;
+}
+
+/** Largest value of an unsigned 32-bit kernel field (repeat counts, flags, queue ids). */
+export const u32Max = 0xffff_ffff;
+
+/** BTF that does not hold together (a type id past the end, a cycle): the object is damaged. */
+export function malformedBtf(error: unknown, what: string): BpfError {
+  if (error instanceof BpfError) return error;
+  return new BpfError(`malformed BTF in ${what}: ${(error as Error)?.message ?? String(error)} — the object's type information is damaged (rebuild it)`, "EINVAL", { errno: 22, cause: error });
 }

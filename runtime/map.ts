@@ -3,7 +3,7 @@
 // possible CPU.
 import { native, type NativeMapHandle, type NativeMapInfo } from "./native.js";
 import { type Codec, type IntegerLane, decode, encode, integerLane } from "./codec.js";
-import { explain, BpfError } from "./errors.js";
+import { explain, BpfError, integerArgument, invalidArgument, invalidValue, u32Max } from "./errors.js";
 
 export const MapType = {
   HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
@@ -140,7 +140,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     try {
       this.keyCodec.write(view, offset, key);
     } catch (error) {
-      throw new BpfError(`map '${this.name}': bad key (${this.keyCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+      throw invalidValue(`map '${this.name}': bad key (${this.keyCodec.describe} expected)`, error);
     }
   }
 
@@ -150,7 +150,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     try {
       this.valueCodec.write(view, offset, value);
     } catch (error) {
-      throw new BpfError(`map '${this.name}': bad value (${this.valueCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+      throw invalidValue(`map '${this.name}': bad value (${this.valueCodec.describe} expected)`, error);
     }
   }
 
@@ -184,14 +184,38 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
+    if (flags >>> 0 !== flags) this.checkFlags(flags);
     const handle = this.handle();
     const k = this.scratchKey(key);
     if (this.valueScratchLane === undefined || !this.valueScratchLane.write(0, value)) this.writeValueAt(this.valueScratch, this.valueScratchView, 0, value);
     try {
       native().mapUpdateElem(handle, k, this.valueScratch, flags);
     } catch (error) {
-      throw explain(error, `map '${this.name}': update`);
+      throw this.updateFailure(error, "update");
     }
+  }
+
+  /** Update flags are a u32 (the addon would truncate 1.5 to NOEXIST). */
+  private checkFlags(flags: unknown): void {
+    integerArgument(`map '${this.name}': flags`, flags, 0, u32Max);
+  }
+
+  /**
+   * A failed update in words. E2BIG from an update is a full map (hash kinds: every one of
+   * max_entries is taken) or an index past an array's end; `written` says how much of a
+   * batch went in before it.
+   */
+  private updateFailure(error: unknown, what: string, batch?: { written: number; count: number }): BpfError {
+    const errno = (error as { errno?: number }).errno;
+    const partly = batch ? `; ${batch.written} of the ${batch.count} entries were written before it` : "";
+    if (errno === 7 /* E2BIG */) {
+      const cause = arrayTypes.has(this.info.type)
+        ? `a key is past the end of the array (it has ${this.info.maxEntries} entries, keys 0…${this.info.maxEntries - 1})`
+        : `the map is full (all ${this.info.maxEntries} entries taken): delete entries, or declare a larger maxEntries`;
+      return new BpfError(`map '${this.name}': ${what}: ${cause}${partly}`, "E2BIG", { errno, cause: error });
+    }
+    const explained = explain(error, `map '${this.name}': ${what}`);
+    return batch ? new BpfError(`${explained.message}${partly}`, explained.code, { errno: explained.errno, libbpfLog: explained.libbpfLog, cause: error }) : explained;
   }
 
   delete(key: K): boolean {
@@ -295,8 +319,13 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     }
   }
 
+  private checkKeyList(method: string, keys: unknown): void {
+    if (!Array.isArray(keys)) throw invalidArgument("type", `map '${this.name}': ${method}() takes an array of keys, not ${keys === null ? "null" : typeof keys}`);
+  }
+
   /** One lookup per key, all in one native call (the kernel has no batch lookup by key). */
   getMany(keys: readonly K[]): (V | undefined)[] {
+    this.checkKeyList("getMany", keys);
     const count = keys.length;
     const out: (V | undefined)[] = [];
     if (count === 0) return out;
@@ -324,6 +353,10 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
    * entry is encoded (and checked) before the first one goes to the kernel.
    */
   setMany(entries: Iterable<readonly [K, V]>, flags: number = UpdateFlags.ANY): void {
+    if (flags >>> 0 !== flags) this.checkFlags(flags);
+    if (entries === null || typeof entries !== "object" || typeof (entries as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
+      throw invalidArgument("type", `map '${this.name}': setMany() takes an iterable of [key, value] pairs (an array, a Map, entries()), not ${entries === null ? "null" : typeof entries}`);
+    }
     const list: readonly (readonly [K, V])[] = Array.isArray(entries) ? entries : Array.from(entries);
     const count = list.length;
     if (count === 0) return;
@@ -335,6 +368,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       const valueBytes = this.valueBytes;
       for (let i = 0; i < count; i++) {
         const entry = list[i]!;
+        if (!Array.isArray(entry) || entry.length !== 2) throw invalidArgument("type", `map '${this.name}': setMany() entry ${i} is not a [key, value] pair`);
         const key = entry[0];
         const value = entry[1];
         if (keyLane === undefined || !keyLane.write(i, key)) this.writeKeyAt(keys, keyView, i * keySize, key);
@@ -355,19 +389,24 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
         return;
       } catch (error) {
         const e = error as { errno?: number; done?: number };
-        if (e.errno === undefined || !noBatchErrnos.has(e.errno)) throw explain(error, `map '${this.name}': batch update`);
+        if (e.errno === undefined || !noBatchErrnos.has(e.errno)) throw this.updateFailure(error, "batch update", { written: at + (e.done ?? 0), count });
         at += e.done ?? 0; // one by one from the entry the batch stopped at: it says what is wrong
       }
     }
     for (let i = at; i < count; i++) {
       const k = keys.subarray(i * this.keySize, (i + 1) * this.keySize);
       const v = values.subarray(i * this.valueBytes, (i + 1) * this.valueBytes);
-      this.call("update", () => native().mapUpdateElem(handle, k, v, flags));
+      try {
+        native().mapUpdateElem(handle, k, v, flags);
+      } catch (error) {
+        throw this.updateFailure(error, "update", { written: i, count });
+      }
     }
   }
 
   /** BPF_MAP_DELETE_BATCH (absent keys are skipped, not counted); the number deleted. */
   deleteMany(keys: readonly K[]): number {
+    this.checkKeyList("deleteMany", keys);
     const count = keys.length;
     if (count === 0) return 0;
     this.handle();
@@ -402,7 +441,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   /** Every entry via BPF_MAP_LOOKUP_BATCH (hash and array maps), `chunk` entries per syscall. */
   dump(chunk = batchChunk): IterableIterator<[K, V]> {
     if (!batchTypes.has(this.info.type)) return this.entries();
-    if (!Number.isInteger(chunk) || chunk <= 0 || chunk > 1 << 20) throw new BpfError(`map '${this.name}': dump chunk must be an integer from 1 to ${1 << 20}, got ${chunk}`, "EINVAL");
+    integerArgument(`map '${this.name}': dump chunk`, chunk, 1, 1 << 20);
     // Buffers of this dump alone (the caller may use the map between entries).
     const keys = new Uint8Array(chunk * this.keySize);
     const values = new Uint8Array(chunk * this.valueBytes);
@@ -514,12 +553,12 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
   /** One value per possible CPU, or one value for every CPU. */
   protected override writeValueAt(bytes: Uint8Array, view: DataView, offset: number, value: V[] | V): void {
     const perCpu = Array.isArray(value) && !(this.valueCodec.describe.endsWith("]")) ? value : Array.from({ length: this.cpus }, () => value as V);
-    if (perCpu.length !== this.cpus) throw new BpfError(`map '${this.name}': a per-CPU value needs ${this.cpus} entries (one per possible CPU), got ${perCpu.length}`, "EINVAL");
+    if (perCpu.length !== this.cpus) throw invalidArgument("range", `map '${this.name}': a per-CPU value needs ${this.cpus} entries (one per possible CPU), got ${perCpu.length}`);
     bytes.fill(0, offset, offset + this.valueBytes);
     try {
       for (let cpu = 0; cpu < this.cpus; cpu++) this.valueCodec.write(view, offset + cpu * this.stride, perCpu[cpu]);
     } catch (error) {
-      throw new BpfError(`map '${this.name}': bad value (${this.valueCodec.describe} expected): ${(error as Error).message}`, "EINVAL", { cause: error });
+      throw invalidValue(`map '${this.name}': bad value (${this.valueCodec.describe} expected)`, error);
     }
   }
 
@@ -584,6 +623,7 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
    * record shorter than its layout is an error, not bytes passed off as a typed record.
    */
   drain(limit = 4096): T[] {
+    integerArgument(`ring buffer '${this.name}': drain() limit`, limit, 1, 1 << 20);
     return native().ringConsume(this.handle(), limit).map((bytes) => {
       if (this.codec.size === 0) return bytes as T;
       if (bytes.length < this.codec.size) {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
-import { BpfError, VerifierError, explain, isolatedFailure } from "./errors.js";
+import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malformedBtf } from "./errors.js";
 import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
 import { lookupByFd, updateByFd } from "./map-fd.js";
 import { BpfProgram } from "./program.js";
@@ -63,7 +63,11 @@ export class BpfObject implements Disposable, AsyncDisposable {
     }
     this.mapInfos = native().objectMaps(handle);
     for (const p of native().objectPrograms(handle)) this.programFds.set(p.name, p.fd);
-    this.indexVariables();
+    try {
+      this.indexVariables();
+    } catch (error) {
+      throw malformedBtf(error, `BPF object '${name}'`);
+    }
   }
 
   /** Opens an ELF object (a path or its bytes) without loading it. */
@@ -79,8 +83,19 @@ export class BpfObject implements Disposable, AsyncDisposable {
       const what = `open BPF object${typeof source === "string" ? ` '${source}'` : ""}`;
       throw isolatedFailure(error, "parse", what) ?? explain(error, `${what} (is it a BPF ELF file?)`);
     }
-    const object = new BpfObject(handle, name, isolate);
-    if (options.pinMaps) object.pinMapsIn(options.pinMaps);
+    let object: BpfObject;
+    try {
+      object = new BpfObject(handle, name, isolate);
+    } catch (error) {
+      native().objectClose(handle);
+      throw error;
+    }
+    try {
+      if (options.pinMaps) object.pinMapsIn(options.pinMaps);
+    } catch (error) {
+      object.close();
+      throw error;
+    }
     return object;
   }
 
@@ -92,16 +107,28 @@ export class BpfObject implements Disposable, AsyncDisposable {
     }
   }
 
+  /**
+   * The libbpf object, or an EBADF error once closed. Every handle taken from this object
+   * (maps, programs, variables) goes through it before using a descriptor: after close()
+   * the numbers are free and the kernel reuses them for whatever is opened next, so a stale
+   * handle would act on another object's map.
+   */
   private get live(): unknown {
-    if (!this.handle) throw new BpfError(`BPF object '${this.name}' is closed`, "EBADF");
+    if (!this.handle) throw new BpfError(`BPF object '${this.name}' is closed: its programs, maps and variables were released with it (open and load the object again to use them)`, "EBADF");
     return this.handle;
+  }
+
+  /** `fd` (-1 before load) while the object is open; the EBADF error of `live` after close(). */
+  private liveFd(fd: number | undefined): number {
+    return this.live ? (fd ?? -1) : -1;
   }
 
   /** Loads every program and creates every map; a verifier rejection is a VerifierError. */
   async load(): Promise<this> {
+    const handle = this.live;
     if (this.loaded) return this;
     try {
-      native().objectLoad(this.live, this.isolate ? isolateLoadMs : 0);
+      native().objectLoad(handle, this.isolate ? isolateLoadMs : 0);
     } catch (error) {
       const crashed = isolatedFailure(error, "load", `load BPF object '${this.name}'`);
       if (crashed) throw crashed;
@@ -113,12 +140,52 @@ export class BpfObject implements Disposable, AsyncDisposable {
         const verifierLog = begin >= 0 ? log.slice(begin + 26, end > begin ? end : undefined).trim() : log;
         throw new VerifierError(rejected[1]!, verifierLog, (error as { errno?: number }).errno, error);
       }
-      throw explain(error, `load BPF object '${this.name}'`);
+      throw this.pinnedMapMismatch(error, log) ?? explain(error, `load BPF object '${this.name}'`);
     }
     this.loaded = true;
     this.mapInfos = native().objectMaps(this.live);
     for (const p of native().objectPrograms(this.live)) this.programFds.set(p.name, p.fd);
     return this;
+  }
+
+  /**
+   * libbpf refuses to reuse a pinned map whose type, sizes, max entries or flags differ from
+   * the object's (an upgrade changed the layout) and says only "parameter mismatch" in its
+   * log, then EINVAL. This names the map and what differs, and what to do.
+   */
+  private pinnedMapMismatch(error: unknown, log: string): BpfError | undefined {
+    const pinPath = /couldn't reuse pinned map at '([^']+)': parameter mismatch/.exec(log)?.[1];
+    if (!pinPath) return undefined;
+    const spec = this.mapInfos.find((m) => !m.internal && path.basename(pinPath) === m.name);
+    const differences: string[] = [];
+    try {
+      const fd = native().objGet(pinPath);
+      try {
+        const pinned = native().mapInfo(fd);
+        if (spec) {
+          const compare = (what: string, there: number, here: number, show: (n: number) => string = String) => {
+            if (there !== here) differences.push(`${what} ${show(there)} pinned, ${show(here)} in this object`);
+          };
+          compare("map type", pinned.type, spec.type);
+          compare("key size", pinned.keySize, spec.keySize, (n) => `${n} bytes`);
+          compare("value size", pinned.valueSize, spec.valueSize, (n) => `${n} bytes`);
+          compare("max entries", pinned.maxEntries, spec.maxEntries);
+          compare("flags", pinned.flags, spec.flags, (n) => `0x${n.toString(16)}`);
+        }
+      } finally {
+        native().close(fd);
+      }
+    } catch {
+      // The pin went away meanwhile: the message below still names it.
+    }
+    const what = differences.length ? differences.join("; ") : "its parameters differ from this object's";
+    return new BpfError(
+      `load BPF object '${this.name}': map '${spec?.name ?? path.basename(pinPath)}' is pinned at ${pinPath} with a different layout (${what}). ` +
+        `The pin holds the data of a build with the old layout: to keep it, load that build (or copy the data out with tsxdp maps ${pinPath} first); ` +
+        `to start with an empty map, remove the pin (rm ${pinPath}) and load again`,
+      "EINVAL",
+      { errno: (error as { errno?: number }).errno, libbpfLog: log, cause: error },
+    );
   }
 
   get isLoaded(): boolean {
@@ -129,7 +196,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     let p = this.programCache.get(name);
     if (!p) {
       if (!this.programFds.has(name)) throw new BpfError(`no program '${name}' in '${this.name}' (it has: ${[...this.programFds.keys()].join(", ") || "none"})`, "ENOENT");
-      p = new BpfProgram(name, () => (this.handle ? this.programFds.get(name)! : -1));
+      p = new BpfProgram(name, () => this.liveFd(this.programFds.get(name)));
       this.programCache.set(name, p);
     }
     return p;
@@ -158,7 +225,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     if (m) return m;
     const info = this.mapInfos.find((i) => i.name === name && !i.internal);
     if (!info) throw new BpfError(`no map '${name}' in '${this.name}' (it has: ${this.mapInfos.filter((i) => !i.internal).map((i) => i.name).join(", ") || "none"})`, "ENOENT");
-    const fdOf = () => (this.handle ? (this.mapInfos.find((i) => i.name === name)?.fd ?? -1) : -1);
+    const fdOf = () => this.liveFd(this.mapInfos.find((i) => i.name === name)?.fd);
     m = this.typedMap(info, fdOf);
     this.mapCache.set(name, m);
     return m;
@@ -171,8 +238,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
     // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
     // 4-byte keys and values are u32 indexes, ifindexes and fds.
     const kernelIndexed = kernelIndexedTypes.has(info.type);
-    const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize);
-    const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize);
+    const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize, `the key of map '${name}' of '${this.name}'`);
+    const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize, `the value of map '${name}' of '${this.name}'`);
     return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
   }
 
@@ -233,8 +300,9 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const spec = this.variables.get(name);
     if (!spec) throw new BpfError(`no global variable '${name}' in '${this.name}' (it has: ${this.variableNames.join(", ") || "none"})`, "ENOENT");
     const read = (): Uint8Array => {
+      const handle = this.live;
       const info = this.sectionMap(spec.section);
-      if (!this.loaded) return native().mapInitialValue(this.live, info.name);
+      if (!this.loaded) return native().mapInitialValue(handle, info.name);
       const value = lookupByFd(info.fd, new Uint8Array(4));
       if (!value) throw new BpfError(`cannot read ${spec.section}`, "EIO");
       return value;
@@ -242,10 +310,17 @@ export class BpfObject implements Disposable, AsyncDisposable {
     return {
       get: () => decode(spec.codec, read(), spec.offset) as T,
       set: (value: T) => {
+        this.live; // a closed object says so before anything else
         const info = this.sectionMap(spec.section);
         if (this.loaded && spec.section === ".rodata") throw new BpfError(`'${name}' is configuration (.rodata): set it before load()`, "EPERM");
+        let encoded: Uint8Array;
+        try {
+          encoded = encode(spec.codec, value);
+        } catch (error) {
+          throw invalidValue(`'${name}': bad value (${spec.codec.describe} expected)`, error);
+        }
         const bytes = new Uint8Array(read());
-        bytes.set(encode(spec.codec, value), spec.offset);
+        bytes.set(encoded, spec.offset);
         if (!this.loaded) native().mapSetInitialValue(this.live, info.name, bytes);
         else updateByFd(info.fd, new Uint8Array(4), bytes);
       },
@@ -283,19 +358,48 @@ const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
 /**
  * Creates a pin folder on bpffs, one level at a time (Node's recursive mkdir can spin on
  * sysfs, which is what /sys/fs/bpf is when bpffs is not mounted — e.g. under ip netns exec).
+ * Folders it creates are 0700. A folder that exists already must be safe to pin in: a pin
+ * is a file, and whoever may write the folder may remove it (and so detach a pinned link) or
+ * put their own map in its place. So the folder itself must belong to this user and be
+ * writable by nobody else; the bpffs folders above it must belong to root or this user, and
+ * be writable by others only with the sticky bit (as a bpffs root mounted without mode= is).
  */
 export function ensureBpffsDir(dir: string): void {
   const absolute = path.resolve(dir);
   const parts = absolute.split("/").filter(Boolean);
   let current = "";
-  for (const part of parts) {
+  for (const [index, part] of parts.entries()) {
     current += `/${part}`;
-    if (fs.existsSync(current)) continue;
+    const last = index === parts.length - 1;
+    if (fs.existsSync(current)) {
+      if (fs.statfsSync(current).type === BPF_FS_MAGIC) checkPinFolder(current, dir, last);
+      continue;
+    }
     const parent = path.dirname(current);
     if (fs.statfsSync(parent).type !== BPF_FS_MAGIC) {
-      throw new BpfError(`cannot pin under ${dir}: ${parent} is not a BPF filesystem (mount one: mount -t bpf bpf /sys/fs/bpf; ip netns exec gives commands a fresh /sys without it)`, "ENOTSUP");
+      throw new BpfError(`cannot pin under ${dir}: ${parent} is not a BPF filesystem (mount one: mount -t bpf -o mode=0700 bpf /sys/fs/bpf; ip netns exec gives commands a fresh /sys without it)`, "ENOTSUP");
     }
-    fs.mkdirSync(current);
+    fs.mkdirSync(current, { mode: 0o700 });
   }
-  if (fs.statfsSync(absolute).type !== BPF_FS_MAGIC) throw new BpfError(`cannot pin under ${dir}: not a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)`, "ENOTSUP");
+  if (fs.statfsSync(absolute).type !== BPF_FS_MAGIC) throw new BpfError(`cannot pin under ${dir}: not a BPF filesystem (mount -t bpf -o mode=0700 bpf /sys/fs/bpf)`, "ENOTSUP");
+}
+
+const S_ISVTX = 0o1000;
+
+/** Refuses a bpffs folder another user controls (see ensureBpffsDir). */
+function checkPinFolder(folder: string, dir: string, isTarget: boolean): void {
+  const stat = fs.statSync(folder);
+  const uid = process.geteuid?.() ?? 0;
+  const refuse = (why: string, fix: string) => {
+    throw new BpfError(`refusing to pin under ${dir}: ${folder} ${why}, so another user could remove or replace the pins there (and detach a pinned link); ${fix}`, "EPERM");
+  };
+  if (!stat.isDirectory()) refuse("is not a folder", "choose another path");
+  const ownedBy = stat.uid === uid ? "you" : stat.uid === 0 ? "root" : `uid ${stat.uid}`;
+  if (isTarget) {
+    if (stat.uid !== uid) refuse(`belongs to ${ownedBy}, not to this user (uid ${uid})`, `use a folder of your own (remove this one, or chown it)`);
+    if (stat.mode & 0o022) refuse(`is writable by ${stat.mode & 0o002 ? "every user" : "its group"} (mode ${(stat.mode & 0o7777).toString(8)})`, `chmod go-w ${folder}`);
+    return;
+  }
+  if (stat.uid !== uid && stat.uid !== 0) refuse(`belongs to ${ownedBy}`, "pin somewhere else");
+  if (stat.mode & 0o022 && !(stat.mode & S_ISVTX)) refuse(`is writable by others without the sticky bit (mode ${(stat.mode & 0o7777).toString(8)})`, `chmod go-w ${folder}, or mount bpffs with -o mode=0700`);
 }

@@ -2,7 +2,7 @@
 // (a BPF link where the kernel has them, so a crashed process leaves nothing behind;
 // netlink as the fallback), pinning.
 import { native } from "./native.js";
-import { BpfError, alreadyAttached, explain } from "./errors.js";
+import { BpfError, alreadyAttached, explain, integerArgument, invalidArgument, u32Max } from "./errors.js";
 import { XDP } from "./xdp.js";
 
 /** XDP_FLAGS_* from <linux/if_link.h>. */
@@ -62,16 +62,38 @@ export interface XdpProgram {
 }
 
 /** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex (u32 each). */
+const xdpMdBytes = 24;
+
 function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }): Uint8Array {
-  const bytes = new Uint8Array(24);
+  const bytes = new Uint8Array(xdpMdBytes);
   const view = new DataView(bytes.buffer);
-  if (ctx.ingressIfindex !== undefined) view.setUint32(12, ifindexOf(ctx.ingressIfindex), true);
-  if (ctx.rxQueueIndex !== undefined) view.setUint32(16, ctx.rxQueueIndex, true);
+  if (ctx.ingressIfindex !== undefined) view.setUint32(12, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex"), true);
+  if (ctx.rxQueueIndex !== undefined) view.setUint32(16, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
   return bytes;
 }
 
-export function ifindexOf(target: string | number): number {
-  if (typeof target === "number") return target;
+/**
+ * A raw struct xdp_md as the kernel gets it: whole u32 fields, at most the 24 bytes of the
+ * struct, padded with zero fields (a shorter ctx left data_end out, and the run ABORTED),
+ * data_end filled in with the packet's length when left at zero.
+ */
+function rawXdpMd(ctx: Uint8Array, packetLength: number): Uint8Array {
+  if (ctx.length === 0 || ctx.length > xdpMdBytes || ctx.length % 4 !== 0) {
+    throw invalidArgument("range", `run(): a raw ctx is a struct xdp_md: up to ${xdpMdBytes} bytes of whole u32 fields (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), not ${ctx.length} bytes`);
+  }
+  const md = new Uint8Array(xdpMdBytes);
+  md.set(ctx);
+  const view = new DataView(md.buffer);
+  if (view.getUint32(4, true) === 0) view.setUint32(4, packetLength, true);
+  return md;
+}
+
+/** Interface indexes are positive ints in the kernel (`int ifindex`). */
+const ifindexMax = 0x7fff_ffff;
+
+export function ifindexOf(target: string | number, what = "interface index"): number {
+  if (typeof target === "number") return integerArgument(what, target, 1, ifindexMax);
+  if (typeof target !== "string") throw invalidArgument("type", `${what}: expected an interface name or index, not ${target === null ? "null" : typeof target}`);
   try {
     return native().ifIndex(target);
   } catch (error) {
@@ -105,20 +127,17 @@ export class BpfProgram implements XdpProgram {
   }
 
   run(packet: Uint8Array, options: RunOptions = {}): RunResult {
-    if (!(packet instanceof Uint8Array)) throw new TypeError("run(packet): packet must be a Uint8Array");
+    if (!(packet instanceof Uint8Array)) throw invalidArgument("type", "run(packet): packet must be a Uint8Array");
     if (packet.length < 14) throw new BpfError(`run(): the kernel test-runs XDP programs only on packets of at least 14 bytes (an Ethernet header); got ${packet.length}`, "EINVAL");
-    const repeat = options.repeat ?? 1;
-    if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError("run(): repeat must be a positive integer");
+    const repeat = integerArgument("run(): repeat", options.repeat ?? 1, 1, u32Max);
+    const flags = integerArgument("run(): flags", options.flags ?? 0, 0, u32Max);
     // Room for programs that grow the packet (adjustHead/adjustTail).
-    const outSize = options.flags && options.flags & 2 ? 0 : packet.length + 512; // live frames: no output
-    let ctx = options.ctx instanceof Uint8Array || options.ctx === undefined ? options.ctx ?? null : xdpMd(options.ctx);
-    if (ctx && ctx.length >= 8 && new DataView(ctx.buffer, ctx.byteOffset).getUint32(4, true) === 0) {
-      // struct xdp_md.data_end must be the packet's length; fill it in when left at zero.
-      ctx = Uint8Array.from(ctx);
-      new DataView(ctx.buffer).setUint32(4, packet.length, true);
-    }
+    const outSize = flags & 2 ? 0 : packet.length + 512; // live frames: no output
+    const given = options.ctx;
+    if (given !== undefined && (given === null || typeof given !== "object")) throw invalidArgument("type", "run(): ctx must be { ingressIfindex, rxQueueIndex } or a struct xdp_md as a Uint8Array");
+    const ctx = given === undefined ? null : rawXdpMd(given instanceof Uint8Array ? given : xdpMd(given), packet.length);
     try {
-      const r = native().progTestRun(this.fd, packet, repeat, outSize, options.flags ?? 0, ctx);
+      const r = native().progTestRun(this.fd, packet, repeat, outSize, flags, ctx);
       return { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
     } catch (error) {
       if ((error as { errno?: number }).errno === Errno.EINVAL && ctx) {
@@ -129,7 +148,7 @@ export class BpfProgram implements XdpProgram {
   }
 
   attach(target: string | number, options: AttachOptions = {}): Link {
-    const ifindex = ifindexOf(target);
+    const ifindex = ifindexOf(target, "attach(): interface index");
     const ifname = typeof target === "string" ? target : undefined;
     const what = `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`;
     const mode = options.mode === undefined ? 0 : modeFlags[options.mode];
@@ -209,7 +228,10 @@ export class BpfProgram implements XdpProgram {
 export class PinnedProgram extends BpfProgram implements Disposable {
   private handle: number;
   constructor(name: string, fd: number) {
-    super(name, () => this.handle);
+    super(name, () => {
+      if (this.handle < 0) throw new BpfError(`pinned program '${name}' is closed: open it again with BpfProgram.openPinned()`, "EBADF");
+      return this.handle;
+    });
     this.handle = fd;
   }
   close(): void {
@@ -321,22 +343,60 @@ function describeAttachment(ifindex: number): { progId?: number; holder?: "link"
   }
 }
 
-/** Detaches whatever XDP program is attached to an interface, by link or netlink (tsxdp detach). */
-export function detachInterface(target: string | number, mode?: AttachMode): void {
+/** What `detachInterface` took off an interface. */
+export interface Detached {
+  progId: number;
+  /** The modes it was attached in (one, or several when programs ran in more than one). */
+  modes: AttachMode[];
+  holder: "link" | "netlink";
+}
+
+/** XDP_ATTACHED_* of bpf_xdp_query: the modes each value means. */
+const attachedModes: Record<number, AttachMode[]> = { 1: ["native"], 2: ["generic"], 3: ["offload"], 4: ["native", "generic"] };
+
+/**
+ * Detaches whatever XDP program is attached to an interface, by link or netlink (tsxdp
+ * detach), in the mode it is attached in (netlink without a mode flag means native on a
+ * device with a driver hook, so a generic program used to stay while this said "detached").
+ * Nothing attached (in `mode`, when given) is ENOENT; a program still there afterwards is
+ * EBUSY. Both in words.
+ */
+export function detachInterface(target: string | number, mode?: AttachMode): Detached {
   const ifindex = ifindexOf(target);
+  const where = typeof target === "string" ? `'${target}'` : `ifindex ${ifindex}`;
+  const what = `detach from ${where}`;
+  const query = () => {
+    try {
+      return native().xdpQuery(ifindex);
+    } catch (error) {
+      throw explain(error, what, { ifname: typeof target === "string" ? target : undefined });
+    }
+  };
+  const before = query();
+  const attachedIn = attachedModes[before.mode] ?? [];
+  if (attachedIn.length === 0 || (mode !== undefined && before.mode !== 4 && !attachedIn.includes(mode))) {
+    const which = attachedIn.length ? ` in ${mode} mode (the program there runs in ${attachedIn[0]} mode: leave out --mode, or give that one)` : "";
+    throw new BpfError(`${what}: no XDP program is attached${which}`, "ENOENT");
+  }
+  let holder: Detached["holder"] = "netlink";
   try {
     // A BPF link (a pin, another process) holds it: netlink cannot detach that, the link can.
     const link = findXdpLink(ifindex);
     if (link) {
+      holder = "link";
       try {
         native().linkDetach(link.fd);
       } finally {
         native().close(link.fd);
       }
-      return;
+    } else {
+      for (const m of mode ? [mode] : attachedIn) native().xdpDetach(ifindex, modeFlags[m]);
     }
-    native().xdpDetach(ifindex, mode ? modeFlags[mode] : 0);
   } catch (error) {
-    throw explain(error, `detach from ${target}`, { ifname: typeof target === "string" ? target : undefined });
+    throw explain(error, what, { ifname: typeof target === "string" ? target : undefined });
   }
+  const after = query();
+  const left = (attachedModes[after.mode] ?? []).filter((m) => !mode || m === mode || after.mode === 4);
+  if (left.length) throw new BpfError(`${what}: a program is still attached in ${left.join(" and ")} mode (program id ${after.progId || "?"}) after detaching`, "EBUSY");
+  return { progId: before.progId, modes: mode ? [mode] : attachedIn, holder };
 }

@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fs from "node:fs";
 import path from "node:path";
+import elfy from "elfy";
 import { BpfObject, BpfError, VerifierError, XDP, ipv4, mac } from "../../runtime/index.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
@@ -181,6 +182,156 @@ test("bad input gives errors, never a crash", async () => {
   obj.close();
   assert.throws(() => obj.map("structs").get({ proto: 1, port: 2, addr: 3 }), (e: BpfError) => e.code === "EBADF");
   assert.throws(() => obj.program("noop").run(new Uint8Array(64)), (e: BpfError) => e.code === "EBADF");
+});
+
+/** The error `fn` throws (fails the test when it throws nothing). */
+function thrown(fn: () => unknown): Error & { code?: string } {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  assert.unreachable("no error thrown");
+  throw new Error("unreachable");
+}
+
+test("handles of a closed object throw EBADF and never touch the object that reuses their descriptors", async () => {
+  if (!requireKernel("BPF maps")) return;
+  const { object } = await buildSource("shapes", shapes);
+  const a = await (await BpfObject.open(object)).load();
+  const seenA = a.variable<bigint>("seen");
+  const widthsA = a.map("widths");
+  widthsA.get(0); // its native handle is open
+  const structsA = a.map("structs"); // never used: no native handle yet
+  const programA = a.program("noop");
+  a.close();
+  // The kernel gives the next object the numbers A's descriptors had.
+  await using b = await (await BpfObject.open(object)).load();
+  const closed = (e: Error & { code?: string }) => e instanceof BpfError && e.code === "EBADF" && /BPF object 'shapes' is closed/.test(e.message);
+  assert.ok(closed(thrown(() => seenA.set(777n))), "a global's setter");
+  assert.ok(closed(thrown(() => seenA.get())), "a global's getter");
+  assert.ok(closed(thrown(() => widthsA.set(0, { a: 7 }))));
+  assert.ok(closed(thrown(() => structsA.set({ proto: 1, port: 2, addr: 3 }, {}))));
+  assert.ok(closed(thrown(() => programA.run(new Uint8Array(64)))));
+  assert.ok(closed(thrown(() => a.variable("LIMIT").set(5))), "a config setter");
+  let loadError: unknown;
+  await a.load().catch((e) => (loadError = e));
+  assert.ok(loadError && closed(loadError as Error), "load() after close()");
+  assert.is(b.variable("seen").get(), 0n, "B's global untouched");
+  assert.is((b.map("widths").get(0) as { a: number }).a, 0, "B's map untouched");
+  assert.is(b.map("structs").size, 0);
+});
+
+test("values are encoded strictly: wrong types and unknown fields are TypeErrors, sizes must match, nothing is written", async () => {
+  if (!requireKernel("BPF maps")) return;
+  await using obj = await shapesObject();
+  const widths = obj.map("widths");
+  const structs = obj.map("structs");
+  const w = { a: 1, b: 2, c: 3, d: 4n, e: -1, f: -2, g: -3, h: -4n, i: true };
+  const bad = (fn: () => unknown, kind: ErrorConstructor, pattern: RegExp) => {
+    const e = thrown(fn);
+    assert.instance(e, kind, e.message);
+    assert.is(e.code, "EINVAL", e.message);
+    assert.match(e.message, pattern);
+  };
+  bad(() => widths.set(1, { ...w, i: "false" }), TypeError, /map 'widths': bad value.*field 'i'.*expected a boolean.*the string "false"/);
+  bad(() => widths.set(1, { ...w, i: 1 }), TypeError, /field 'i'.*expected a boolean/);
+  assert.is((widths.get(1) as { i: boolean }).i, false, "nothing written");
+  const key = { proto: 17, port: 53, addr: 1 };
+  const value = { packets: 1n, bytes: 2, mac: new Uint8Array(6), prio: 1, class: 2, signed: 3, words: [1, 2, 3] };
+  bad(() => structs.set({ aa: 1, prot: 80 }, value), TypeError, /bad key.*struct Key has no fields 'aa', 'prot' \(its fields: proto, port, addr\)/);
+  bad(() => structs.set(key, { ...value, packet: 5n }), TypeError, /struct Value has no field 'packet'/);
+  bad(() => structs.set(key, { ...value, mac: new Uint8Array(2) }), RangeError, /field 'mac'.*Uint8Array of 6 bytes, got 2 bytes/);
+  bad(() => structs.set(key, { ...value, words: [1, 2] }), RangeError, /field 'words'.*array of 3 u16, got 2 elements/);
+  bad(() => structs.set(key, { ...value, words: [1, 2, "3"] }), TypeError, /field 'words'.*element 2.*expected u16/);
+  bad(() => structs.set(key, { ...value, prio: "1" }), TypeError, /field 'prio' of struct Value: expected u8 \(a number\), got the string "1"/);
+  bad(() => structs.setMany(42 as never), TypeError, /setMany\(\) takes an iterable of \[key, value\] pairs/);
+  bad(() => structs.setMany([key] as never), TypeError, /setMany\(\) entry 0 is not a \[key, value\] pair/);
+  bad(() => structs.getMany("ab" as never), TypeError, /getMany\(\) takes an array of keys/);
+  bad(() => structs.deleteMany(7 as never), TypeError, /deleteMany\(\) takes an array of keys/);
+  bad(() => structs.set(key, value, 1.5), RangeError, /flags must be an integer from 0 to 4294967295, not 1.5/);
+  bad(() => structs.setMany([[key, value]], -1), RangeError, /flags must be an integer/);
+  assert.is(structs.size, 0, "nothing written by any of them");
+  bad(() => obj.variable("seen").set(2n ** 64n), RangeError, /'seen': bad value \(u64 expected\): 18446744073709551616 does not fit u64/);
+  const { object } = await buildSource("shapes", shapes);
+  await using unloaded = await BpfObject.open(object); // config is set before load
+  bad(() => unloaded.variable("LIMIT").set(2 ** 40), RangeError, /'LIMIT': bad value \(u32 expected\): 1099511627776 does not fit u32/);
+  bad(() => unloaded.variable("LIMIT").set("5"), TypeError, /'LIMIT': bad value \(u32 expected\): expected u32 \(a number\), got the string "5"/);
+  assert.is(unloaded.variable("LIMIT").get(), 100, "the initial value stays");
+  structs.set(key, value); // the right shapes still work
+  assert.equal(structs.get(key), value);
+});
+
+test("a full map says so, and how much of a batch went in", async () => {
+  if (!requireKernel("BPF maps")) return;
+  await using obj = await shapesObject();
+  const structs = obj.map("structs"); // maxEntries 16
+  const value = { packets: 1n, bytes: 2, mac: new Uint8Array(6), prio: 1, class: 2, signed: 3, words: [1, 2, 3] };
+  const entries = Array.from({ length: 20 }, (_, i) => [{ proto: 6, port: i, addr: i }, value] as const);
+  const e = thrown(() => structs.setMany(entries));
+  assert.instance(e, BpfError);
+  assert.is(e.code, "E2BIG");
+  assert.match(e.message, /map 'structs': batch update: the map is full \(all 16 entries taken\): delete entries, or declare a larger maxEntries; 16 of the 20 entries were written before it/);
+  assert.is(structs.size, 16);
+  const one = thrown(() => structs.set({ proto: 17, port: 1, addr: 1 }, value));
+  assert.match(one.message, /map 'structs': update: the map is full \(all 16 entries taken\)/);
+  const past = thrown(() => obj.map("widths").set(2, {}));
+  assert.match(past.message, /map 'widths': update: a key is past the end of the array \(it has 2 entries, keys 0…1\)/);
+});
+
+test("damaged BTF (a struct member's type id past the end) is a BpfError EINVAL, not a plain Error", async () => {
+  if (!requireKernel("BPF objects")) return;
+  const { object } = await buildSource("damaged", `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
+interface Odd { zqfield: u32; other: u32; }
+export const odd = new HashMap<Odd, u64>({ maxEntries: 4 });
+export function damaged(ctx: XdpContext): XDP { return XDP.PASS; }`);
+  const elf = Buffer.from(fs.readFileSync(object));
+  const btf = elfy.parse(elf).body.sections.find((s) => s.name === ".BTF")!.data; // a view into elf
+  const headerLength = btf.readUInt32LE(4);
+  const types = headerLength + btf.readUInt32LE(8), typesEnd = types + btf.readUInt32LE(12);
+  const strings = headerLength + btf.readUInt32LE(16);
+  const nameOffset = btf.indexOf("zqfield\0", strings) - strings;
+  let member = -1;
+  for (let p = types; p < typesEnd; p += 4) if (btf.readUInt32LE(p) === nameOffset) member = p;
+  assert.ok(member > 0, "the member record");
+  btf.writeUInt32LE(0xfffff, member + 4); // its type: far past the last type id
+  const obj = await BpfObject.open(new Uint8Array(elf));
+  try {
+    const e = thrown(() => obj.map("odd"));
+    assert.instance(e, BpfError);
+    assert.is(e.code, "EINVAL");
+    assert.match(e.message, /malformed BTF in the key of map 'odd' of 'tsxdp': BTF has no type 1048575 — the object's type information is damaged \(rebuild it\)/);
+  } finally {
+    obj.close();
+  }
+});
+
+test("a pinned map whose layout changed: the error names the map, what differs and what to do", async () => {
+  if (!requireKernel("bpffs pinning")) return;
+  const source = (value: string, entries: number) => `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
+export const counts = new HashMap<u32, ${value}>({ maxEntries: ${entries} });
+export function upgrade(ctx: XdpContext): XDP { return counts.lookup(1) === null ? XDP.PASS : XDP.DROP; }`;
+  const { object: v1 } = await buildSource("upgrade", source("u64", 16));
+  const { object: v2 } = await buildSource("upgrade", source("u32", 32));
+  const pins = `/sys/fs/bpf/tsxdp-test-upgrade-${process.pid}-${Date.now()}`;
+  try {
+    const first = await (await BpfObject.open(v1, { pinMaps: pins })).load();
+    first.map("counts").set(1, 5n);
+    first.close();
+    const second = await BpfObject.open(v2, { pinMaps: pins });
+    let error: (Error & { code?: string }) | undefined;
+    await second.load().catch((e) => (error = e));
+    second.close();
+    assert.instance(error, BpfError);
+    assert.is(error!.code, "EINVAL");
+    assert.is(error!.message, `load BPF object 'upgrade': map 'counts' is pinned at ${pins}/counts with a different layout (value size 8 bytes pinned, 4 bytes in this object; max entries 16 pinned, 32 in this object). ` +
+      `The pin holds the data of a build with the old layout: to keep it, load that build (or copy the data out with tsxdp maps ${pins}/counts first); to start with an empty map, remove the pin (rm ${pins}/counts) and load again`);
+    const again = await (await BpfObject.open(v1, { pinMaps: pins })).load();
+    assert.is(again.map("counts").get(1), 5n, "the pinned data is intact");
+    again.close();
+  } finally {
+    fs.rmSync(pins, { recursive: true, force: true });
+  }
 });
 
 test.run();

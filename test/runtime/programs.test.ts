@@ -63,6 +63,62 @@ test("run(packet, { ctx }): the program sees ingress_ifindex and rx_queue_index"
   assert.is(obj.map("seen").get(1), 0);
 });
 
+test("numeric arguments are checked: a fraction or a number past the field's range is an error, never another interface or count", async () => {
+  if (!requireKernel("XDP attach and BPF_PROG_TEST_RUN")) return;
+  const { object, dir } = await buildSource("where", whereSource);
+  fs.chmodSync(dir, 0o755);
+  // attach(2 ** 32 + ifindex) used to attach to ifindex: the script runs in a namespace of
+  // the test's own, where that is the test's veth (and 1 is the namespace's loopback).
+  await withVethNamespace((env) => {
+    const script = path.join(dir, "numbers.mjs");
+    fs.writeFileSync(script, `
+      import { BpfObject, ifindexOf } from ${JSON.stringify(runtimeUrl)};
+      const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
+      const p = obj.program("where");
+      const veth = ifindexOf(${JSON.stringify(env.a)});
+      const packet = new Uint8Array(64);
+      const failure = (fn) => { try { fn(); return "no error"; } catch (e) { return [e.name, e.code, e.message]; } };
+      console.log(JSON.stringify({
+        fraction: failure(() => p.attach(1.5)),
+        wrapped: failure(() => p.attach(2 ** 32 + veth)),
+        negative: failure(() => p.attach(-1)),
+        nan: failure(() => p.attach(NaN)),
+        object: failure(() => p.attach({})),
+        repeatWrapped: failure(() => p.run(packet, { repeat: 2 ** 32 + 3 })),
+        repeatFraction: failure(() => p.run(packet, { repeat: 2.5 })),
+        queueNaN: failure(() => p.run(packet, { ctx: { rxQueueIndex: NaN } })),
+        ifindexFraction: failure(() => p.run(packet, { ctx: { ingressIfindex: veth + 0.5 } })),
+        flags: failure(() => p.run(packet, { flags: 2 ** 32 })),
+        ctx: failure(() => p.run(packet, { ctx: new Uint8Array(6) })),
+        ctxLong: failure(() => p.run(packet, { ctx: new Uint8Array(28) })),
+        ctxShort: p.run(packet, { ctx: new Uint8Array(4) }).action,
+      }));
+      obj.close();`);
+    const r = spawnSync("ip", ["netns", "exec", env.ns, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const range = (what: string, pattern: RegExp) => {
+      assert.is(out[what][0], "RangeError", `${what}: ${out[what]}`);
+      assert.is(out[what][1], "EINVAL");
+      assert.match(out[what][2], pattern);
+    };
+    range("fraction", /^attach\(\): interface index must be an integer from 1 to 2147483647, not 1.5$/);
+    range("wrapped", /not 4294967\d+$/);
+    range("negative", /not -1$/);
+    range("nan", /not NaN$/);
+    assert.equal(out.object.slice(0, 2), ["TypeError", "EINVAL"]);
+    range("repeatWrapped", /^run\(\): repeat must be an integer from 1 to 4294967295, not 4294967299$/);
+    range("repeatFraction", /repeat .* not 2.5$/);
+    range("queueNaN", /^run\(\): ctx.rxQueueIndex must be an integer from 0 to 4294967295, not NaN$/);
+    range("ifindexFraction", /^run\(\): ctx.ingressIfindex must be an integer/);
+    range("flags", /^run\(\): flags must be an integer from 0 to 4294967295/);
+    range("ctx", /a raw ctx is a struct xdp_md: up to 24 bytes of whole u32 fields .* not 6 bytes/);
+    range("ctxLong", /not 28 bytes/);
+    assert.is(out.ctxShort, XDP.PASS, "a ctx of only data: the rest are zero fields, data_end is filled in");
+    assert.not.match(env.exec("ip", ["link", "show"]), /xdp/, "nothing was attached anywhere in the namespace");
+  });
+});
+
 test("a program pinned on bpffs outlives its object, reopens from the pin, and goes when unpinned", async () => {
   if (!requireKernel("bpffs pinning")) return;
   const { object } = await buildSource("where", whereSource);
@@ -102,9 +158,17 @@ test("EPERM as an unprivileged user names CAP_BPF and CAP_NET_ADMIN", async () =
   const { object, dir } = await buildSource("where", whereSource);
   fs.chmodSync(dir, 0o755);
   fs.chmodSync(object, 0o644);
+  // The checkout may live under a folder 'nobody' cannot enter (a clone in /root, mktemp -d):
+  // the unprivileged process gets its own readable copy of the runtime and the addon.
+  const runtimeCopy = path.join(dir, "dist", "runtime");
+  fs.cpSync(path.join(repoRoot, "dist", "runtime"), runtimeCopy, { recursive: true });
+  fs.mkdirSync(path.join(dir, "build", "Release"), { recursive: true });
+  fs.copyFileSync(path.join(repoRoot, "build", "Release", "tsxdp_bpf.node"), path.join(dir, "build", "Release", "tsxdp_bpf.node"));
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  spawnSync("chmod", ["-R", "a+rX", dir]);
   const script = path.join(dir, "eperm.mjs");
   fs.writeFileSync(script, `
-    import { BpfObject } from ${JSON.stringify(runtimeUrl)};
+    import { BpfObject } from ${JSON.stringify(new URL(`file://${runtimeCopy}/index.js`).href)};
     const obj = await BpfObject.open(${JSON.stringify(object)});
     try { await obj.load(); console.log(JSON.stringify({ loaded: true })); }
     catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, errno: e.errno, message: e.message })); }`);
