@@ -12,9 +12,12 @@ const usage = `usage:
   tsxdp check <file.xdp.ts…>                                     diagnostics only
   tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N]
                                       test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
-  tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR]
+  tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR] [--replace]
+                                      attach a program; --pin DIR keeps it (link in DIR/links/IFACE) with
+                                      its maps in DIR/maps, shared by the programs attached with the same DIR;
+                                      --replace takes the interface over from the program attached there
   tsxdp detach --dev IFACE [--mode …]
-  tsxdp maps <obj|file.xdp.ts|pinned map or folder>
+  tsxdp maps <obj|file.xdp.ts|pinned map or folder> [--max-entries N]
                                       dump typed map contents: an object's live kernel maps
                                       (found by name, type and sizes), or maps pinned on bpffs
 `;
@@ -116,13 +119,24 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" }, mode: { type: "string" }, pin: { type: "string" } },
+      options: {
+        pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" },
+        mode: { type: "string" }, pin: { type: "string" }, replace: { type: "boolean" }, "max-entries": { type: "string" },
+      },
     });
   } catch (error) {
     process.stderr.write(`tsxdp ${command}: ${(error as Error).message}\n${usage}`);
     return 2;
   }
   const v = parsed.values as Record<string, string | undefined>;
+  const replace = (parsed.values as { replace?: boolean }).replace;
+  const maxEntries = v["max-entries"] === undefined ? undefined : Number(v["max-entries"]);
+  if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries >= 0)) {
+    process.stderr.write(`tsxdp ${command}: --max-entries takes a whole number, not '${v["max-entries"]}'\n${usage}`);
+    return 2;
+  }
+  // A .xdp.ts target is compiled into a temporary folder, removed when the command ends.
+  const temporary: string[] = [];
   const [target] = parsed.positionals;
   const need = (what: string, value: string | undefined): value is string => {
     if (value) return true;
@@ -138,22 +152,22 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     } else if (command === "maps") {
       if (!need("an object, a .xdp.ts file or a pinned map path", target)) return 2;
       if (commands.isObjectTarget(target)) {
-        const object = await objectFor(target);
+        const object = await objectFor(target, temporary);
         if (object === undefined) return 1;
-        lines = await commands.dumpObjectMaps(object);
+        lines = await commands.dumpObjectMaps(object, { maxEntries });
       } else {
-        lines = commands.dumpPinnedMaps(target);
+        lines = commands.dumpPinnedMaps(target, { maxEntries });
       }
     } else {
       if (!need("an object or .xdp.ts file", target)) return 2;
-      const object = await objectFor(target);
+      const object = await objectFor(target, temporary);
       if (object === undefined) return 1;
       if (command === "run") {
         if (!need("--pcap FILE", v.pcap)) return 2;
         lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined });
       } else {
         if (!need("--dev IFACE", v.dev)) return 2;
-        lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin });
+        lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin, replace });
       }
     }
     process.stdout.write(lines.join("\n") + "\n");
@@ -162,13 +176,16 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     const e = error as Error & { code?: string; log?: string };
     process.stderr.write(`tsxdp ${command}: ${e.message}${e.code ? ` (${e.code})` : ""}\n${e.log ? e.log + "\n" : ""}`);
     return e.code === "ENOADDON" ? 2 : 1;
+  } finally {
+    for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** An object path: compiled first when given a .xdp.ts file. */
-async function objectFor(target: string): Promise<string | undefined> {
+/** An object path: compiled first when given a .xdp.ts file (into a folder added to `temporary`). */
+async function objectFor(target: string, temporary: string[]): Promise<string | undefined> {
   if (!target.endsWith(".ts")) return target;
   const out = fs.mkdtempSync(`${(await import("node:os")).tmpdir()}/tsxdp-cli-`);
+  temporary.push(out);
   const result = await compile({ files: [target], outDir: out, noSkeleton: true });
   printDiagnostics(result.diagnostics);
   return result.diagnostics.length ? undefined : result.objects[0]?.object;

@@ -10,8 +10,8 @@ import { native } from "../runtime/native.js";
 import { Btf } from "../runtime/btf.js";
 import { codecFor, decode } from "../runtime/codec.js";
 import { BpfError, explain } from "../runtime/errors.js";
-import { isPerCpu, MapType } from "../runtime/map.js";
-import { entriesByFd } from "../runtime/map-fd.js";
+import { isPerCpu } from "../runtime/map.js";
+import { countKeysByFd, forEachEntryByFd } from "../runtime/map-fd.js";
 
 export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number }): Promise<string[]> {
   await using obj = await (await BpfObject.open(options.object)).load();
@@ -38,33 +38,70 @@ export async function runPcap(options: { object: string; program?: string; pcapI
   return lines;
 }
 
-export async function attachObject(options: { object: string; program?: string; dev: string; mode?: AttachMode; pin?: string }): Promise<string[]> {
-  const obj = await (await BpfObject.open(options.object, options.pin ? { pinMaps: path.join(options.pin, "maps") } : {})).load();
+export interface AttachCommand {
+  object: string;
+  program?: string;
+  dev: string;
+  mode?: AttachMode;
+  /** A bpffs folder for the deployment: maps in DIR/maps (shared by every program attached with it), a link per interface in DIR/links. */
+  pin?: string;
+  /** Take over the interface's XDP hook from whatever holds it (asked for, never by default). */
+  replace?: boolean;
+}
+
+/** Where `tsxdp attach --pin DIR` pins the link of interface `dev`: one per interface, so programs of one object share DIR. */
+export function linkPinPath(dir: string, dev: string): string {
+  return path.join(dir, "links", dev);
+}
+
+export async function attachObject(options: AttachCommand): Promise<string[]> {
+  // Checked before anything is loaded: a folder another user controls is refused.
+  if (options.pin) {
+    ensureBpffsDir(options.pin);
+    ensureBpffsDir(path.join(options.pin, "links"));
+  }
+  await using obj = await (await BpfObject.open(options.object, options.pin ? { pinMaps: path.join(options.pin, "maps") } : {})).load();
   const names = Object.keys(obj.programs);
   const name = options.program ?? (names.length === 1 ? names[0]! : undefined);
   if (!name) throw new BpfError(`the object has several programs (${names.join(", ")}): choose one with --program`, "EINVAL");
   const program = obj.program(name);
   if (options.pin) {
     // A pinned link keeps the program attached after this process exits.
-    ensureBpffsDir(options.pin);
-    const link = program.attach(options.dev, { mode: options.mode });
-    link.pin(path.join(options.pin, "link"));
-    return [`'${name}' attached to ${options.dev} (${link.kind}); pinned at ${options.pin}/link, maps in ${options.pin}/maps`, `detach: rm ${options.pin}/link (or tsxdp detach --dev ${options.dev} for netlink attachments)`];
+    const pin = linkPinPath(options.pin, options.dev);
+    const link = program.attach(options.dev, { mode: options.mode, replace: options.replace });
+    // The interface was free (or --replace took it over): a pin left there is a link that no
+    // longer holds the interface, or the one just replaced; this deployment's own folder.
+    fs.rmSync(pin, { force: true });
+    link.pin(pin);
+    return [
+      `'${name}' attached to ${options.dev} (${link.kind}); link pinned at ${pin}, maps in ${path.join(options.pin, "maps")}`,
+      `detach: rm ${pin} (or tsxdp detach --dev ${options.dev})`,
+    ];
   }
   // Without a pin, attach through netlink so the program stays after we exit.
-  const link = program.attach(options.dev, { mode: options.mode, replace: true, via: "netlink" });
-  return [`'${name}' attached to ${options.dev} (${link.kind}); detach with: tsxdp detach --dev ${options.dev}`];
+  const link = program.attach(options.dev, { mode: options.mode, replace: options.replace, via: "netlink" });
+  const lines = [`'${name}' attached to ${options.dev} (${link.kind}); detach with: tsxdp detach --dev ${options.dev}`];
+  if (link.kind === "link") lines.push(`note: it replaced the program of a BPF link held elsewhere (a pin or a process): it stays attached only while that holder keeps the link`);
+  return lines;
 }
 
 export function detachDevice(options: { dev: string; mode?: AttachMode }): string[] {
-  detachInterface(options.dev, options.mode);
-  return [`detached the XDP program from ${options.dev}`];
+  const detached = detachInterface(options.dev, options.mode);
+  return [`detached the XDP program (id ${detached.progId}, ${detached.modes.join(" and ")} mode, held by ${detached.holder === "link" ? "a BPF link" : "netlink"}) from ${options.dev}`];
 }
 
+/** enum bpf_map_type, as bpftool names the types. */
+const mapTypeNames = [
+  "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array", "stack_trace",
+  "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap",
+  "cpumap", "xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack",
+  "sk_storage", "devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter", "user_ringbuf",
+  "cgrp_storage", "arena",
+];
+
 /** A map type's name as bpftool prints it (hash, percpu_array, …). */
-function mapTypeName(type: number): string {
-  const entry = Object.entries(MapType).find(([, n]) => n === type);
-  return entry ? entry[0].toLowerCase() : `type ${type}`;
+export function mapTypeName(type: number): string {
+  return mapTypeNames[type] ?? `map type ${type}`;
 }
 
 /** The kernel keeps map names up to BPF_OBJ_NAME_LEN - 1 = 15 characters. */
@@ -143,7 +180,7 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
           continue;
         }
         let n = 0;
-        const limit = options.maxEntries ?? 10_000;
+        const limit = options.maxEntries ?? 1000;
         for (const [key, value] of map.entries()) {
           if (n++ >= limit) {
             lines.push(`  … more entries (shown: ${limit})`);
@@ -160,32 +197,79 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
   return lines;
 }
 
-/** Dumps maps pinned at a path (a pinned map, or a folder of them), decoded with their BTF. */
-export function dumpPinnedMaps(target: string): string[] {
+/** What a bpffs pin holds, from /proc/self/fdinfo of its descriptor (the kernel names the kind there). */
+function pinKind(fd: number): { kind: "map" | "program" | "link" | "unknown"; id?: number } {
+  let info = "";
+  try {
+    info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+  } catch {
+    return { kind: "unknown" };
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, "m").exec(info)?.[1] ?? NaN);
+  if (/^map_type:/m.test(info)) return { kind: "map", id: field("map_id") };
+  if (/^prog_type:/m.test(info)) return { kind: "program", id: field("prog_id") };
+  if (/^link_type:/m.test(info)) return { kind: "link", id: field("link_id") };
+  return { kind: "unknown" };
+}
+
+/** Map types whose entries cannot be walked by key: what they hold instead. */
+const unlistedMapTypes: Record<number, string> = {
+  4: "a perf event array: it holds perf event descriptors per CPU",
+  22: "a queue: its entries are read by popping them, so they are not listed",
+  23: "a stack: its entries are read by popping them, so they are not listed",
+  27: "a ring buffer: its records are consumed, not listed (for await over it in Node)",
+  30: "a bloom filter: it answers membership questions, its entries cannot be listed",
+  31: "a user ring buffer: written from user space, not listed",
+};
+
+/** Pins under a folder, depth first in name order (attach --pin makes DIR/maps and DIR/links). */
+function pinsUnder(target: string, depth = 0): string[] {
+  if (!fs.statSync(target).isDirectory()) return [target];
+  if (depth > 8) return [];
+  return fs.readdirSync(target).sort().flatMap((entry) => pinsUnder(path.join(target, entry), depth + 1));
+}
+
+export interface DumpLimits {
+  /** Entries listed per map (default 1000); the rest are counted. */
+  maxEntries?: number;
+}
+
+/**
+ * Dumps maps pinned at a path (a pinned map, or a folder of pins such as `attach --pin`'s),
+ * decoded with their BTF. Other pins (programs, links) are named and skipped; map types
+ * without keys to walk say what they hold. Output is bounded: `maxEntries` per map, and long
+ * values are cut (formatValue).
+ */
+export function dumpPinnedMaps(target: string, limits: DumpLimits = {}): string[] {
   if (!fs.existsSync(target)) throw new BpfError(`maps: '${target}' does not exist (give an object file, a .xdp.ts file, or a map pinned on bpffs)`, "ENOENT");
-  const files = fs.statSync(target).isDirectory() ? fs.readdirSync(target).map((f) => path.join(target, f)) : [target];
+  const limit = limits.maxEntries ?? 1000;
+  const base = fs.statSync(target).isDirectory() ? target : path.dirname(target);
   const lines: string[] = [];
-  for (const file of files) {
+  for (const file of pinsUnder(target)) {
+    const shown = path.relative(base, file) || path.basename(file);
     let fd: number;
     try {
       fd = native().objGet(file);
     } catch (error) {
-      throw explain(error, `open pinned map ${file}`);
+      throw explain(error, `open the pin ${file} (is it on a BPF filesystem?)`);
     }
     try {
-      const info = native().mapInfo(fd);
-      let btf: Btf | undefined;
-      if (info.btfId) btf = new Btf(native().btfById(info.btfId)!);
-      const keyCodec = codecFor(btf, info.btfKeyTypeId, info.keySize);
-      const perCpu = isPerCpu(info.type);
-      const cpus = perCpu ? native().possibleCpus() : 1;
-      const stride = perCpu ? Math.ceil(info.valueSize / 8) * 8 : info.valueSize;
-      const valueCodec = codecFor(btf, info.btfValueTypeId, info.valueSize);
-      lines.push(`${info.name} (${path.basename(file)}): type ${info.type}, ${info.maxEntries} entries max`);
-      for (const [key, value] of entriesByFd(fd, info.maxEntries + 1)) {
-        const decoded = perCpu ? Array.from({ length: cpus }, (_, c) => decode(valueCodec, value, c * stride)) : decode(valueCodec, value);
-        lines.push(`  ${formatValue(decode(keyCodec, key))} => ${formatValue(decoded)}`);
+      const pin = pinKind(fd);
+      if (pin.kind === "program") {
+        const program = native().progInfo(fd);
+        lines.push(`${shown}: a pinned program ('${program.name}', id ${program.id}), not a map`);
+        continue;
       }
+      if (pin.kind === "link") {
+        const link = native().linkInfo(fd);
+        lines.push(`${shown}: a pinned BPF link (id ${link.id}, program id ${link.progId}${link.ifindex ? `, XDP on ifindex ${link.ifindex}` : link.progId ? "" : ", detached"}), not a map`);
+        continue;
+      }
+      if (pin.kind !== "map") {
+        lines.push(`${shown}: not a map pin`);
+        continue;
+      }
+      lines.push(...dumpMapFd(fd, shown, limit));
     } finally {
       native().close(fd);
     }
@@ -193,11 +277,46 @@ export function dumpPinnedMaps(target: string): string[] {
   return lines;
 }
 
+/** The lines of one pinned map: a header, then up to `limit` entries. */
+function dumpMapFd(fd: number, shown: string, limit: number): string[] {
+  const info = native().mapInfo(fd);
+  const lines = [`${info.name} (${shown}): ${mapTypeName(info.type)}, ${info.keySize}-byte keys, ${info.valueSize}-byte values, ${info.maxEntries} entries max`];
+  const unlisted = unlistedMapTypes[info.type];
+  if (unlisted) return [...lines, `  (${unlisted})`];
+  const btf = info.btfId ? new Btf(native().btfById(info.btfId)!) : undefined;
+  const keyCodec = codecFor(btf, info.btfKeyTypeId, info.keySize);
+  const perCpu = isPerCpu(info.type);
+  const cpus = perCpu ? native().possibleCpus() : 1;
+  const stride = perCpu ? Math.ceil(info.valueSize / 8) * 8 : info.valueSize;
+  const valueCodec = codecFor(btf, info.btfValueTypeId, info.valueSize);
+  let listed = 0;
+  let more = 0;
+  try {
+    forEachEntryByFd(fd, limit, (key, value) => {
+      const decoded = perCpu ? Array.from({ length: cpus }, (_, c) => decode(valueCodec, value, c * stride)) : decode(valueCodec, value);
+      lines.push(`  ${formatValue(decode(keyCodec, key))} => ${formatValue(decoded)}`);
+      listed++;
+    });
+    // The rest are counted by key alone: their values (up to megabytes each) are not read.
+    if (listed === limit) more = countKeysByFd(fd, info.maxEntries + 1) - limit;
+  } catch (error) {
+    lines.push(`  (cannot list its entries: ${explain(error, "the kernel").message})`);
+  }
+  if (more) lines.push(`  … ${more} more entries (shown: ${limit})`);
+  if (listed === 0 && more === 0 && lines.length === 1) lines.push("  (empty)");
+  return lines;
+}
+
+/** Bytes and array elements formatValue shows of one value before cutting it short. */
+const shownBytes = 64;
+const shownElements = 32;
+
 /** Map keys and values as a reader expects them: 5n, { port: 53 }, [1, 2], bytes in hex. */
 export function formatValue(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");
-  if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
+  // A map value can be a megabyte: show its start and its size, not megabytes of text.
+  if (v instanceof Uint8Array) return v.length > shownBytes ? `${Buffer.from(v.subarray(0, shownBytes)).toString("hex")}… (${v.length} bytes)` : Buffer.from(v).toString("hex");
+  if (Array.isArray(v)) return v.length > shownElements ? `[${v.slice(0, shownElements).map(formatValue).join(", ")}, … ${v.length - shownElements} more]` : `[${v.map(formatValue).join(", ")}]`;
   if (v && typeof v === "object") return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(", ")} }`;
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }

@@ -41,19 +41,35 @@ export function deleteByFd(fd: number, key: Uint8Array): boolean {
   return withMap(fd, (map) => native().mapDeleteElem(map.handle, key));
 }
 
-/** Every [key, value] in the map's key order, at most `limit` of them (entries deleted meanwhile are skipped). */
-export function entriesByFd(fd: number, limit: number): [Uint8Array, Uint8Array][] {
-  return withMap(fd, (map) => {
+/**
+ * Calls `visit` with each [key, value] in key order, at most `limit` times; both buffers are
+ * reused for the next entry (one value in memory at a time, whatever the map holds).
+ */
+export function forEachEntryByFd(fd: number, limit: number, visit: (key: Uint8Array, value: Uint8Array) => void): void {
+  withMap(fd, (map) => {
     const n = native();
-    const out: [Uint8Array, Uint8Array][] = [];
+    const keys = [new Uint8Array(map.keySize), new Uint8Array(map.keySize)];
+    const value = new Uint8Array(map.valueBytes);
     let cursor: Uint8Array | null = null;
     for (let i = 0; i < limit; i++) {
-      const key = new Uint8Array(map.keySize);
+      const key = keys[i % 2]!;
       if (!n.mapNextKeyInto(map.handle, cursor, key)) break;
       cursor = key;
-      const value = new Uint8Array(map.valueBytes);
-      if (n.mapLookupInto(map.handle, key, value, 0)) out.push([key, value]);
+      if (n.mapLookupInto(map.handle, key, value, 0)) visit(key, value);
     }
-    return out;
+  });
+}
+
+/** How many keys the map has, counting at most `limit` (a BPF_MAP_GET_NEXT_KEY walk; no value is read). */
+export function countKeysByFd(fd: number, limit: number): number {
+  return withMap(fd, (map) => {
+    const keys = [new Uint8Array(map.keySize), new Uint8Array(map.keySize)];
+    let count = 0;
+    for (let cursor: Uint8Array | null = null; count < limit; count++) {
+      const next = keys[count % 2]!;
+      if (!native().mapNextKeyInto(map.handle, cursor, next)) break;
+      cursor = next;
+    }
+    return count;
   });
 }

@@ -13,5 +13,10 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# bpffs for pinning (present on most systems; tests pin under /sys/fs/bpf/tsxdp-test-*)
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
+# bpffs for pinning (present on most systems; tests pin under /sys/fs/bpf/tsxdp-test-*).
+# Mode 0700, as systemd mounts it: without mode= the root is 1777, and any user may make
+# folders there that a pinning process would otherwise take for its own.
+mount_bpffs() {
+  mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf || true
+}
+mount_bpffs
