@@ -15,6 +15,16 @@ function sh(command: string, args: string[], cwd: string) {
   return { ...r, all: `${r.stdout}\n${r.stderr}` };
 }
 
+test("the npm package ships what a user runs: the runtime, compiler, CLI, stdlib and addon sources, no tests or benchmarks", () => {
+  const pack = sh("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], repoRoot);
+  assert.is(pack.status, 0, pack.all);
+  const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
+  assert.equal(files.filter((f) => /^dist\/(test|bench)\//.test(f)), [], "dist/test and dist/bench are not shipped");
+  for (const needed of ["bin/tsxdp.js", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/compiler/index.js", "dist/cli/main.js", "stdlib/index.xdp.ts", "native/src/bpf.c", "binding.gyp", "tsconfig.xdp.json"]) {
+    assert.ok(files.includes(needed), `${needed} is shipped`);
+  }
+});
+
 test("a dependent project builds with npx tsxdp and type-checks with tsxdp/tsconfig.xdp.json", () => {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-dependent-"));
   try {

@@ -60,7 +60,8 @@ export function topology(roles: string[], links: Link[], options: { gro?: string
       topo.run(ra!, "ethtool", ["-K", ia!, "tx", "off"]);
       topo.run(rb!, "ethtool", ["-K", ib!, "tx", "off"]);
     }
-    // veth drops XDP_TX/REDIRECT frames unless the receiving end has GRO (or XDP) on.
+    // veth drops XDP_TX/REDIRECT frames unless the receiving end has an XDP program, or GRO
+    // on while the sender's checksum offload is off (set above): on 6.18 GRO alone did not do.
     for (const spec of options.gro ?? []) {
       const [role, dev] = spec.split(":");
       topo.run(role!, "ethtool", ["-K", dev!, "gro", "on"]);

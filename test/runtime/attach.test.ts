@@ -190,6 +190,34 @@ test("SIGKILL during an isolated load: the crash-probe child holds none of the p
   }
 });
 
+test("veth: XDP_TX frames reach the peer once the peer has an XDP program (even XDP_PASS)", async () => {
+  if (!requireKernel("XDP native on veth")) return;
+  const { object: tx } = await buildSource("txall", `import { XdpContext, XDP } from "tsxdp";
+export function txall(ctx: XdpContext): XDP { return XDP.TX; }`);
+  const { object: pass } = await buildSource("passall", `import { XdpContext, XDP } from "tsxdp";
+export function passall(ctx: XdpContext): XDP { return XDP.PASS; }`);
+  const hosts = twoHosts();
+  try {
+    const bin = path.join(repoRoot, "bin", "tsxdp.js");
+    const attach = (ns: string, object: string, dev: string) => execFileSync("ip", ["netns", "exec", ns, process.execPath, bin, "attach", object, "--dev", dev, "--mode", "native"], { encoding: "utf8" });
+    // A static neighbour, and a sends every frame back as it came (XDP_TX): b sees each echo
+    // request twice, once going out and once coming back.
+    const mac = execFileSync("ip", ["netns", "exec", hosts.nsA, "cat", `/sys/class/net/${hosts.a}/address`], { encoding: "utf8" }).trim();
+    execFileSync("ip", ["-n", hosts.nsB, "neigh", "add", "10.77.0.1", "lladdr", mac, "dev", hosts.b]);
+    attach(hosts.nsA, tx, hosts.a);
+    attach(hosts.nsB, pass, hosts.b);
+    const capture = spawn("ip", ["netns", "exec", hosts.nsB, "timeout", "15", "tcpdump", "-i", hosts.b, "-n", "-l", "-c", "40", "icmp"], { stdio: ["ignore", "pipe", "pipe"] });
+    let seen = "";
+    capture.stdout.setEncoding("utf8").on("data", (d: string) => (seen += d));
+    await new Promise<void>((resolve) => capture.stderr.once("data", () => resolve())); // "listening on …"
+    assert.is(ping(hosts.nsB, "10.77.0.1", 20), 0, "no replies: a sends the requests back");
+    await new Promise((resolve) => capture.on("exit", resolve));
+    assert.is(seen.match(/ICMP echo request/g)?.length ?? 0, 40, `b saw its 20 requests and the 20 a sent back:\n${seen}`);
+  } finally {
+    hosts.remove();
+  }
+});
+
 /** Whether a process exists and is not a zombie. */
 function isRunning(pid: number): boolean {
   try {
