@@ -20,9 +20,10 @@ test("the npm package ships what a user runs: the runtime, compiler, CLI, stdlib
   assert.is(pack.status, 0, pack.all);
   const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
   assert.equal(files.filter((f) => /^dist\/(test|bench)\//.test(f)), [], "dist/test and dist/bench are not shipped");
-  for (const needed of ["bin/tsxdp.js", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/compiler/index.js", "dist/cli/main.js", "stdlib/index.xdp.ts", "native/src/bpf.c", "binding.gyp", "tsconfig.xdp.json"]) {
+  for (const needed of ["bin/tsxdp.js", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/compiler/index.js", "dist/cli/main.js", "stdlib/index.xdp.ts", "binding.gyp", "native/install.js", "tsconfig.xdp.json"]) {
     assert.ok(files.includes(needed), `${needed} is shipped`);
   }
+  assert.ok(files.some((f) => /^native\/src\/\w+\.c$/.test(f)), "the addon's C sources are shipped (npm install builds it)");
 });
 
 test("a dependent project builds with npx tsxdp and type-checks with tsxdp/tsconfig.xdp.json", () => {
