@@ -199,7 +199,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const txSize = options.txSize ?? 2048;
     const batchSize = options.batchSize ?? 256;
     const wanted = options.mode ?? "auto";
-    if (!Number.isInteger(queue) || queue < 0) throw new BpfError(`XskSocket.open(): queue must be a non-negative integer, not ${queue}`, "EINVAL");
+    // A queue id is a u32 in the kernel: 2 ** 32 + 1 would otherwise bind queue 1.
+    if (!Number.isInteger(queue) || queue < 0 || queue > 0xffff_ffff) throw new BpfError(`XskSocket.open(): queue must be an integer from 0 to 4294967295, not ${queue}`, "EINVAL");
     // Descriptors cross as 32-bit addresses.
     if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");

@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FrameAllocator } from "../../runtime/xsk/frames.js";
 import { bindAttempts, fallsBackToCopy } from "../../runtime/xsk/mode.js";
-import { busyPollSettings } from "../../runtime/xsk/socket.js";
+import { XskSocket, busyPollSettings } from "../../runtime/xsk/socket.js";
 
 const { Fill, Received, Transmit, place } = { Fill: FrameAllocator.Fill, Received: FrameAllocator.Received, Transmit: FrameAllocator.Transmit, place: FrameAllocator.place };
 
@@ -119,6 +119,14 @@ test("busy-poll options: defaults, and errors in words", () => {
   assert.throws(() => busyPollSettings({ budget: 70000 }), /budget must be an integer 1…65535/);
   assert.throws(() => busyPollSettings({ timeoutUs: -1 }), /timeoutUs must be an integer number of microseconds/);
   assert.throws(() => busyPollSettings({ timeoutUs: 1.5 }), /timeoutUs/);
+});
+
+test("a queue id past 32 bits is refused before anything is bound (it would wrap to another queue)", async () => {
+  for (const queue of [2 ** 32 + 1, 1.5, -1]) {
+    const error = await XskSocket.open({ ifname: "tsxdp-none0", queue }).then(() => undefined, (e: Error & { code?: string }) => e);
+    assert.is(error?.code, "EINVAL", String(queue));
+    assert.match(error!.message, new RegExp(`queue must be an integer from 0 to 4294967295, not ${String(queue).replace(".", "\\.")}$`));
+  }
 });
 
 test.run();
