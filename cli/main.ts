@@ -4,12 +4,16 @@
 // 2 usage or environment error (e.g. LLVM missing), each with a one-line explanation.
 import { parseArgs } from "node:util";
 import fs from "node:fs";
-import { compile, check, formatDiagnostic, Diagnostics, verifyObject, type PublicDiagnostic } from "../compiler/index.js";
+import { compile, check, formatDiagnostic, Diagnostics, verifyObject, projectTypeScriptWarning, type FrontendSession, type PublicDiagnostic } from "../compiler/index.js";
 
 const usage = `usage:
-  tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify] [--no-skeleton]
+  tsxdp init [DIR] [--tsxdp SPEC]     write a new project in DIR (default: .): an XDP program, a Node script,
+                                      a test, tsconfigs for the editor; SPEC: how it depends on tsxdp
+                                      (default: file:<this tsxdp's folder>)
+  tsxdp build <file.xdp.ts…> [-o DIR] [--emit-llvm] [--verify] [--no-skeleton] [--watch]
                                       compile to DIR/NAME.o and the typed skeleton DIR/NAME.skel.js (+ .d.ts)
-  tsxdp check <file.xdp.ts…>                                     diagnostics only
+  tsxdp check <file.xdp.ts…> [--watch]                           diagnostics only
+                                      --watch: stay running, rebuild (recheck) what a saved change affects
   tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N]
                                       test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
   tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR] [--replace]
@@ -26,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "build") return build(rest);
   if (command === "check") return checkCommand(rest);
+  if (command === "init") return initCommand(rest);
   if (command === "run" || command === "attach" || command === "detach" || command === "maps") return runtimeCommand(command, rest);
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(usage);
@@ -40,8 +45,8 @@ function parse(args: string[], withBuildOptions: boolean) {
     args,
     allowPositionals: true,
     options: withBuildOptions
-      ? { out: { type: "string", short: "o" }, "emit-llvm": { type: "boolean" }, verify: { type: "boolean" }, "no-skeleton": { type: "boolean" } }
-      : {},
+      ? { out: { type: "string", short: "o" }, "emit-llvm": { type: "boolean" }, verify: { type: "boolean" }, "no-skeleton": { type: "boolean" }, watch: { type: "boolean" } }
+      : { watch: { type: "boolean" } },
   });
 }
 
@@ -54,6 +59,12 @@ function missingFiles(files: string[]): string | undefined {
 function printDiagnostics(diagnostics: PublicDiagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
   if (diagnostics.length) process.stderr.write(`\nFound ${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"}.\n`);
+}
+
+/** Said once per run, before the diagnostics: the project's own TypeScript is one tsxdp does not support. */
+function warnAboutProjectTypeScript(): void {
+  const warning = projectTypeScriptWarning(process.cwd());
+  if (warning) process.stderr.write(formatDiagnostic(warning) + "\n");
 }
 
 function environmentError(diagnostics: PublicDiagnostic[]): boolean {
@@ -74,14 +85,22 @@ async function build(args: string[]): Promise<number> {
     process.stderr.write(`tsxdp build: ${problem}\n${usage}`);
     return 2;
   }
-  const result = await compile({ files, outDir: parsed.values.out as string | undefined, emitLlvm: parsed.values["emit-llvm"] as boolean | undefined, noSkeleton: parsed.values["no-skeleton"] as boolean | undefined });
+  warnAboutProjectTypeScript();
+  const values = parsed.values as { out?: string; "emit-llvm"?: boolean; "no-skeleton"?: boolean; verify?: boolean; watch?: boolean };
+  const once = (roots: readonly string[], session?: FrontendSession) => buildOnce(roots, values, session);
+  if (values.watch) return watchUntilInterrupted(files, once);
+  return once(files);
+}
+
+async function buildOnce(files: readonly string[], values: { out?: string; "emit-llvm"?: boolean; "no-skeleton"?: boolean; verify?: boolean }, session?: FrontendSession): Promise<number> {
+  const result = await compile({ files, outDir: values.out, emitLlvm: values["emit-llvm"], noSkeleton: values["no-skeleton"], session });
   printDiagnostics(result.diagnostics);
   if (environmentError(result.diagnostics)) return 2;
   if (result.diagnostics.length) return 1;
   let failed = false;
   for (const o of result.objects) {
     process.stdout.write(`${o.object}: ${o.programs.length} program${o.programs.length === 1 ? "" : "s"} (${o.programs.join(", ")}), ${o.maps.length} map${o.maps.length === 1 ? "" : "s"}\n`);
-    if (parsed.values.verify) {
+    if (values.verify) {
       const outcome = verifyObject(o);
       if (!outcome.ok) {
         failed = true;
@@ -94,10 +113,22 @@ async function build(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** --watch: rebuilds on change until SIGINT/SIGTERM (exit 0); diagnostics never end it. */
+async function watchUntilInterrupted(files: readonly string[], once: (roots: readonly string[], session?: FrontendSession) => Promise<number>): Promise<number> {
+  const { watch } = await import("./watch.js");
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+  await watch({ roots: files, run: async (roots, session) => void (await once(roots, session)), print: (line) => process.stdout.write(line + "\n"), signal: stop.signal });
+  return 0;
+}
+
 async function checkCommand(args: string[]): Promise<number> {
   let files: string[];
+  let watching: boolean | undefined;
   try {
-    files = parse(args, false).positionals;
+    const parsed = parse(args, false);
+    files = parsed.positionals;
+    watching = parsed.values.watch as boolean | undefined;
   } catch (error) {
     process.stderr.write(`tsxdp check: ${(error as Error).message}\n${usage}`);
     return 2;
@@ -107,9 +138,13 @@ async function checkCommand(args: string[]): Promise<number> {
     process.stderr.write(`tsxdp check: ${problem}\n${usage}`);
     return 2;
   }
-  const result = await check({ files });
-  printDiagnostics(result.diagnostics);
-  return result.diagnostics.length ? 1 : 0;
+  warnAboutProjectTypeScript();
+  const once = async (roots: readonly string[], session?: FrontendSession) => {
+    const result = await check({ files: roots, session });
+    printDiagnostics(result.diagnostics);
+    return result.diagnostics.length ? 1 : 0;
+  };
+  return watching ? watchUntilInterrupted(files, once) : once(files);
 }
 
 /** Commands that use the runtime (and its native addon), loaded only when needed. */
@@ -189,4 +224,18 @@ async function objectFor(target: string, temporary: string[]): Promise<string | 
   const result = await compile({ files: [target], outDir: out, noSkeleton: true });
   printDiagnostics(result.diagnostics);
   return result.diagnostics.length ? undefined : result.objects[0]?.object;
+}
+
+async function initCommand(args: string[]): Promise<number> {
+  try {
+    const parsed = parseArgs({ args, allowPositionals: true, options: { tsxdp: { type: "string" } } });
+    if (parsed.positionals.length > 1) throw new Error("init takes one folder");
+    const { initProject } = await import("./init.js");
+    const lines = initProject({ dir: parsed.positionals[0] ?? ".", tsxdp: parsed.values.tsxdp });
+    process.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  } catch (error) {
+    process.stderr.write(`tsxdp init: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
 }

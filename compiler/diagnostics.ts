@@ -91,6 +91,8 @@ export const Diagnostics = {
   LlvmFailed: { code: 5002, message: "LLVM failed on the generated IR: {0}" },
   VerifierRejected: { code: 5003, message: "The kernel verifier rejected program '{0}': {1}" },
   LoadFailed: { code: 5004, message: "Loading '{0}' into the kernel failed: {1}" },
+  EditorTypeScriptMismatch: { code: 5006, message: "tsxdp's checks are off in this editor: it runs TypeScript {0}, and tsxdp's compiler is built on TypeScript {1} ({2}).", hint: "Use the project's TypeScript (VS Code: 'TypeScript: Select TypeScript Version' → 'Use Workspace Version') and install typescript@{1} in the project." },
+  UnsupportedTypeScript: { code: 5007, message: "This project installs TypeScript {0}; tsxdp supports {1}: {2}.", hint: "Install the supported version: npm install --save-dev typescript@{3}" },
   NoPrograms: { code: 5005, message: "No XDP program found: export a function (ctx: XdpContext): XDP." },
 
   // ---- 9xxx: internal -------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // editor using tsconfig.xdp.json sees. Output: a ts.Program, its checker, and TypeScript's
 // own diagnostics (reported as TSnnnn, like tsc).
 import ts from "typescript";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromTypeScript, type TsxDiagnostic } from "./diagnostics.js";
@@ -41,25 +42,86 @@ export interface Frontend {
   readonly checker: ts.TypeChecker;
   /** The user's files, in the order given. */
   readonly roots: readonly ts.SourceFile[];
+  /** The roots and the user files they import (never the stdlib): what the passes check. */
+  readonly userFiles: readonly ts.SourceFile[];
   readonly diagnostics: TsxDiagnostic[];
 }
 
+const stdlibByFileName = new Map<string, boolean>();
+
+/** Also through a symlink (a linked tsxdp in a project's node_modules, as the editor sees it). */
 export function isStdlibFile(file: ts.SourceFile): boolean {
-  return path.resolve(file.fileName) === stdlibIndex;
+  let known = stdlibByFileName.get(file.fileName);
+  if (known === undefined) {
+    const resolved = path.resolve(file.fileName);
+    known = resolved === stdlibIndex || (path.basename(resolved) === "index.xdp.ts" && realPath(resolved) === realPath(stdlibIndex));
+    stdlibByFileName.set(file.fileName, known);
+  }
+  return known;
 }
 
-export function parseAndCheck(files: readonly string[]): Frontend {
+function realPath(file: string): string {
+  return ts.sys.realpath?.(file) ?? file;
+}
+
+/**
+ * What one process reuses between builds (watch mode): parsed and bound source files, kept
+ * while the file on disk is unchanged, and the last program, whose structure TypeScript
+ * reuses — so a rebuild after an edit re-parses the edited file only, never the stdlib.
+ */
+export class FrontendSession {
+  private readonly parsed = new Map<string, { stamp: string; file: ts.SourceFile }>();
+  lastProgram: ts.Program | undefined;
+  readonly host: ts.CompilerHost;
+
+  constructor() {
+    const base = ts.createCompilerHost(compilerOptions, true);
+    this.host = {
+      ...base,
+      getSourceFile: (fileName, languageVersion, onError, shouldCreateNewSourceFile) => {
+        let stamp: string;
+        try {
+          const stat = fs.statSync(fileName);
+          stamp = `${stat.mtimeMs}:${stat.size}`;
+        } catch {
+          this.parsed.delete(fileName);
+          return undefined;
+        }
+        const known = this.parsed.get(fileName);
+        if (known && known.stamp === stamp && !shouldCreateNewSourceFile) return known.file;
+        const file = base.getSourceFile(fileName, languageVersion, onError, shouldCreateNewSourceFile);
+        if (file) this.parsed.set(fileName, { stamp, file });
+        return file;
+      },
+    };
+  }
+}
+
+export function parseAndCheck(files: readonly string[], session?: FrontendSession): Frontend {
   const rootNames = [stdlibLib, ...files.map((f) => path.resolve(f))];
-  const host = ts.createCompilerHost(compilerOptions, true);
-  const program = ts.createProgram({ rootNames, options: compilerOptions, host });
+  const host = session?.host ?? ts.createCompilerHost(compilerOptions, true);
+  const program = ts.createProgram({ rootNames, options: compilerOptions, host, oldProgram: session?.lastProgram });
+  if (session) session.lastProgram = program;
   const checker = program.getTypeChecker();
   const roots = files.map((f) => program.getSourceFile(path.resolve(f))).filter((f): f is ts.SourceFile => f !== undefined);
   // The stdlib is checked by its own tests; checking only user files halves a cold build.
   const userFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !isStdlibFile(f));
-  const diagnostics = [
-    ...program.getOptionsDiagnostics(),
+  const diagnostics = [...program.getOptionsDiagnostics().map(fromTypeScript), ...typeScriptDiagnostics(program, userFiles)];
+  return { program, checker, roots, userFiles, diagnostics };
+}
+
+/**
+ * The front end over a program made elsewhere — the editor's language service, whose program
+ * holds the whole project: only `roots` and the files they import count, as in `tsxdp check
+ * ROOT`. TypeScript's diagnostics come from the program's cache (the editor computed them).
+ */
+export function frontendOf(program: ts.Program, roots: readonly ts.SourceFile[], userFiles: readonly ts.SourceFile[]): Frontend {
+  return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: typeScriptDiagnostics(program, userFiles) };
+}
+
+function typeScriptDiagnostics(program: ts.Program, userFiles: readonly ts.SourceFile[]): TsxDiagnostic[] {
+  return [
     ...program.getGlobalDiagnostics(),
     ...userFiles.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
   ].map(fromTypeScript);
-  return { program, checker, roots, diagnostics };
 }

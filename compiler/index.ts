@@ -6,11 +6,11 @@ import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine, compareDiagnostics } from "./diagnostics.js";
-import { parseAndCheck, isStdlibFile } from "./frontend.js";
+import { parseAndCheck, frontendOf, isStdlibFile, FrontendSession, type Frontend } from "./frontend.js";
 import { checkSubset } from "./subset.js";
 import { analyseCalls } from "./callgraph.js";
 import { explainRuntimeGlobals } from "./runtime-globals.js";
-import { lowerModule } from "./lower/module.js";
+import { lowerModule, importClosure } from "./lower/module.js";
 import { compileIr, findLlvm, LlvmError } from "./llvm.js";
 import type { CompiledObject } from "./object-model.js";
 import { generateSkeleton } from "./skeleton.js";
@@ -19,6 +19,9 @@ export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
 export type { TsxDiagnostic } from "./diagnostics.js";
 export { verifyObject, type VerifyOutcome } from "./verify.js";
 export type { CompiledObject, MapDefinition, GlobalDefinition } from "./object-model.js";
+export { packageRoot, FrontendSession } from "./frontend.js";
+export { skeletonClassName } from "./skeleton.js";
+export { projectTypeScriptWarning, supportedTypeScript } from "./typescript-version.js";
 
 export interface CompileOptions {
   readonly files: readonly string[];
@@ -30,6 +33,8 @@ export interface CompileOptions {
   readonly verify?: boolean;
   /** Do not write NAME.skel.js / NAME.skel.d.ts. */
   readonly noSkeleton?: boolean;
+  /** Reuse parsed files and the last program between builds of one process (watch mode). */
+  readonly session?: FrontendSession;
 }
 
 export interface CompileResult {
@@ -46,10 +51,9 @@ const withLine = (d: TsxDiagnostic): PublicDiagnostic => ({ ...d, line: diagnost
 /** What `check` and `build` return: diagnostics in reading order (file, then position), lines resolved. */
 const inReadingOrder = (diagnostics: readonly TsxDiagnostic[]): PublicDiagnostic[] => [...diagnostics].sort(compareDiagnostics).map(withLine);
 
-/** Front end, subset and call-graph passes for `files`; stops at the first failing pass. */
-function analyse(files: readonly string[]) {
-  const front = parseAndCheck(files);
-  const userFiles = front.program.getSourceFiles().filter((f) => !f.isDeclarationFile && !isStdlibFile(f));
+/** Subset and call-graph passes over the front end's files; stops at the first failing pass. */
+function analyse(front: Frontend) {
+  const userFiles = front.userFiles;
   // The subset pass is syntactic, so it runs even after TypeScript errors: `async` then gets
   // "not supported in .xdp.ts" beside TypeScript's "cannot find Promise".
   const subset = checkSubset(userFiles, front.checker);
@@ -59,15 +63,36 @@ function analyse(files: readonly string[]) {
   return { front, diagnostics, calls };
 }
 
+/** Every pass up to and including the lowering, without writing anything. */
+function checkFrontend(front: Frontend): PublicDiagnostic[] {
+  const { diagnostics, calls } = analyse(front);
+  if (diagnostics.length || !calls) return inReadingOrder(diagnostics);
+  const out: TsxDiagnostic[] = [];
+  for (const root of front.roots) out.push(...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }).diagnostics);
+  return inReadingOrder(out);
+}
+
 /** Diagnostics only (`tsxdp check`): runs every pass up to and including the lowering. */
-export async function check(options: { files: readonly string[] }): Promise<{ diagnostics: PublicDiagnostic[] }> {
-  return guarded(options.files, () => {
-    const { front, diagnostics, calls } = analyse(options.files);
-    if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics) };
-    const out: TsxDiagnostic[] = [];
-    for (const root of front.roots) out.push(...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }).diagnostics);
-    return { diagnostics: inReadingOrder(out) };
-  });
+export async function check(options: { files: readonly string[]; session?: FrontendSession }): Promise<{ diagnostics: PublicDiagnostic[] }> {
+  return guarded(options.files, () => ({ diagnostics: checkFrontend(parseAndCheck(options.files, options.session)) }));
+}
+
+/** The user files `root` imports, directly or not, in the session's last program (what a change to them affects). */
+export function dependenciesOf(session: FrontendSession, root: string): string[] {
+  const program = session.lastProgram;
+  const file = program?.getSourceFile(path.resolve(root));
+  return program && file ? importClosure(file, program.getTypeChecker()).map((f) => path.resolve(f.fileName)) : [path.resolve(root)];
+}
+
+/**
+ * `tsxdp check FILE` over a program made elsewhere (the editor's language service, which
+ * holds the whole project): the same passes on FILE and the files it imports, so the editor
+ * shows exactly what `check` prints. Synchronous, and like every entry it never throws.
+ */
+export function checkInProgram(program: ts.Program, fileName: string): PublicDiagnostic[] {
+  const root = program.getSourceFile(fileName);
+  if (!root) return [];
+  return guardedSync([fileName], () => ({ diagnostics: checkFrontend(frontendOf(program, [root], importClosure(root, program.getTypeChecker()))) })).diagnostics;
 }
 
 export async function compile(options: CompileOptions): Promise<CompileResult> {
@@ -75,7 +100,7 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
 }
 
 function compileSync(options: CompileOptions): CompileResult {
-  const { front, diagnostics, calls } = analyse(options.files);
+  const { front, diagnostics, calls } = analyse(parseAndCheck(options.files, options.session));
   if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics), objects: [] };
   const lowered = front.roots.map((root) => ({ root, ...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }) }));
   const loweringDiagnostics = lowered.flatMap((l) => l.diagnostics);
@@ -113,11 +138,15 @@ function compileSync(options: CompileOptions): CompileResult {
 
 /** The compiler never crashes: anything thrown becomes an internal-error diagnostic. */
 function guarded<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly string[], run: () => T): Promise<T> {
+  return Promise.resolve(guardedSync(files, run));
+}
+
+function guardedSync<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly string[], run: () => T): T {
   try {
-    return Promise.resolve(run());
+    return run();
   } catch (error) {
     const message = error instanceof Error ? `${error.message}` : String(error);
     const d = makeDiagnostic(Diagnostics.InternalError, undefined, `${message} (in ${files.join(", ")})`);
-    return Promise.resolve({ diagnostics: [withLine(d)], objects: [] } as unknown as T);
+    return { diagnostics: [withLine(d)], objects: [] } as unknown as T;
   }
 }
