@@ -32,12 +32,12 @@ const programs: { example: string; program: string }[] = [
   { example: "redirect", program: "router" },
 ];
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timed(command: string, args: string[]): number {
+export function timed(command: string, args: string[]): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(command, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${r.stderr}`);

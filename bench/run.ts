@@ -2,6 +2,7 @@
 // absolute times, are what to compare across machines.
 import { runProgramBench, formatProgramRows } from "./programs.js";
 import { runMapBench } from "./maps.js";
+import { runEditorBench } from "./editor.js";
 
 const only = process.argv[2];
 if (!only || only === "programs") {
@@ -11,6 +12,10 @@ if (!only || only === "programs") {
 if (!only || only === "maps") {
   console.log("\n== map operations from Node vs a C loop over the same syscalls ==");
   for (const line of await runMapBench()) console.log(line);
+}
+if (!only || only === "editor") {
+  console.log("\n== the developer loop: editor diagnostics, watch rebuild and cold build vs clang ==");
+  for (const line of await runEditorBench()) console.log(line);
 }
 if (!only || only === "xsk") {
   try {

@@ -35,13 +35,15 @@ export async function watch(options: WatchOptions): Promise<void> {
     for (const f of missing) options.print(`[${stamp()}] ${path.relative(process.cwd(), f)}: no such file (waiting for it to come back)`);
     return files.filter((f) => !missing.includes(f));
   };
+  let built = false;
   const rebuild = async (targets: readonly string[]) => {
     const started = performance.now();
     const existing = present(targets);
     if (existing.length) await options.run(existing, session);
     for (const root of existing) dependencies.set(root, new Set(dependenciesOf(session, root)));
     for (const file of [...roots, ...[...dependencies.values()].flatMap((s) => [...s])]) watchFolder(path.dirname(file));
-    options.print(`[${stamp()}] ${existing.length ? `${existing.length === roots.length ? "built" : "rebuilt"} ${existing.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${Math.round(performance.now() - started)} ms; ` : ""}watching for changes`);
+    built = true;
+    options.print(`[${stamp()}] ${existing.length ? `${built ? "rebuilt" : "built"} ${existing.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${Math.round(performance.now() - started)} ms; ` : ""}watching for changes`);
   };
   const affected = (changed: ReadonlySet<string>) =>
     roots.filter((root) => changed.has(root) || [...(dependencies.get(root) ?? [])].some((f) => changed.has(f)));

@@ -24,7 +24,7 @@ async function prepare(): Promise<void> {
     const result = await compile({ files: [source] });
     assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), [], source);
   }
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(examples, "tsconfig.json")], { encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(examples, "tsconfig.node.json")], { encoding: "utf8" });
   assert.is(tsc.status, 0, `the examples' scripts do not type-check against their skeletons:\n${tsc.stdout}${tsc.stderr}`);
 }
 

@@ -2,6 +2,10 @@
 // lines on stdin, responses and events come back as `Content-Length`-framed JSON on stdout.
 // Used by the editor tests and the latency benchmark (it is the real server, not a mock).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { initProject } from "../../cli/init.js";
 
 export interface Location { line: number; offset: number }
 export interface ProtocolDiagnostic { start: Location; end: Location; text: string; code: number; category: string; source?: string }
@@ -17,8 +21,8 @@ export class TsServer {
   stderr = "";
 
   /** `tsserverPath`: the project's node_modules/typescript/lib/tsserver.js (VS Code's "workspace version"). */
-  constructor(tsserverPath: string, cwd: string, extraArgs: string[] = []) {
-    this.child = spawn(process.execPath, [tsserverPath, "--disableAutomaticTypingAcquisition", ...extraArgs], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  constructor(tsserverPath: string, cwd: string, nodeOptions: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeOptions, tsserverPath, "--disableAutomaticTypingAcquisition"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));
     this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString("utf8")));
     this.child.on("exit", () => {
@@ -87,4 +91,19 @@ export class TsServer {
       else waiting.reject(new Error(`tsserver: ${message.command} failed: ${message.message}`));
     }
   }
+}
+
+/**
+ * A project as `tsxdp init` writes it, with the checkout at `repoRoot` linked in as its tsxdp
+ * and a copy of the checkout's TypeScript (a copy, not a link: tsserver looks for plugins
+ * beside its own real path, as with an installed TypeScript). Returns the project folder;
+ * remove its parent when done.
+ */
+export function linkedProject(repoRoot: string): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-linked-")), "app");
+  initProject({ dir, tsxdp: `file:${repoRoot}` });
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(repoRoot, path.join(dir, "node_modules", "tsxdp"));
+  fs.cpSync(path.join(repoRoot, "node_modules", "typescript"), path.join(dir, "node_modules", "typescript"), { recursive: true });
+  return dir;
 }

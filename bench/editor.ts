@@ -1,0 +1,122 @@
+// The developer loop, measured in one run:
+// - editor: a real tsserver (the project's, with tsxdp/ts-plugin from its node_modules) on
+//   the largest example; after a one-character edit, the time until semantic diagnostics
+//   come back, warm — with the plugin, and without it (TypeScript's own share);
+// - build: a one-line edit under `tsxdp build --watch` until the rebuilt object is reported,
+//   and a cold `tsxdp build` (object + skeleton), each as a ratio to clang compiling the C
+//   twin (bench/c/firewall.c) in the same run.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, timed } from "./programs.js";
+import { TsServer, linkedProject } from "../test/lib/tsserver.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+
+/** An init project linked to this checkout; without the plugin, TypeScript's own share is measured. */
+function benchProject(withPlugin: boolean): string {
+  const dir = linkedProject(root);
+  if (!withPlugin) {
+    const config = path.join(dir, "tsconfig.xdp.json");
+    fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace(/"plugins": \[[^\]]*\]/, `"plugins": []`));
+  }
+  return dir;
+}
+
+function largestExample(): string {
+  const files = fs.readdirSync(path.join(root, "examples")).flatMap((d) => {
+    const dir = path.join(root, "examples", d);
+    return fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(dir, f)) : [];
+  });
+  return files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
+}
+
+/** Edit-to-diagnostics times (ms) for `edits` one-character edits, after `warm` rounds. */
+async function editLatency(withPlugin: boolean, source: string, edits = 30, warm = 5): Promise<{ times: number[]; tsxCodes: number }> {
+  const dir = benchProject(withPlugin);
+  const file = path.join(dir, "src", path.basename(source));
+  fs.copyFileSync(source, file);
+  const server = new TsServer(path.join(dir, "node_modules", "typescript", "lib", "tsserver.js"), dir);
+  try {
+    server.open(file, dir);
+    let shown = 0;
+    for (let i = 0; i < warm; i++) shown = (await server.semanticDiagnostics(file)).filter((d) => d.source === "tsxdp").length;
+    // Appends a space to the last line and takes it away again: each edit changes the program.
+    const lastLine = fs.readFileSync(file, "utf8").split("\n").length;
+    const times: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const start = performance.now();
+      const change = i % 2 === 0
+        ? { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 1 }, newText: " " }
+        : { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 2 }, newText: "" };
+      await server.edit(file, [change]);
+      await server.semanticDiagnostics(file);
+      times.push(performance.now() - start);
+    }
+    return { times, tsxCodes: shown };
+  } finally {
+    server.close();
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
+}
+
+/** Times (ms) from saving a one-line edit to `tsxdp build --watch` reporting the rebuild. */
+async function watchRebuilds(source: string, edits = 9): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-watch-"));
+  const file = path.join(dir, path.basename(source));
+  const original = fs.readFileSync(source, "utf8");
+  fs.writeFileSync(file, original);
+  const child = spawn(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", "--watch", file, "-o", path.join(dir, "out")], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")));
+  const waitFor = async (pattern: RegExp, from: number) => {
+    const until = Date.now() + 60_000;
+    while (!pattern.test(output.slice(from))) {
+      if (Date.now() > until) throw new Error(`tsxdp build --watch: no ${pattern} within 60 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+  try {
+    await waitFor(/watching for changes/, 0);
+    const times: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const from = output.length;
+      const start = performance.now();
+      fs.writeFileSync(file, original + `// edit ${i}\n`);
+      await waitFor(/rebuilt .* watching for changes/, from);
+      times.push(performance.now() - start);
+    }
+    return times;
+  } finally {
+    child.kill("SIGTERM");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runEditorBench(): Promise<string[]> {
+  const lines: string[] = [];
+  const largest = largestExample();
+  const plugin = await editLatency(true, largest);
+  const plain = await editLatency(false, largest);
+  const name = path.relative(root, largest);
+  lines.push(`edit → diagnostics, ${name} (${plugin.times.length} edits, warm): with tsxdp/ts-plugin median ${median(plugin.times).toFixed(1)} ms, p90 ${percentile(plugin.times, 0.9).toFixed(1)} ms (goal ≤ 100 ms); TypeScript alone median ${median(plain.times).toFixed(1)} ms`);
+
+  const firewall = path.join(root, "examples", "firewall", "firewall.xdp.ts");
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-cold-"));
+  try {
+    const clangMs = median(Array.from({ length: 5 }, () => timed("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(root, "bench", "c", "firewall.c"), "-o", path.join(out, "firewall.c.o")])));
+    const coldMs = median(Array.from({ length: 5 }, () => timed(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", firewall, "-o", out])));
+    const rebuilds = await watchRebuilds(firewall);
+    const rebuildMs = median(rebuilds);
+    lines.push(`clang-14 -O2 -target bpf bench/c/firewall.c: median ${clangMs.toFixed(0)} ms (5 runs)`);
+    lines.push(`tsxdp build --watch, one-line edit → rebuilt object + skeleton: median ${rebuildMs.toFixed(0)} ms (${rebuilds.length} edits) = ${(rebuildMs / clangMs).toFixed(2)}× clang (goal ≤ 2×)`);
+    lines.push(`tsxdp build (cold process, object + skeleton): median ${coldMs.toFixed(0)} ms (5 runs) = ${(coldMs / clangMs).toFixed(2)}× clang (goal ≤ 6×)`);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  return lines;
+}
+
