@@ -72,6 +72,10 @@ export class TsServer {
     if (!this.exited) this.child.kill();
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   private receive(chunk: Buffer): void {
     this.buffered = Buffer.concat([this.buffered, chunk]);
     for (;;) {
