@@ -22,6 +22,8 @@ if (!only || only === "xsk") {
     const xsk = await import("./xsk.js");
     console.log("\n== AF_XDP receive ==");
     for (const line of await xsk.runXskBench()) console.log(line);
+    console.log("\n== AF_XDP transmit and forwarding (far-end delivered) ==");
+    for (const line of await xsk.runXskTransmitBench()) console.log(line);
   } catch (error) {
     if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
   }

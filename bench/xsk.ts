@@ -1,9 +1,15 @@
-// AF_XDP receive: the Node API against a C receiver on libxdp (built with clang) and a Node
-// dgram socket, on a veth pair, fed by the in-kernel live-frames generator pinned to the
-// other CPU. pps is packets over the generator's window (all receivers see the same window);
-// own CPU per packet is the receiver's process CPU time over the packets it got. Every
-// receiver reads one byte of each frame. Then transmit pps of XskSocket.send() to a peer
-// that drops in XDP. Prints pass/fail against the issue's targets.
+// AF_XDP against C references on libxdp (built with clang), on a veth pair, same UMEM and
+// ring sizes on both sides (4096 frames of 2048 bytes, rings of 2048, copy mode):
+// - receive: XskSocket against a C receiver and a Node dgram socket, fed by the in-kernel
+//   live-frames generator pinned to the other CPU. pps is packets over the generator's
+//   window; own CPU per packet is the receiver's CPU time over the packets it got.
+// - transmit (txonly) and forwarding (l2fwd: receive, swap MACs, transmit the same frame):
+//   the C sender/forwarder against XskSocket.transmit() (in place) and, for txonly, the
+//   copying send(). pps is what arrives at the far end, counted there by an XDP program; CPU
+//   per frame is the process's own user + system time over those frames, with the user part
+//   apart (on veth the kernel's part dominates and is the same for both).
+// Prints the ratios against the goals (issue 13); run-to-run spread is ±20%, so only the
+// ratios of one run compare.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -15,13 +21,13 @@ import { build } from "../test/lib/packets.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const runtimeUrl = new URL("../runtime/index.js", import.meta.url).href;
 
-function script(body: string): string {
+export function script(body: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-xskbench-")), "s.mjs");
   fs.writeFileSync(file, `import { XskSocket, liveFrames } from ${JSON.stringify(runtimeUrl)};\n${body}`);
   return file;
 }
 
-const frame = build([{ eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } }, { ipv4: { src: "10.92.0.2", dst: "10.92.0.1" } }, { udp: { sport: 5555, dport: 9000 } }, { payload: "00".repeat(18) }]);
+export const frame = build([{ eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } }, { ipv4: { src: "10.92.0.2", dst: "10.92.0.1" } }, { udp: { sport: 5555, dport: 9000 } }, { payload: "00".repeat(18) }]);
 
 /** Runs the generator in the peer namespace on CPU 1 until `seconds` pass. */
 function generate(topo: Topology, seconds: number): { sent: number; window: number } {
@@ -51,12 +57,9 @@ async function measure(receiver: string[], seconds: number, gro = false): Promis
 }
 
 export async function runXskBench(seconds = 3): Promise<string[]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-xskc-"));
-  const exe = path.join(dir, "xsk_rx");
-  const clang = ["clang-14", "clang"].find((c) => spawnSync(c, ["--version"]).status === 0);
-  if (!clang) return ["C receiver: clang is not installed (apt-get install clang-14)"];
-  const cc = spawnSync(clang, ["-O2", "-o", exe, path.join(root, "bench/c/xsk_rx.c"), "-lxdp", "-lbpf"], { encoding: "utf8" });
-  if (cc.status !== 0) return [`C receiver failed to build: ${cc.stderr}`];
+  const built = buildC(["xsk_rx", "xsk_txonly", "xsk_l2fwd"]);
+  if (typeof built === "string") return [built];
+  const exe = built.xsk_rx!;
   const tail = 1.5;
   const nodeRx = script(`
     const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, mode: "copy", batchSize: 256 });
@@ -79,7 +82,6 @@ export async function runXskBench(seconds = 3): Promise<string[]> {
   const c = await measure([exe, "eth0", String(seconds + tail)], seconds);
   const node = await measure([process.execPath, nodeRx], seconds);
   const udp = await measure([process.execPath, dgramRx], seconds, true);
-  const tx = await measureTransmit(seconds);
   const pps = (r: Result & { window: number }) => r.packets / r.window;
   const nsPer = (r: Result) => (r.packets ? (r.cpuSeconds * 1e9) / r.packets : 0);
   const row = (name: string, r: Result & { sent: number; window: number }) => `${name.padEnd(22)} ${(pps(r) / 1e6).toFixed(2).padStart(6)} Mpps   ${nsPer(r).toFixed(0).padStart(6)} ns/pkt own CPU   (${r.packets} of ${r.sent} generated in ${r.window.toFixed(2)} s)`;
@@ -91,39 +93,172 @@ export async function runXskBench(seconds = 3): Promise<string[]> {
     row("C libxdp receiver", c),
     row("tsxdp XskSocket", node),
     row("Node dgram (UDP)", udp),
-    `${"tsxdp XskSocket TX".padEnd(22)} ${(tx.pps / 1e6).toFixed(2).padStart(6)} Mpps   ${tx.nsPerPacket.toFixed(0).padStart(6)} ns/pkt own CPU   (${tx.completed} frames completed; copy mode, 64 bytes, to a peer dropping in XDP)`,
     `Node/C rx pps ${ratio.toFixed(2)} (target ≥ 0.90: ${verdict(ratio >= 0.9)}), own CPU ${cpuRatio.toFixed(2)}× C (target ≤ 2: ${verdict(cpuRatio <= 2)}), vs dgram ${vsDgram.toFixed(1)}× (target ≥ 5: ${verdict(vsDgram >= 5)})`,
   ];
 }
 
-/** XskSocket.send() of 64-byte frames for `seconds`, to a veth peer with an XDP_DROP program. */
-async function measureTransmit(seconds: number): Promise<{ pps: number; nsPerPacket: number; completed: number }> {
+/** Builds bench/c/NAME.c for each name; the executables by name, or why not. */
+function buildC(names: string[]): Record<string, string> | string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-xskc-"));
+  const clang = ["clang-14", "clang"].find((c) => spawnSync(c, ["--version"]).status === 0);
+  if (!clang) return "C references: clang is not installed (apt-get install clang-14)";
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const exe = path.join(dir, name);
+    const cc = spawnSync(clang, ["-O2", "-o", exe, path.join(root, `bench/c/${name}.c`), "-lxdp", "-lbpf"], { encoding: "utf8" });
+    if (cc.status !== 0) return `C reference ${name} failed to build: ${cc.stderr}`;
+    out[name] = exe;
+  }
+  return out;
+}
+
+/** One sender or forwarder's window: frames delivered at the far end and its own CPU time. */
+interface Window { delivered: number; frames: number; seconds: number; user: number; system: number }
+
+const nsPerFrame = (w: Window, cpu: number) => (w.delivered ? (cpu * 1e9) / w.delivered : 0);
+const mpps = (w: Window) => w.delivered / w.seconds / 1e6;
+
+// The far end: an XDP program on the peer's veth that counts every frame arriving (one u64
+// in an ARRAY map, atomically) and drops it. Senders read the count by map id at the edges
+// of their window, so a frame counts only when it really arrived.
+export const counterScript = () => script(`
+  import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
+  const n = native();
+  const map = n.mapCreate(2, 4, 8, 1, "arrived");
+  const insns = new DataView(new ArrayBuffer(12 * 8));
+  const put = (i, code, dst, src, off, imm) => { insns.setUint8(i * 8, code); insns.setUint8(i * 8 + 1, (src << 4) | dst); insns.setInt16(i * 8 + 2, off, true); insns.setInt32(i * 8 + 4, imm, true); };
+  put(0, 0xb7, 1, 0, 0, 0);      // r1 = 0
+  put(1, 0x63, 10, 1, -4, 0);    // *(u32 *)(r10 - 4) = r1
+  put(2, 0xbf, 2, 10, 0, 0);     // r2 = r10
+  put(3, 0x07, 2, 0, 0, -4);     // r2 += -4
+  put(4, 0x18, 1, 1, 0, map);    // r1 = the map (ld_imm64, BPF_PSEUDO_MAP_FD)
+  put(5, 0x00, 0, 0, 0, 0);
+  put(6, 0x85, 0, 0, 0, 1);      // call bpf_map_lookup_elem
+  put(7, 0x15, 0, 0, 2, 0);      // if r0 == 0 goto +2
+  put(8, 0xb7, 1, 0, 0, 1);      // r1 = 1
+  put(9, 0xdb, 0, 1, 0, 0);      // lock *(u64 *)(r0 + 0) += r1
+  put(10, 0xb7, 0, 0, 0, 1);     // r0 = XDP_DROP
+  put(11, 0x95, 0, 0, 0, 0);     // exit
+  const prog = n.progLoadRaw(6, new Uint8Array(insns.buffer), "GPL", "arrived");
+  n.xdpLinkCreate(prog, n.ifIndex("eth0"), 0);
+  console.log(JSON.stringify({ ready: true, mapId: n.mapInfo(map).id }));
+  setTimeout(() => process.exit(0), 120000);`);
+
+// What the Node senders and forwarders share: the far end's count by map id, and a window
+// that opens after a warm-up and closes \`seconds\` later, printing JSON like the C ones.
+const windowPrelude = (seconds: number) => `
+  import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
+  import { lookupByFd } from ${JSON.stringify(new URL("../runtime/map-fd.js", import.meta.url).href)};
+  const counterFd = native().mapFdById(Number(process.argv[2]));
+  const arrived = () => Number(Buffer.from(lookupByFd(counterFd, new Uint8Array(4))).readBigUInt64LE(0));
+  let opened = 0, closed = false, d0 = 0, cpu0, frames0 = 0, frames = 0;
+  const open = () => { opened = Date.now(); d0 = arrived(); cpu0 = process.cpuUsage(); frames0 = frames; };
+  const close = (extra) => {
+    const cpu = process.cpuUsage(cpu0); closed = true;
+    console.log(JSON.stringify({ done: true, delivered: arrived() - d0, frames: frames - frames0, seconds: (Date.now() - opened) / 1000, user: cpu.user / 1e6, system: cpu.system / 1e6, ...extra }));
+  };
+  const due = () => opened && Date.now() - opened >= ${seconds * 1000};`;
+
+/** Runs `sender` on CPU 0 of the host end with the far end's counter on the peer; optionally a generator on the peer (CPU 1). */
+async function measureWindow(sender: (mapId: number) => string[], seconds: number, generate = false): Promise<Window> {
   const topo = topology(["host", "peer"], [{ a: "host:eth0", b: "peer:eth0" }]);
   try {
-    const drop = script(`
-      import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
-      const n = native();
-      const prog = n.progLoadRaw(6, new Uint8Array([0xb7, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]), "GPL", "drop");
-      const link = n.xdpLinkCreate(prog, n.ifIndex("eth0"), 0);
-      console.log(JSON.stringify({ ready: true }));
-      setTimeout(() => process.exit(0), ${(seconds + 20) * 1000});`);
-    const dropper = topo.start("peer", "taskset", ["-c", "1", process.execPath, drop]);
-    await waitForLine(dropper, (v) => v.ready === true, 20_000);
-    const sender = script(`
-      const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, txSize: 2048 });
-      const frame = Uint8Array.from(${JSON.stringify([...frame])});
-      const batch = Array.from({ length: 256 }, () => frame);
-      const cpu0 = process.cpuUsage(); const start = Date.now(); const end = start + ${seconds * 1000};
-      while (Date.now() < end) { if (xsk.send(batch) < batch.length) xsk.reapCompletions(); }
-      for (let i = 0; i < 100 && xsk.frameAccounting().transmit > 0; i++) xsk.reapCompletions();
-      const window = (Date.now() - start) / 1000; const cpu = process.cpuUsage(cpu0);
-      console.log(JSON.stringify({ done: true, completed: xsk.stats().txPackets, window, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
-      xsk.close();`);
-    const tx = topo.start("host", "taskset", ["-c", "0", process.execPath, sender]);
-    const done = await waitForLine(tx, (v) => v.done === true, (seconds + 20) * 1000);
-    const completed = done.completed as number;
-    return { pps: completed / (done.window as number), nsPerPacket: completed ? ((done.cpuSeconds as number) * 1e9) / completed : 0, completed };
+    topo.run("host", "ip", ["link", "set", "eth0", "address", "02:00:00:00:00:01"]);
+    const counter = topo.start("peer", process.execPath, [counterScript()]);
+    const { mapId } = await waitForLine(counter, (v) => v.ready === true, 20_000);
+    const child = topo.start("host", "taskset", ["-c", "0", ...sender(mapId as number)]);
+    await waitForLine(child, (v) => v.ready === true, 20_000);
+    const done = waitForLine(child, (v) => v.done === true, (seconds + 40) * 1000);
+    if (generate) {
+      const gen = script(`
+        const frame = Uint8Array.from(${JSON.stringify([...frame])});
+        const end = Date.now() + ${(seconds + 3) * 1000};
+        while (Date.now() < end) liveFrames({ ifname: "eth0", frame, count: 100000 });`);
+      topo.start("peer", "taskset", ["-c", "1", process.execPath, gen]);
+    }
+    return (await done) as unknown as Window;
   } finally {
     topo.remove();
   }
+}
+
+export async function runXskTransmitBench(seconds = 3): Promise<string[]> {
+  const built = buildC(["xsk_txonly", "xsk_l2fwd"]);
+  if (typeof built === "string") return [built];
+  const hex = Buffer.from(frame).toString("hex");
+  const txInPlace = script(`${windowPrelude(seconds)}
+    const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, rxSize: 2048, txSize: 2048 });
+    const frame = Uint8Array.from(${JSON.stringify([...frame])});
+    const all = xsk.claimFrames(4096, frame.length);   // every free frame written once
+    for (const f of all) f.set(frame);
+    xsk.releaseFrames(all);
+    console.log(JSON.stringify({ ready: true }));
+    const start = Date.now();
+    let pending = [];
+    for (;;) {
+      if (!opened && Date.now() - start >= 300) open();
+      if (due()) break;
+      if (pending.length === 0) pending = xsk.claimFrames(256, frame.length);
+      const queued = xsk.transmit(pending);
+      frames += queued;
+      pending = queued === pending.length ? [] : pending.slice(queued);
+    }
+    close({ accounting: xsk.frameAccounting() });
+    xsk.close();`);
+  const txCopy = script(`${windowPrelude(seconds)}
+    const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, rxSize: 2048, txSize: 2048 });
+    const frame = Uint8Array.from(${JSON.stringify([...frame])});
+    const batch = Array.from({ length: 256 }, () => frame);
+    console.log(JSON.stringify({ ready: true }));
+    const start = Date.now();
+    for (;;) {
+      if (!opened && Date.now() - start >= 300) open();
+      if (due()) break;
+      frames += xsk.send(batch);
+    }
+    close();
+    xsk.close();`);
+  const forward = script(`${windowPrelude(seconds)}
+    const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, rxSize: 2048, txSize: 2048, batchSize: 256 });
+    console.log(JSON.stringify({ ready: true }));
+    let first = 0;
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 30000).unref();
+    for await (const batch of xsk.batches({ signal: stop.signal })) {
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i];  // swap the MACs in place
+        const a = f[0], b = f[1], c = f[2], d = f[3], e = f[4], g = f[5];
+        f[0] = f[6]; f[1] = f[7]; f[2] = f[8]; f[3] = f[9]; f[4] = f[10]; f[5] = f[11];
+        f[6] = a; f[7] = b; f[8] = c; f[9] = d; f[10] = e; f[11] = g;
+      }
+      frames += xsk.transmit(batch);
+      if (!first) first = Date.now();
+      if (!opened && Date.now() - first >= 300) open();
+      if (due()) break;
+    }
+    close({ accounting: xsk.frameAccounting() });
+    xsk.close();`);
+  const cTx = await measureWindow((id) => [built.xsk_txonly!, "eth0", String(seconds), String(id), hex], seconds);
+  const nodeTx = await measureWindow((id) => [process.execPath, txInPlace, String(id)], seconds);
+  const nodeSend = await measureWindow((id) => [process.execPath, txCopy, String(id)], seconds);
+  const cFwd = await measureWindow((id) => [built.xsk_l2fwd!, "eth0", String(seconds), String(id)], seconds, true);
+  const nodeFwd = await measureWindow((id) => [process.execPath, forward, String(id)], seconds, true);
+  const row = (name: string, w: Window) =>
+    `${name.padEnd(30)} ${mpps(w).toFixed(2).padStart(6)} Mpps delivered   ${nsPerFrame(w, w.user + w.system).toFixed(0).padStart(6)} ns/frame CPU   ${nsPerFrame(w, w.user).toFixed(0).padStart(5)} ns/frame user   (${w.delivered} of ${w.frames} sent in ${w.seconds.toFixed(2)} s)`;
+  const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
+  const goals = (what: string, node: Window, c: Window) => {
+    const pps = mpps(node) / mpps(c);
+    const cpu = nsPerFrame(node, node.user + node.system) / nsPerFrame(c, c.user + c.system);
+    return `${what}: Node/C delivered pps ${pps.toFixed(2)} (goal ≥ 0.95: ${verdict(pps >= 0.95)}), CPU/frame ${cpu.toFixed(2)}× C (goal ≤ 1.15: ${verdict(cpu <= 1.15)}), user CPU/frame ${nsPerFrame(node, node.user).toFixed(0)} ns vs C ${nsPerFrame(c, c.user).toFixed(0)} ns`;
+  };
+  return [
+    row("C libxdp txonly", cTx),
+    row("tsxdp transmit() txonly", nodeTx),
+    row("tsxdp send() (copies) txonly", nodeSend),
+    row("C libxdp l2fwd", cFwd),
+    row("tsxdp transmit() l2fwd", nodeFwd),
+    goals("txonly", nodeTx, cTx),
+    goals("l2fwd", nodeFwd, cFwd),
+    `copying send(): ${(mpps(nodeSend) / mpps(cTx)).toFixed(2)}× C's pps at ${(nsPerFrame(nodeSend, nodeSend.user + nodeSend.system) / nsPerFrame(cTx, cTx.user + cTx.system)).toFixed(2)}× its CPU/frame`,
+  ];
 }

@@ -69,11 +69,10 @@ export interface NativeBpf {
   socketDelete(socket: unknown): void;
   socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number; txKicks: number };
   fillSubmit(socket: unknown, addrs: Uint32Array, count: number): number;
-  completionReap(socket: unknown, out: Uint32Array, max: number, kick: boolean): number;
-  /** received + 65536 × released */
-  /** See native/src/xsk.c: releases frames[0…releaseCount) to the fill ring, then receives into frames/descs, checking and moving each frame in owners. */
-  rxBatch(socket: unknown, owners: Uint8Array, fillPlace: number, receivedPlace: number, frames: Uint32Array, releaseCount: number, descs: Uint32Array, viewKeys: Uint32Array, max: number): number;
-  txSubmit(socket: unknown, descs: Uint32Array, count: number): number;
+  /** See native/src/xsk.c: releases held[0…releaseCount) to the fill ring (HELD_GONE entries skipped), then receives into held/descs, checking and moving each frame in owners. received + 65536 × released. */
+  rxBatch(socket: unknown, owners: Uint8Array, fillPlace: number, receivedPlace: number, held: Uint32Array, releaseCount: number, descs: Uint32Array, viewKeys: Uint32Array, heldSlots: Uint32Array, max: number): number;
+  /** See native/src/xsk.c: queues descs[0…count), kicks, reaps completions onto the fill ring or the free stack; counters in/out through io. Returns the number queued. */
+  txBatch(socket: unknown, owners: Uint8Array, heldPlace: number, transmitPlace: number, fillPlace: number, held: Uint32Array, heldSlots: Uint32Array, freeStack: Uint32Array, io: Uint32Array, descs: Uint32Array, count: number): number;
   wakeupRx(socket: unknown): void;
   /** 1 when frames are waiting, 0 on timeout, waitEnd or close, -errno when the socket can no longer receive (interface gone). */
   waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<number>;

@@ -1,5 +1,5 @@
 // The UMEM frame allocator: every frame is in exactly one place — free (for TX), on a fill
-// ring (waiting for RX), received (held by a batch the user has not released), or in
+// ring (waiting for RX), held (by a batch the user has not released, or claimed for writing), or in
 // flight on TX. A UMEM shared by sockets on several (interface, queue)s has one fill and one
 // completion ring per (interface, queue), so each place but "free" also names its ring:
 // a frame filled on ring A and seen on ring B is caught. `check()` verifies the accounting;
@@ -96,6 +96,20 @@ export class FrameAllocator {
     return this.owner;
   }
 
+  /**
+   * The free stack (frame addresses; the top `available` entries are free), for native code
+   * that pushes completed frames onto it (txBatch); it then reports them with `pushedFree`.
+   */
+  get freeStack(): Uint32Array {
+    return this.free;
+  }
+
+  /** Counts `count` frames that native code moved from place `from` onto the free stack (marked free in `places`). */
+  pushedFree(count: number, from: number): void {
+    this.freeCount += count;
+    this.moved(count, from, FrameAllocator.Free);
+  }
+
   /** Counts `count` frames that native code moved from place `from` to place `to` in `places`. */
   moved(count: number, from: number, to: number): void {
     this.counts[from]! -= count;
@@ -152,6 +166,6 @@ export class FrameAllocator {
 }
 
 function describe(place: number): string {
-  const kind = ["free", "on a fill ring", "held by a batch", "in flight on TX"][place & 3]!;
+  const kind = ["free", "on a fill ring", "held (a received batch or claimed frames)", "in flight on TX"][place & 3]!;
   return place === 0 ? kind : `${kind} (ring ${place >> 2})`;
 }

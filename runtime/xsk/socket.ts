@@ -79,9 +79,11 @@ export interface XskOptions {
 export interface XskStats {
   rxPackets: number;
   rxBatches: number;
-  /** Frames the kernel has finished transmitting (reaped from the completion ring). */
+  /** Frames the kernel has transmitted: completions, less the descriptors it found invalid (those come back unsent). */
   txPackets: number;
-  /** Frames queued on the TX ring by send(). */
+  /** Frames back from the kernel on the completion ring (transmitted or not). */
+  txCompleted: number;
+  /** Frames queued on the TX ring by send() and transmit(). */
   txQueued: number;
   /** sendto() kicks: with need_wakeup only when the kernel asked. */
   txKicks: number;
@@ -121,6 +123,8 @@ interface Umem {
   readonly views: (Uint8Array | undefined)[];
   /** Per frame, the view's (offset in frame << 16 | length), kept by rxBatch, which flags a change. */
   readonly viewKeys: Uint32Array;
+  /** Per frame, its position in the batch that received it (written by rxBatch, read by txBatch). */
+  readonly heldSlots: Uint32Array;
 }
 
 /** What a reused batch array holds before its first use. */
@@ -128,6 +132,11 @@ const EMPTY = new Uint8Array(0);
 
 /** rxBatch's flag on a received frame whose view must be made anew. */
 const VIEW_MISS = 0x80000000;
+/** A held frame that left its batch before the batch's release (transmitted, or released by the caller). */
+const HELD_GONE = 0xffffffff;
+
+/** txBatch's counters (native/src/xsk.c): in, in/out, out. */
+const TxIo = { heldCount: 0, freeCount: 1, fillRoom: 2, inFlight: 3, queued: 4, leftBatch: 5, completedFill: 6, completedFree: 7 } as const;
 
 /** `TSXDP_XSK_COPY_FRAMES=1` forces the copying path that runtimes without external ArrayBuffers use. */
 function externalBuffersWanted(): boolean {
@@ -156,11 +165,16 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private readonly heldFrames: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
-  private counters = { rxPackets: 0, rxBatches: 0, txPackets: 0, txQueued: 0 };
+  private counters = { rxPackets: 0, rxBatches: 0, txCompleted: 0, txQueued: 0 };
+  private readonly txIo = new Uint32Array(8);
+  /** Copies handed out on the copying fallback, by the UMEM address they came from (transmit writes them back). */
+  private readonly copiedFrom = new WeakMap<Uint8Array, number>();
   /** Batch arrays by length (see receiveNow). */
   private readonly batchArrays: XskBatch[] = [];
-  /** Frames of the batch the user holds, returned to the fill ring on release. */
+  /** Entries of heldFrames: the batch the user holds, returned to the fill ring on release. */
   private held = 0;
+  /** Entries of heldFrames that left the batch (HELD_GONE): transmitted or released early. */
+  private heldGone = 0;
   /** Pause before waiting again after a part batch (XskOptions.coalesceUs). */
   coalesceUs = 100;
   private readonly fillPlace: number;
@@ -219,7 +233,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     } else {
       try {
         const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0, externalBuffersWanted());
-        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames), viewKeys: new Uint32Array(frames).fill(0xffffffff) };
+        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames), viewKeys: new Uint32Array(frames).fill(0xffffffff), heldSlots: new Uint32Array(frames) };
       } catch (error) {
         throw explain(error, `create a UMEM of ${frames} × ${frameSize} bytes`);
       }
@@ -325,11 +339,13 @@ export class XskSocket implements AsyncDisposable, Disposable {
    */
   private exchange(max: number): number {
     const frames = this.umem.frames;
-    const release = this.held;
-    // The native call checks and moves every frame in the allocator's table: released ones
-    // from received to this ring's fill ring, received ones from the fill ring to received.
-    const r = this.rxBatch(release, max);
+    // The native call drops the entries that left the batch, then checks and moves every
+    // frame in the allocator's table: released ones from received to this ring's fill ring,
+    // received ones from the fill ring to received.
+    const release = this.held - this.heldGone;
+    const r = this.rxBatch(this.held, max);
     this.held = 0;
+    this.heldGone = 0;
     let received = r & 0xffff;
     const submitted = r >>> 16;
     frames.moved(submitted, this.receivedPlace, this.fillPlace);
@@ -350,7 +366,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private rxBatch(release: number, max: number): number {
     const frames = this.umem.frames;
     try {
-      return native().rxBatch(this.socket, frames.places, this.fillPlace, this.receivedPlace, this.heldFrames, release, this.rxDescs, this.umem.viewKeys, max);
+      return native().rxBatch(this.socket, frames.places, this.fillPlace, this.receivedPlace, this.heldFrames, release, this.rxDescs, this.umem.viewKeys, this.umem.heldSlots, max);
     } catch (error) {
       const e = error as { frame?: number; found?: number; expected?: number };
       if (typeof e.frame === "number") throw frames.violation(e.frame, e.found!, e.expected!);
@@ -378,7 +394,11 @@ export class XskSocket implements AsyncDisposable, Disposable {
         batch[i] = view !== undefined ? view : this.newView(i);
       }
     } else {
-      for (let i = 0; i < n; i++) batch[i] = native().umemRead(this.umem.handle, descs[2 * i]!, descs[2 * i + 1]!);
+      for (let i = 0; i < n; i++) {
+        const copy = native().umemRead(this.umem.handle, descs[2 * i]!, descs[2 * i + 1]!);
+        this.copiedFrom.set(copy, descs[2 * i]!);
+        batch[i] = copy;
+      }
     }
     return batch;
   }
@@ -391,15 +411,21 @@ export class XskSocket implements AsyncDisposable, Disposable {
     return view;
   }
 
-  /** Frees held frames [from, to) (back from received to the free list). */
+  /** Frees held frames [from, to) (back from received to the free list), skipping those that left the batch. */
   private giveHeld(from: number, to: number): void {
     const frameSize = this.umem.frames.frameSize;
     const addrs = this.scratch;
-    for (let i = from; i < to; i += addrs.length) {
-      const n = Math.min(addrs.length, to - i);
-      for (let j = 0; j < n; j++) addrs[j] = ((this.heldFrames[i + j]! & ~VIEW_MISS) >>> 0) * frameSize;
-      this.umem.frames.give(addrs, n, this.receivedPlace);
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const entry = this.heldFrames[i]!;
+      if (entry === HELD_GONE) continue;
+      addrs[n++] = ((entry & ~VIEW_MISS) >>> 0) * frameSize;
+      if (n === addrs.length) {
+        this.umem.frames.give(addrs, n, this.receivedPlace);
+        n = 0;
+      }
     }
+    if (n) this.umem.frames.give(addrs, n, this.receivedPlace);
   }
 
   /** Returns the held batch's frames to the fill ring. */
@@ -532,22 +558,120 @@ export class XskSocket implements AsyncDisposable, Disposable {
     this.release();
   }
 
+  /**
+   * Takes up to `count` free UMEM frames for the caller to write packets into, in place:
+   * views of `length` bytes at the start of each frame (fewer when fewer frames are free,
+   * after reaping completions). The frames are the caller's until it passes them to
+   * `transmit()` (or gives them back with `releaseFrames()`); a view of the same frame and
+   * length is reused, so a frame written once keeps its bytes for the next claim.
+   */
+  claimFrames(count: number, length = this.umem.frames.frameSize): Uint8Array[] {
+    if (this.closed) throw new BpfError("claimFrames(): the AF_XDP socket is closed", "EBADF");
+    const frames = this.umem.frames;
+    if (!Number.isInteger(count) || count < 0) throw new BpfError(`claimFrames(): count must be a non-negative integer, not ${count}`, "EINVAL");
+    if (!Number.isInteger(length) || length < 1 || length > frames.frameSize) throw new BpfError(`claimFrames(): length must be 1…${frames.frameSize} bytes (the frame size), not ${length}`, "EINVAL");
+    if (frames.available < count) this.reapCompletions();
+    const out: Uint8Array[] = [];
+    const { buffer, views, viewKeys } = this.umem;
+    const shift = Math.log2(frames.frameSize);
+    while (out.length < count) {
+      const n = frames.take(this.scratch, Math.min(count - out.length, this.scratch.length), this.receivedPlace);
+      if (!n) break;
+      for (let i = 0; i < n; i++) {
+        const addr = this.scratch[i]!;
+        if (!buffer) {
+          const copy = new Uint8Array(length);
+          this.copiedFrom.set(copy, addr);
+          out.push(copy);
+          continue;
+        }
+        const index = addr >>> shift;
+        let view = views[index];
+        if (view === undefined || viewKeys[index] !== length) {
+          views[index] = view = new Uint8Array(buffer, addr, length);
+          viewKeys[index] = length; // offset 0 << 16 | length, as rxBatch keys views
+        }
+        out.push(view);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Queues frames for transmission as they lie in the UMEM, without a copy: frames of the
+   * batch being read (forwarding: rewrite, then transmit) or frames from `claimFrames()`,
+   * each a view of its packet's bytes (a subarray for a shorter packet). Returns how many
+   * were queued, the first ones; the rest stay the caller's. A queued frame is the kernel's:
+   * it leaves its batch, must not be touched, and returns to the fill ring (or the free
+   * frames) when its transmission completes.
+   */
+  transmit(frames: readonly Uint8Array[]): number {
+    if (this.closed) throw new BpfError("transmit(): the AF_XDP socket is closed", "EBADF");
+    const buffer = this.umem.buffer;
+    const descs = this.txDescs;
+    const chunk = descs.length / 2;
+    let sent = 0;
+    while (sent < frames.length) {
+      const n = Math.min(frames.length - sent, chunk);
+      for (let i = 0; i < n; i++) {
+        const frame = frames[sent + i]!;
+        let addr: number | undefined;
+        if (buffer) {
+          if (frame.buffer === buffer) addr = frame.byteOffset;
+        } else if ((addr = this.copiedFrom.get(frame)) !== undefined) {
+          native().umemWrite(this.umem.handle, addr, frame); // the copying fallback: the bytes go back first
+        }
+        if (addr === undefined) throw new BpfError(`transmit(): frame ${sent + i} is not a frame of this socket's UMEM (a received or claimed frame); send() copies other bytes`, "EINVAL");
+        if (frame.length === 0) throw new BpfError(`transmit(): frame ${sent + i} is empty (0 bytes); the kernel refuses empty descriptors`, "EINVAL");
+        descs[2 * i] = addr;
+        descs[2 * i + 1] = frame.length;
+      }
+      const queued = this.txBatch(n);
+      sent += queued;
+      if (queued < n) break;
+    }
+    return sent;
+  }
+
+  /** Gives claimed frames (or frames of the current batch) back unsent: they are free again. */
+  releaseFrames(frames: readonly Uint8Array[]): void {
+    const allocator = this.umem.frames;
+    const shift = Math.log2(allocator.frameSize);
+    const addrs = new Uint32Array(frames.length);
+    frames.forEach((frame, i) => {
+      const addr = this.umem.buffer ? (frame.buffer === this.umem.buffer ? frame.byteOffset : undefined) : this.copiedFrom.get(frame);
+      if (addr === undefined) throw new BpfError(`releaseFrames(): frame ${i} is not a frame of this socket's UMEM`, "EINVAL");
+      addrs[i] = addr;
+    });
+    allocator.give(addrs, addrs.length, this.receivedPlace);
+    for (const addr of addrs) {
+      // A frame of the current batch leaves it, so the batch's release skips it.
+      const index = addr >>> shift;
+      const slot = this.umem.heldSlots[index]!;
+      if (slot < this.held && ((this.heldFrames[slot]! & ~VIEW_MISS) >>> 0) === index) {
+        this.heldFrames[slot] = HELD_GONE;
+        this.heldGone++;
+      }
+    }
+  }
+
   /** Copies `frames` into free UMEM frames and queues them for transmission; returns how many were queued (the first ones). */
   send(frames: readonly Uint8Array[]): number {
     if (this.closed) throw new BpfError("send(): the AF_XDP socket is closed", "EBADF");
     const umem = this.umem;
     const frameSize = umem.frames.frameSize;
-    for (const data of frames) {
+    frames.forEach((data, i) => {
       if (!(data instanceof Uint8Array)) throw new BpfError("send(): frames must be Uint8Arrays", "EINVAL");
+      if (data.length === 0) throw new BpfError(`send(): frame ${i} is empty (0 bytes); the kernel refuses empty descriptors`, "EINVAL");
       if (data.length > frameSize) throw new BpfError(`send(): a frame of ${data.length} bytes does not fit a ${frameSize}-byte UMEM frame`, "EMSGSIZE");
-    }
-    this.reapCompletions();
+    });
     const n = native();
+    const allocator = umem.frames;
     let sent = 0;
     while (sent < frames.length) {
       const want = Math.min(frames.length - sent, this.txDescs.length / 2);
-      let got = umem.frames.take(this.scratch, want, this.transmitPlace);
-      if (!got && this.reapCompletions()) got = umem.frames.take(this.scratch, want, this.transmitPlace);
+      if (allocator.available < want) this.reapCompletions();
+      const got = allocator.take(this.scratch, want, this.receivedPlace);
       if (!got) break;
       for (let i = 0; i < got; i++) {
         const data = frames[sent + i]!;
@@ -559,38 +683,71 @@ export class XskSocket implements AsyncDisposable, Disposable {
       }
       let queued: number;
       try {
-        queued = n.txSubmit(this.socket, this.txDescs, got);
+        queued = this.txBatch(got);
       } catch (error) {
-        umem.frames.give(this.scratch, got, this.transmitPlace);
-        throw explain(error, `transmit on ${this.ifname} queue ${this.queue}`);
+        allocator.give(this.scratch, got, this.receivedPlace);
+        throw error;
       }
-      if (queued < got) umem.frames.give(this.scratch.subarray(queued), got - queued, this.transmitPlace);
+      if (queued < got) allocator.give(this.scratch.subarray(queued), got - queued, this.receivedPlace);
       sent += queued;
-      this.counters.txQueued += queued;
       if (queued < got) break;
     }
     return sent;
   }
 
-  /** Frames the kernel has finished sending go back to the free list; returns how many. */
+  /** Frames the kernel has finished sending go back to the fill ring or the free frames; returns how many. */
   reapCompletions(): number {
     if (this.closed) return 0;
     let total = 0;
     for (let round = 0; round < 64; round++) {
-      // Frames in flight on this ring may wait on the TX ring for a kick (copy mode).
-      const inFlight = this.umem.frames.counts[this.transmitPlace]! > 0;
-      const n = native().completionReap(this.socket, this.scratch, this.scratch.length, round === 0 && inFlight);
+      const before = this.counters.txCompleted;
+      this.txBatch(0);
+      const n = this.counters.txCompleted - before;
       if (!n) break;
-      this.umem.frames.give(this.scratch, n, this.transmitPlace);
       total += n;
     }
-    this.counters.txPackets += total;
     return total;
+  }
+
+  /**
+   * One native call for TX: queue descriptors txDescs[0…count) (their frames move from held
+   * to in flight, leaving the batch), kick the kernel if it asks, and take back completed
+   * frames (onto the fill ring while it has room, else the free stack).
+   */
+  private txBatch(count: number): number {
+    const frames = this.umem.frames;
+    const io = this.txIo;
+    io[TxIo.heldCount] = this.held;
+    io[TxIo.freeCount] = frames.available;
+    io[TxIo.fillRoom] = Math.max(0, this.ring.fillTarget - frames.counts[this.fillPlace]!);
+    io[TxIo.inFlight] = frames.counts[this.transmitPlace]!;
+    let failure: unknown;
+    try {
+      native().txBatch(this.socket, frames.places, this.receivedPlace, this.transmitPlace, this.fillPlace, this.heldFrames, this.umem.heldSlots, frames.freeStack, io, this.txDescs, count);
+    } catch (error) {
+      failure = error; // the counters still say what moved before it
+    }
+    const queued = io[TxIo.queued]!;
+    frames.moved(queued, this.receivedPlace, this.transmitPlace);
+    this.heldGone += io[TxIo.leftBatch]!;
+    this.counters.txQueued += queued;
+    const toFill = io[TxIo.completedFill]!;
+    const toFree = io[TxIo.completedFree]!;
+    frames.moved(toFill, this.transmitPlace, this.fillPlace);
+    frames.pushedFree(toFree, this.transmitPlace);
+    this.counters.txCompleted += toFill + toFree;
+    if (failure !== undefined) {
+      const e = failure as { frame?: number; found?: number; expected?: number };
+      if (typeof e.frame === "number") throw frames.violation(e.frame, e.found!, e.expected!);
+      throw explain(failure, `transmit on ${this.ifname} queue ${this.queue}`);
+    }
+    return queued;
   }
 
   stats(): XskStats {
     const kernel = this.closed ? { rxDropped: 0, rxInvalidDescs: 0, txInvalidDescs: 0, rxRingFull: 0, rxFillRingEmpty: 0, txRingEmpty: 0, txKicks: 0 } : native().socketStats(this.socket);
-    return { ...this.counters, ...kernel };
+    // The kernel completes the descriptors it finds invalid without sending them.
+    return { ...this.counters, txPackets: Math.max(0, this.counters.txCompleted - kernel.txInvalidDescs), ...kernel };
   }
 
   /** Where every UMEM frame is (free, fill rings, held by batches, in flight on TX); they add up. */

@@ -1,0 +1,84 @@
+// C reference AF_XDP forwarder (libxdp xsk, copy mode), the l2fwd of the AF_XDP literature:
+// receive a batch, swap each frame's MACs in place, transmit the same UMEM frames; completed
+// frames go back to the fill ring. Measures <seconds> from the first frame on and prints
+// JSON: frames forwarded, frames delivered at the far end (its XDP counter, map id
+// <counterMapId>), its own user and system CPU time.
+//   xsk_l2fwd <ifname> <seconds> <counterMapId>
+#include "xsk_common.h"
+
+static void swap_macs(unsigned char *p) {
+  unsigned char t[6];
+  memcpy(t, p, 6);
+  memcpy(p, p + 6, 6);
+  memcpy(p + 6, t, 6);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) { fprintf(stderr, "usage: xsk_l2fwd <ifname> <seconds> <counterMapId>\n"); return 2; }
+  const char *ifname = argv[1];
+  double seconds = atof(argv[2]);
+  int counter = bpf_map_get_fd_by_id(atoi(argv[3]));
+  static xsk_setup x;
+  int err = xsk_open(&x, ifname);
+  if (!err) err = xsk_redirect_here(&x, ifname);
+  if (err) { fprintf(stderr, "xsk: %s\n", strerror(-err)); return 1; }
+  // Half the frames wait on the fill ring, half are for frames in flight on TX.
+  __u32 idx;
+  __u32 n = xsk_ring_prod__reserve(&x.fill, RING_SIZE, &idx);
+  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&x.fill, idx + i) = (__u64)i * FRAME_SIZE;
+  xsk_ring_prod__submit(&x.fill, n);
+  printf("{\"ready\": true}\n");
+  fflush(stdout);
+  long long forwarded = 0, f0 = 0, delivered0 = 0;
+  double t0 = 0, u0 = 0, s0 = 0, first = 0, warm = 0.3, deadline = now() + 30;
+  int measuring = 0;
+  struct pollfd p = {.fd = x.fd, .events = POLLIN};
+  for (;;) {
+    double t = now();
+    if (!first && forwarded) first = t;
+    if (first && !measuring && t - first >= warm) {
+      measuring = 1;
+      t0 = t;
+      f0 = forwarded;
+      delivered0 = far_end_count(counter);
+      cpu_seconds(&u0, &s0);
+    }
+    if ((measuring && t - t0 >= seconds) || t > deadline) break;
+    // Completed frames return to the fill ring.
+    __u32 cidx;
+    __u32 done = xsk_ring_cons__peek(&x.comp, RING_SIZE, &cidx);
+    if (done) {
+      __u32 fidx;
+      while (xsk_ring_prod__reserve(&x.fill, done, &fidx) != done) {}
+      for (__u32 i = 0; i < done; i++) *xsk_ring_prod__fill_addr(&x.fill, fidx + i) = *xsk_ring_cons__comp_addr(&x.comp, cidx + i);
+      xsk_ring_prod__submit(&x.fill, done);
+      xsk_ring_cons__release(&x.comp, done);
+    }
+    __u32 got = xsk_ring_cons__peek(&x.rx, BATCH, &idx);
+    if (!got) {
+      if (xsk_ring_prod__needs_wakeup(&x.fill)) recvfrom(x.fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+      kick_tx(&x);  // frames still on the TX ring go out with a kick
+      poll(&p, 1, 10);
+      continue;
+    }
+    __u32 tidx;
+    while (xsk_ring_prod__reserve(&x.tx, got, &tidx) != got) kick_tx(&x);
+    for (__u32 i = 0; i < got; i++) {
+      const struct xdp_desc *in = xsk_ring_cons__rx_desc(&x.rx, idx + i);
+      swap_macs((unsigned char *)x.area + in->addr);
+      struct xdp_desc *out = xsk_ring_prod__tx_desc(&x.tx, tidx + i);
+      out->addr = in->addr;
+      out->len = in->len;
+      out->options = 0;
+    }
+    xsk_ring_prod__submit(&x.tx, got);
+    xsk_ring_cons__release(&x.rx, got);
+    kick_tx(&x);
+    forwarded += got;
+  }
+  double t1 = now(), u1, s1;
+  cpu_seconds(&u1, &s1);
+  long long delivered = far_end_count(counter) - delivered0;
+  printf("{\"done\": true, \"frames\": %lld, \"delivered\": %lld, \"seconds\": %.4f, \"user\": %.4f, \"system\": %.4f}\n", forwarded - f0, delivered, t1 - t0, u1 - u0, s1 - s0);
+  return 0;
+}
