@@ -84,6 +84,41 @@ static inline long long far_end_count(int map_fd) {
   return (long long)value;
 }
 
+// A receiving socket on <ifname> queue 0: the redirect program attached, and the first
+// RING_SIZE frames on the fill ring (the other half of the UMEM is for frames in flight on TX).
+static inline int xsk_open_receiver(xsk_setup *x, const char *ifname) {
+  int err = xsk_open(x, ifname);
+  if (!err) err = xsk_redirect_here(x, ifname);
+  if (err) return err;
+  __u32 idx;
+  __u32 n = xsk_ring_prod__reserve(&x->fill, RING_SIZE, &idx);
+  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&x->fill, idx + i) = (__u64)i * FRAME_SIZE;
+  xsk_ring_prod__submit(&x->fill, n);
+  return 0;
+}
+
+// The measuring window of a sender or forwarder: opened after the warm-up, closed and
+// printed as JSON at the end (frames it sent, frames delivered at the far end, its CPU).
+typedef struct {
+  int counter_fd;
+  double t0, user0, system0;
+  long long frames0, delivered0;
+} xsk_window;
+
+static inline void window_open(xsk_window *w, long long frames) {
+  w->t0 = now();
+  w->frames0 = frames;
+  w->delivered0 = far_end_count(w->counter_fd);
+  cpu_seconds(&w->user0, &w->system0);
+}
+
+static inline void window_print(const xsk_window *w, long long frames) {
+  double t1 = now(), user1, system1;
+  cpu_seconds(&user1, &system1);
+  long long delivered = far_end_count(w->counter_fd) - w->delivered0;
+  printf("{\"done\": true, \"frames\": %lld, \"delivered\": %lld, \"seconds\": %.4f, \"user\": %.4f, \"system\": %.4f}\n", frames - w->frames0, delivered, t1 - w->t0, user1 - w->user0, system1 - w->system0);
+}
+
 static inline void kick_tx(xsk_setup *x) {
   if (xsk_ring_prod__needs_wakeup(&x->tx)) sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 }

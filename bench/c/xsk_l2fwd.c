@@ -17,20 +17,15 @@ int main(int argc, char **argv) {
   if (argc < 4) { fprintf(stderr, "usage: xsk_l2fwd <ifname> <seconds> <counterMapId>\n"); return 2; }
   const char *ifname = argv[1];
   double seconds = atof(argv[2]);
-  int counter = bpf_map_get_fd_by_id(atoi(argv[3]));
+  xsk_window w = {.counter_fd = bpf_map_get_fd_by_id(atoi(argv[3]))};
   static xsk_setup x;
-  int err = xsk_open(&x, ifname);
-  if (!err) err = xsk_redirect_here(&x, ifname);
+  int err = xsk_open_receiver(&x, ifname);
   if (err) { fprintf(stderr, "xsk: %s\n", strerror(-err)); return 1; }
-  // Half the frames wait on the fill ring, half are for frames in flight on TX.
   __u32 idx;
-  __u32 n = xsk_ring_prod__reserve(&x.fill, RING_SIZE, &idx);
-  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&x.fill, idx + i) = (__u64)i * FRAME_SIZE;
-  xsk_ring_prod__submit(&x.fill, n);
   printf("{\"ready\": true}\n");
   fflush(stdout);
-  long long forwarded = 0, f0 = 0, delivered0 = 0;
-  double t0 = 0, u0 = 0, s0 = 0, first = 0, warm = 0.3, deadline = now() + 30;
+  long long forwarded = 0;
+  double first = 0, warm = 0.3, deadline = now() + 30;
   int measuring = 0;
   struct pollfd p = {.fd = x.fd, .events = POLLIN};
   for (;;) {
@@ -38,12 +33,9 @@ int main(int argc, char **argv) {
     if (!first && forwarded) first = t;
     if (first && !measuring && t - first >= warm) {
       measuring = 1;
-      t0 = t;
-      f0 = forwarded;
-      delivered0 = far_end_count(counter);
-      cpu_seconds(&u0, &s0);
+      window_open(&w, forwarded);
     }
-    if ((measuring && t - t0 >= seconds) || t > deadline) break;
+    if ((measuring && t - w.t0 >= seconds) || t > deadline) break;
     // Completed frames return to the fill ring.
     __u32 cidx;
     __u32 done = xsk_ring_cons__peek(&x.comp, RING_SIZE, &cidx);
@@ -76,9 +68,6 @@ int main(int argc, char **argv) {
     kick_tx(&x);
     forwarded += got;
   }
-  double t1 = now(), u1, s1;
-  cpu_seconds(&u1, &s1);
-  long long delivered = far_end_count(counter) - delivered0;
-  printf("{\"done\": true, \"frames\": %lld, \"delivered\": %lld, \"seconds\": %.4f, \"user\": %.4f, \"system\": %.4f}\n", forwarded - f0, delivered, t1 - t0, u1 - u0, s1 - s0);
+  window_print(&w, forwarded);
   return 0;
 }

@@ -8,13 +8,9 @@ int main(int argc, char **argv) {
   const char *ifname = argv[1];
   double seconds = atof(argv[2]);
   static xsk_setup x;
-  int err = xsk_open(&x, ifname);
-  if (!err) err = xsk_redirect_here(&x, ifname);
+  int err = xsk_open_receiver(&x, ifname);
   if (err) { fprintf(stderr, "xsk: %s\n", strerror(-err)); return 1; }
   __u32 idx;
-  __u32 n = xsk_ring_prod__reserve(&x.fill, RING_SIZE, &idx);
-  for (__u32 i = 0; i < n; i++) *xsk_ring_prod__fill_addr(&x.fill, idx + i) = (__u64)i * FRAME_SIZE;
-  xsk_ring_prod__submit(&x.fill, n);
   printf("{\"ready\": true}\n");
   fflush(stdout);
   long packets = 0;

@@ -10,7 +10,7 @@ int main(int argc, char **argv) {
   if (argc < 5) { fprintf(stderr, "usage: xsk_txonly <ifname> <seconds> <counterMapId> <frame hex>\n"); return 2; }
   const char *ifname = argv[1];
   double seconds = atof(argv[2]);
-  int counter = bpf_map_get_fd_by_id(atoi(argv[3]));
+  xsk_window w = {.counter_fd = bpf_map_get_fd_by_id(atoi(argv[3]))};
   size_t len = strlen(argv[4]) / 2;
   static xsk_setup x;
   int err = xsk_open(&x, ifname);
@@ -25,19 +25,16 @@ int main(int argc, char **argv) {
   }
   printf("{\"ready\": true}\n");
   fflush(stdout);
-  long long completed = 0, c0 = 0, delivered0 = 0;
-  double start = now(), warm = 0.3, t0 = 0, u0 = 0, s0 = 0;
+  long long completed = 0;
+  double start = now(), warm = 0.3;
   int measuring = 0;
   for (;;) {
     double t = now();
     if (!measuring && t - start >= warm) {
       measuring = 1;
-      t0 = t;
-      c0 = completed;
-      delivered0 = far_end_count(counter);
-      cpu_seconds(&u0, &s0);
+      window_open(&w, completed);
     }
-    if (measuring && t - t0 >= seconds) break;
+    if (measuring && t - w.t0 >= seconds) break;
     __u32 idx;
     __u32 want = free_count < BATCH ? free_count : BATCH;
     __u32 n = want ? xsk_ring_prod__reserve(&x.tx, want, &idx) : 0;
@@ -55,9 +52,6 @@ int main(int argc, char **argv) {
     xsk_ring_cons__release(&x.comp, done);
     completed += done;
   }
-  double t1 = now(), u1, s1;
-  cpu_seconds(&u1, &s1);
-  long long delivered = far_end_count(counter) - delivered0;
-  printf("{\"done\": true, \"frames\": %lld, \"delivered\": %lld, \"seconds\": %.4f, \"user\": %.4f, \"system\": %.4f}\n", completed - c0, delivered, t1 - t0, u1 - u0, s1 - s0);
+  window_print(&w, completed);
   return 0;
 }

@@ -79,6 +79,8 @@ export interface XskOptions {
 export interface XskStats {
   rxPackets: number;
   rxBatches: number;
+  /** Times the receive loop found no frames and waited on the event loop. */
+  rxWaits: number;
   /** Frames the kernel has transmitted: completions, less the descriptors it found invalid (those come back unsent). */
   txPackets: number;
   /** Frames back from the kernel on the completion ring (transmitted or not). */
@@ -165,7 +167,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private readonly heldFrames: Uint32Array;
   private readonly scratch: Uint32Array;
   private readonly txDescs: Uint32Array;
-  private counters = { rxPackets: 0, rxBatches: 0, txCompleted: 0, txQueued: 0 };
+  private counters = { rxPackets: 0, rxBatches: 0, rxWaits: 0, txCompleted: 0, txQueued: 0 };
   private readonly txIo = new Uint32Array(8);
   /** Copies handed out on the copying fallback, by the UMEM address they came from (transmit writes them back). */
   private readonly copiedFrom = new WeakMap<Uint8Array, number>();
@@ -484,6 +486,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
           // Traffic just came (a part batch): wait a little for more before waking again.
           const coalesceUs = lastBatch > 0 && lastBatch < this.batchSize ? this.coalesceUs : 0;
           lastBatch = 0;
+          this.counters.rxWaits++;
           const state = await native().waitReadable(this.socket, 50, coalesceUs);
           if (state < 0) throw this.receiveError(-state);
           const result = step();
