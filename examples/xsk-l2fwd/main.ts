@@ -1,8 +1,8 @@
 // l2fwd: every frame arriving on an interface is received by AF_XDP, rewritten in place
 // (source and destination MAC swapped) and transmitted back out as it lies in the UMEM —
 // no copy. The frame goes back to the fill ring when its transmission completes.
-// AF_XDP transmit bypasses the interface's own XDP program (l2fwd.xdp.ts counts arrivals
-// only); on a veth pair the frames arrive at the peer's XDP hook.
+// AF_XDP transmit bypasses the interface's own XDP program (l2fwd.xdp.ts counts the frames
+// it steers: arrivals only); on a veth pair the frames arrive at the peer's XDP hook.
 //   node main.js <ifname> <seconds>
 import { L2fwd } from "./l2fwd.skel.js";
 import { XskSocket } from "tsxdp/runtime";
@@ -34,8 +34,8 @@ for (let i = 0; i < 50 && xsk.frameAccounting().transmit > 0; i++) {
   xsk.reapCompletions();
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
-const arrived = l2fwd.maps.arrived.sum(0) ?? 0n;
-console.log(JSON.stringify({ done: true, forwarded, dropped, arrived: String(arrived), accounting: xsk.frameAccounting(), stats: xsk.stats() }));
+const steered = l2fwd.maps.steered.sum(0) ?? 0n;
+console.log(JSON.stringify({ done: true, forwarded, dropped, steered: String(steered), accounting: xsk.frameAccounting(), stats: xsk.stats() }));
 
 function swapMacs(frame: Uint8Array): void {
   for (let i = 0; i < 6; i++) {
