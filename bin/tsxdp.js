@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { register } from "node:module";
+import module, { register } from "node:module";
+
+// Node 22.1+ keeps V8's compiled code between runs: parsing TypeScript's 9 MB is the largest
+// part of a cold build (absent on Node 20, where this does nothing).
+module.enableCompileCache?.();
 
 // TypeScript loads through require() (see cli/typescript-hooks.ts): a faster cold build.
 try {
