@@ -84,6 +84,11 @@ export const Diagnostics = {
   GlobalAtModuleLevel: { code: 4011, message: "{0}(…) declares a global: write it at module level, export const NAME = {0}<T>(initial).", hint: "config values are set from Node before load; global values are shared with Node." },
   MapOptionRange: { code: 4012, message: "Map option '{0}' must be between 1 and 4294967295; got {1}." },
   TailCallNeedsContext: { code: 4013, message: "tailCall() uses the XdpContext of the function it is in, and this function has none.", hint: "Call tailCall in the program, or give this helper a 'ctx: XdpContext' parameter and pass the program's ctx." },
+  LogFormatNotConstant: { code: 4050, message: "log.{0}() needs a string literal format.", hint: "Write the message in place, with {} where each argument goes: log.info(\"dropped port {}\", port)." },
+  LogArgumentCount: { code: 4051, message: "The format has {0} placeholder(s) but {1} argument(s) follow it.", hint: "Give one argument per {} (write {{ and }} for literal braces)." },
+  LogArgumentType: { code: 4052, message: "Cannot log a value of type '{0}'.", hint: "Log integers (also be16/be32), bool, or FixedArray<u8, N> with N at most {1}; log a struct's fields one by one." },
+  LogPlaceholder: { code: 4053, message: "Invalid log placeholder '{0}'.", hint: "Placeholders: {} (by type), {:x} (hex), {:ipv4} (be32, u32 or FixedArray<u8, 4>), {:ipv6} (FixedArray<u8, 16>), {:mac} (FixedArray<u8, 6>); {{ and }} are literal braces." },
+  LogTooManyArguments: { code: 4054, message: "log.{0}() takes at most {1} arguments after the format.", hint: "Split the message into two log calls." },
   RingBufOptions: { code: 4010, message: "RingBuf maxBytes must be a power of two and a multiple of 4096; got {0}." },
 
   // ---- 5xxx: toolchain, verifier, loader ------------------------------------------------

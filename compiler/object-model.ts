@@ -5,6 +5,7 @@
 // so no earlier pass reaches into a later one for a definition.
 import ts from "typescript";
 import { isStdlibFile } from "./frontend.js";
+import type { LogTable } from "./log-calls.js";
 import { type FieldType, type IntType, type StructLayout, type ArrayLayout, stdlibName } from "./types.js";
 
 /** How a stdlib map class becomes a BTF-defined map. */
@@ -79,6 +80,8 @@ export interface CompiledObject {
   readonly programs: readonly string[];
   readonly maps: readonly MapDefinition[];
   readonly globals: readonly GlobalDefinition[];
+  /** The log.* call sites (undefined: nothing logs, and the object has no log ring). */
+  readonly logs?: LogTable;
   readonly ir: string;
   /** NAME.skel.js, when written. */
   readonly skeleton?: string;

@@ -3,6 +3,7 @@
 // at syntax (and at the checker where a construct depends on a type); integer typing,
 // bounds and views are checked later, during lowering.
 import ts from "typescript";
+import { logCallLevel } from "./log-calls.js";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
 import { intFromType, stdlibName } from "./types.js";
@@ -91,7 +92,7 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
   switch (node.kind) {
     case ts.SyntaxKind.StringLiteral:
     case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-      if (!stringAllowed(node)) report(Diagnostics.StringNotAllowed, node);
+      if (!stringAllowed(node, checker)) report(Diagnostics.StringNotAllowed, node);
       return false;
     case ts.SyntaxKind.TemplateExpression:
       report(Diagnostics.StringNotAllowed, node);
@@ -218,6 +219,9 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
         const fmt = call.arguments[0];
         if (!fmt || !ts.isStringLiteralLike(fmt) || call.arguments.length > 4) report(Diagnostics.PrintkFormat, fmt ?? call);
       }
+      const logLevel = logCallLevel(checker, call);
+      const format = call.arguments[0];
+      if (logLevel && !(format && ts.isStringLiteralLike(format))) report(Diagnostics.LogFormatNotConstant, format ?? call, logLevel);
       return true;
     }
   }
@@ -225,9 +229,10 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
   return !ts.isTypeNode(node) || node.kind === ts.SyntaxKind.TypeReference;
 }
 
-/** Strings are allowed only as printk formats, module specifiers, offsetof field names and map options. */
-function stringAllowed(node: ts.Node): boolean {
+/** Strings are allowed only as printk and log formats, module specifiers, offsetof field names and map options. */
+function stringAllowed(node: ts.Node, checker: ts.TypeChecker): boolean {
   const parent = node.parent;
+  if (ts.isCallExpression(parent) && parent.arguments[0] === node && logCallLevel(checker, parent)) return true;
   if (ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isLiteralTypeNode(parent)) return true;
   if (ts.isCallExpression(parent) && ts.isIdentifier(parent.expression) && parent.arguments[0] === node) {
     return ["printk", "offsetof"].includes(parent.expression.text);

@@ -4,6 +4,7 @@ export { BpfObject, type OpenOptions, type Variable } from "./object.js";
 export { BpfProgram, PinnedProgram, type XdpProgram, type Link, type AttachOptions, type AttachMode, type RunOptions, type RunResult, detachInterface, ifindexOf } from "./program.js";
 export { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, UpdateFlags, type TypedMap, type PerCpuMap, type RingBufReader } from "./map.js";
 export { BpfError, VerifierError } from "./errors.js";
+export { LogStream, decodeLogRecord, formatLogLine, readLogTable, logLevels, type LogLine, type LogLevel, type LogTable } from "./logs.js";
 export { XDP, ipv4, formatIpv4, mac } from "./xdp.js";
 export { Btf } from "./btf.js";
 export { type Codec, type LayoutSpec, codecFor, codecFromLayout, encode, decode } from "./codec.js";

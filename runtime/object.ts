@@ -9,6 +9,7 @@ import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malfor
 import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
 import { lookupByFd, updateByFd } from "./map-fd.js";
 import { BpfProgram } from "./program.js";
+import { LogStream, logLevelValue, readLogTable, type LogLevel, type LogTable } from "./logs.js";
 import "./dispose.js";
 
 export interface OpenOptions {
@@ -23,6 +24,11 @@ export interface OpenOptions {
    * objects you trust.
    */
   isolate?: boolean;
+  /**
+   * The lowest log.* level the programs write (default "debug": all); set before load as
+   * `.rodata`, so a disabled level costs one branch the verifier prunes. "off": none.
+   */
+  logLevel?: LogLevel | "off";
 }
 
 /** Time limits of the isolated child (parse is milliseconds; load includes verification). */
@@ -51,7 +57,10 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private readonly variables = new Map<string, VariableSpec>();
   private readonly ringLayouts = new Map<string, LayoutSpec>();
 
-  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean) {
+  /** The log lines of the programs' log.* calls (empty when nothing in the object logs). */
+  readonly logs: LogStream;
+
+  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean, private readonly logTable: LogTable | undefined) {
     this.handle = handle;
     const raw = native().objectBtf(handle);
     if (raw) {
@@ -68,6 +77,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     } catch (error) {
       throw malformedBtf(error, `BPF object '${name}'`);
     }
+    this.logs = new LogStream(logTable, () => (logTable ? (this.ringBuf(logTable.map) as BpfRingBuf<Uint8Array>) : undefined));
   }
 
   /** Opens an ELF object (a path or its bytes) without loading it. */
@@ -76,6 +86,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
     const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
     const isolate = options.isolate ?? true;
+    if (options.logLevel !== undefined) logLevelValue(options.logLevel); // a bad level throws before anything is opened
     let handle: unknown;
     try {
       handle = native().objectOpen(bytes, name, "", isolate ? isolateParseMs : 0);
@@ -85,13 +96,14 @@ export class BpfObject implements Disposable, AsyncDisposable {
     }
     let object: BpfObject;
     try {
-      object = new BpfObject(handle, name, isolate);
+      object = new BpfObject(handle, name, isolate, readLogTable(bytes));
     } catch (error) {
       native().objectClose(handle);
       throw error;
     }
     try {
       if (options.pinMaps) object.pinMapsIn(options.pinMaps);
+      if (options.logLevel !== undefined) object.setLogLevel(options.logLevel);
     } catch (error) {
       object.close();
       throw error;
@@ -186,6 +198,12 @@ export class BpfObject implements Disposable, AsyncDisposable {
       "EINVAL",
       { errno: (error as { errno?: number }).errno, libbpfLog: log, cause: error },
     );
+  }
+
+  /** The lowest log.* level the programs write; before load() only (it is `.rodata`). */
+  setLogLevel(level: LogLevel | "off"): void {
+    const value = logLevelValue(level);
+    if (this.logTable) this.variable<number>(this.logTable.levelVariable).set(value);
   }
 
   get isLoaded(): boolean {

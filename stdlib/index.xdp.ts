@@ -329,6 +329,26 @@ export declare function redirect(ifindex: u32, flags: u64): XDP;
 export declare function tailCall(progs: ProgArray, index: u32): void;
 /** bpf_trace_printk with a literal format (at most 3 arguments). */
 export declare function printk(format: string, ...args: number[]): i64;
+/**
+ * What a log call may print: integers (also `be16`/`be32`, shown in host order), `bool`, and
+ * byte arrays up to 16 bytes (`FixedArray<u8, N>`: addresses, MACs).
+ */
+export type LogArgument = number | bigint | boolean | FixedArray<u8, number>;
+/**
+ * Logs to Node, which reads the lines from `skel.logs` (`tsxdp run` and `tsxdp logs` print
+ * them). The format is a string literal; it stays in the object, the program writes only
+ * its id and the arguments. Placeholders: `{}` (by type), `{:x}` (hex), `{:ipv4}`,
+ * `{:ipv6}`, `{:mac}`; `{{` and `}}` are braces. At most 8 arguments. Levels below the
+ * loader's minimum (`logLevel`, default "debug") cost one branch and evaluate nothing.
+ */
+export interface Logger {
+  debug(format: string, ...args: LogArgument[]): void;
+  info(format: string, ...args: LogArgument[]): void;
+  warn(format: string, ...args: LogArgument[]): void;
+  error(format: string, ...args: LogArgument[]): void;
+}
+/** `log.info("dropped {:ipv4} port {}", ip.saddr, ntohs(udp.dest))`: see Logger. */
+export declare const log: Logger;
 /** bpf_csum_diff over two views (either may be null with size 0), plus a seed. */
 export declare function csumDiff<A, B>(from: A | null, fromSize: number, to: B | null, toSize: number, seed: u32): i64;
 

@@ -10,6 +10,7 @@ import type { Layouts } from "../layout.js";
 import type { Ty } from "../types.js";
 import type { MemoryRegion } from "../ir/alias.js";
 import type { MapDefinition, GlobalDefinition } from "../object-model.js";
+import type { LogSites } from "./logs.js";
 
 /** A lowered expression: its type and the IR operand that holds it. */
 export interface Value {
@@ -118,8 +119,14 @@ export interface ModuleState {
   readonly poisoned: Set<ts.Symbol>;
   /** Functions whose body (transitively) calls adjustHead/adjustTail/adjustMeta. */
   readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
-  /** LLVM name of a helper function, emitting it on first use. */
-  helperFunction(decl: ts.FunctionDeclaration): string;
+  /** log.* call sites, which the module emits (with the log ring) only when there are some. */
+  readonly logs: LogSites;
+  /**
+   * LLVM name of a helper function as called from `program`, emitting it on first use. Each
+   * program gets its own instance (they are always inlined, so the object is the same), so a
+   * log call inside a helper knows which program made it.
+   */
+  helperFunction(decl: ts.FunctionDeclaration, program: string): string;
   /** The value of a module-level constant (const / const enum member), if it is one. */
   moduleConstant(symbol: ts.Symbol): Value | undefined;
   /**
@@ -161,6 +168,8 @@ export class FunctionState {
     readonly returnTy: Ty,
     /** The XdpContext pointer when the function has one. */
     public ctx: string | undefined,
+    /** The XDP program this function body is emitted for (a helper: the program calling it). */
+    readonly program: string,
   ) {}
 
   get checker(): ts.TypeChecker {

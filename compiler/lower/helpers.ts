@@ -20,6 +20,8 @@ export const BpfHelper = {
   fibLookup: 69,
   ktimeGetBootNs: 125,
   ringbufOutput: 130,
+  ringbufReserve: 131,
+  ringbufSubmit: 132,
 } as const;
 
 /** Emits a helper call; `args` are typed operands ("ptr %x", "i64 4"). */

@@ -119,11 +119,16 @@ export function emitMap(state: ModuleState, map: MapDefinition): void {
   }
   if (map.pinByName) members.push({ name: "pinning", type: debug.mapAttribute(1) });
   const file = map.declaration.getSourceFile();
-  const line = file.getLineAndCharacterOfPosition(map.declaration.getStart()).line + 1;
+  emitMapGlobal(state, map.name, members, file.fileName, file.getLineAndCharacterOfPosition(map.declaration.getStart()).line + 1);
+}
+
+/** A `.maps` global `@name` whose debug type is the struct of `members` (each a pointer-sized attribute). */
+export function emitMapGlobal(state: ModuleState, name: string, members: readonly { name: string; type: string }[], fileName: string, line: number): void {
+  const { module: m, debug } = state;
   const structRef = m.reserveMeta();
-  const memberRefs = members.map((mem, i) => m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${mem.name}", scope: ${structRef}, file: ${debug.file(file.fileName)}, line: ${line}, baseType: ${mem.type}, size: 64, offset: ${i * 64})`));
-  m.fillMeta(structRef, `distinct !DICompositeType(tag: DW_TAG_structure_type, file: ${debug.file(file.fileName)}, line: ${line}, size: ${members.length * 64}, elements: ${m.meta(`!{${memberRefs.join(", ")}}`)})`);
-  const dbg = debug.globalVariable(map.name, structRef, file.fileName, line);
+  const memberRefs = members.map((mem, i) => m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${mem.name}", scope: ${structRef}, file: ${debug.file(fileName)}, line: ${line}, baseType: ${mem.type}, size: 64, offset: ${i * 64})`));
+  m.fillMeta(structRef, `distinct !DICompositeType(tag: DW_TAG_structure_type, file: ${debug.file(fileName)}, line: ${line}, size: ${members.length * 64}, elements: ${m.meta(`!{${memberRefs.join(", ")}}`)})`);
+  const dbg = debug.globalVariable(name, structRef, fileName, line);
   const llStruct = `{ ${members.map(() => "ptr").join(", ")} }`;
-  m.addGlobal(`${map.global} = dso_local global ${llStruct} zeroinitializer, section ".maps", align 8, !dbg ${dbg}`, map.global, true);
+  m.addGlobal(`@${name} = dso_local global ${llStruct} zeroinitializer, section ".maps", align 8, !dbg ${dbg}`, `@${name}`, true);
 }

@@ -17,10 +17,11 @@ import { emitGlobal, readGlobalDeclaration } from "./globals.js";
 import { typedConst } from "./integers.js";
 import { evaluateConstantExpression } from "./constants.js";
 import { lowerStatements } from "./statements/index.js";
+import { LogSites } from "./logs.js";
 import { declaredTy, tyOf } from "./typing.js";
 
 /** The lowering's part of a compiled object: the IR and what it defines. */
-export type LoweredModule = Pick<CompiledObject, "ir" | "programs" | "maps" | "globals">;
+export type LoweredModule = Pick<CompiledObject, "ir" | "programs" | "maps" | "globals" | "logs">;
 
 export interface LowerOptions {
   readonly license?: string;
@@ -36,22 +37,25 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   const layouts = new Layouts(checker, (d) => reporter.diagnostics.push(d));
   const maps = new Map<ts.Symbol, MapDefinition>();
   const globals = new Map<ts.Symbol, GlobalDefinition>();
-  const helpers = new Map<ts.FunctionDeclaration, string>();
-  const pending: ts.FunctionDeclaration[] = [];
+  const helpers = new Map<ts.FunctionDeclaration, Map<string, string>>();
+  const pending: { decl: ts.FunctionDeclaration; program: string; name: string }[] = [];
+  let helperCount = 0;
+  const logs = new LogSites();
   const constants = new Map<ts.Symbol, Value | null>();
   // Scalar passthrough ids start above the one id every packet view shares (packet.ts).
   let passthroughSeq = 2000;
 
   const state: ModuleState = {
-    checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(),
+    checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(), logs,
     invalidatesPacket: options.invalidatesPacket,
-    helperFunction(decl) {
-      let name = helpers.get(decl);
+    helperFunction(decl, program) {
+      const instances = helpers.get(decl) ?? new Map<string, string>();
+      helpers.set(decl, instances);
+      let name = instances.get(program);
       if (!name) {
-        const base = decl.name?.text ?? "helper";
-        name = `@${base}.${helpers.size}`;
-        helpers.set(decl, name);
-        pending.push(decl);
+        name = `@${decl.name?.text ?? "helper"}.${helperCount++}`;
+        instances.set(program, name);
+        pending.push({ decl, program, name });
       }
       return name;
     },
@@ -92,10 +96,11 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   for (const statement of root.statements) {
     if (!ts.isFunctionDeclaration(statement) || !isProgram(statement, checker)) continue;
     programs.push(statement.name!.text);
-    emitFunction(state, statement, true);
+    emitFunction(state, statement, statement.name!.text);
   }
   if (programs.length === 0) reporter.error(Diagnostics.NoPrograms, root.statements[0] ?? root);
-  for (let i = 0; i < pending.length; i++) emitFunction(state, pending[i]!, false, helpers.get(pending[i]!)!);
+  for (let i = 0; i < pending.length; i++) emitFunction(state, pending[i]!.decl, pending[i]!.program, pending[i]!.name);
+  logs.emit(state, root.fileName);
 
   const license = options.license ?? "GPL";
   const licenseBytes = Buffer.byteLength(license) + 1;
@@ -109,10 +114,12 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     `target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"`,
     `target triple = "bpf"`,
   ]);
-  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()] }, diagnostics: reporter.diagnostics };
+  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()], logs: logs.isEmpty ? undefined : logs.table() }, diagnostics: reporter.diagnostics };
 }
 
-function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgramEntry: boolean, llName?: string): void {
+/** Emits a program (no `llName`) or the instance `llName` of a helper called from `program`. */
+function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, program: string, llName?: string): void {
+  const isProgramEntry = llName === undefined;
   const { checker, debug, module: m } = state;
   const file = decl.getSourceFile();
   const line = file.getLineAndCharacterOfPosition(decl.getStart()).line + 1;
@@ -125,7 +132,7 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, isProgra
   const sp = debug.subprogram(name, file.fileName, line, returnTy.kind === "void" ? null : isProgramEntry ? debug.basic("int", 32, true) : diParam(returnTy), params.map((p) => ({ name: p.name, type: diParam(p.ty) })), !isProgramEntry);
   const fb = new FunctionBuilder(m, sp.scope);
   const ctxParam = params.find((p) => p.ty.kind === "ctx");
-  const fs = new FunctionState(state, fb, decl, returnTy, ctxParam ? `%${sanitize(ctxParam.name)}` : undefined);
+  const fs = new FunctionState(state, fb, decl, returnTy, ctxParam ? `%${sanitize(ctxParam.name)}` : undefined, program);
   fb.at(line, 1);
   m.declare("declare void @llvm.dbg.value(metadata, metadata, metadata) #2");
   params.forEach((p, i) => {

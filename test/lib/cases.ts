@@ -9,14 +9,15 @@
 //                   "checksumsValid": true,                           // every checksum of the output (optional)
 //                   "maps": { "blocklist": [["10.0.0.1", "1n"]] },    // entries after (optional; per-CPU: the sum;
 //                                                                     //  struct values may list only some fields)
-//                   "rings": { "events": ["0102xxxx", …] } }           // every record a RingBuf holds after the
+//                   "rings": { "events": ["0102xxxx", …] },            // every record a RingBuf holds after the
 //                                                                     //  run, in order, as hex ("xx": any byte)
+//                   "logs": ["[info] firewall: dropped 10.0.0.1"] }     // every log.* line of this run, exactly
 //   } ] }
 // Values: numbers; "123n" for 64-bit; "10.0.0.1" for IPv4 (host order, as the runtime takes
 // be32); "02:00:00:00:00:01" for a MAC (Uint8Array); objects for structs; null for absent;
 // "program:NAME" for the fd of another program of the object (a ProgArray slot for tail calls).
 import fs from "node:fs";
-import { BpfObject, BpfPerCpuMap, XDP, ipv4, mac } from "../../runtime/index.js";
+import { BpfObject, BpfPerCpuMap, XDP, formatLogLine, ipv4, mac } from "../../runtime/index.js";
 import { build, checksumProblems, type Layer } from "./packets.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -35,6 +36,7 @@ export interface Case {
     checksumsValid?: boolean;
     maps?: Record<string, [Json, Json][]>;
     rings?: Record<string, string[]>;
+    logs?: string[];
   };
 }
 export interface CasesFile {
@@ -108,6 +110,7 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
       }
       const program = obj.program(c.program ?? cases.program);
       for (const p of c.before ?? []) program.run(bytesOf(p));
+      obj.logs.drain(); // lines of the "before" packets are not this case's
       const result = program.run(bytesOf(c.packet));
       const problems: string[] = [];
       if (XDP[result.action] !== c.expect.action) problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
@@ -131,6 +134,10 @@ export async function runCases(object: string, cases: CasesFile): Promise<string
         const records = obj.ringBuf(name).drain().map((r) => Buffer.from(r as Uint8Array).toString("hex"));
         const fits = records.length === patterns.length && patterns.every((p, i) => hexMatches(records[i]!, p));
         if (!fits) problems.push(`ring ${name} holds [${records.join(", ")}], expected [${patterns.join(", ")}]`);
+      }
+      if (c.expect.logs) {
+        const lines = obj.logs.drain().map(formatLogLine);
+        if (canonical(lines) !== canonical(c.expect.logs)) problems.push(`logged ${JSON.stringify(lines, null, 1)}, expected ${JSON.stringify(c.expect.logs, null, 1)}`);
       }
       if (problems.length) failures.push(`case "${c.name}": ${problems.join("; ")}`);
     } catch (error) {

@@ -10,11 +10,15 @@ import { convertImplicit } from "../integers.js";
 import { lowerContextMethod } from "../packet.js";
 import { lowerMapMethod } from "../map-methods.js";
 import { intrinsics } from "../intrinsics.js";
+import { lowerLogCall } from "../logs.js";
+import { logCallLevel } from "../../log-calls.js";
 import { declaredTy, tyOf } from "../typing.js";
 import { lowerExpression } from "./index.js";
 
 export function lowerCall(fs: FunctionState, node: ts.CallExpression): Value {
   const callee = node.expression;
+  const logLevel = logCallLevel(fs.checker, node);
+  if (logLevel) return lowerLogCall(fs, node, logLevel);
   if (ts.isPropertyAccessExpression(callee)) {
     const receiver = lowerExpression(fs, callee.expression);
     fs.at(node);
@@ -45,7 +49,7 @@ export function lowerCall(fs: FunctionState, node: ts.CallExpression): Value {
 }
 
 function lowerHelperCall(fs: FunctionState, decl: ts.FunctionDeclaration, node: ts.CallExpression): Value {
-  const name = fs.mod.helperFunction(decl);
+  const name = fs.mod.helperFunction(decl, fs.program);
   const args = decl.parameters.map((p, i) => {
     const ty = declaredTy(fs.mod, p);
     const argNode = node.arguments[i];

@@ -74,8 +74,13 @@ function lowerContextField(fs: FunctionState, ctx: string, name: string, node: t
   const field = (offset: number) => loadContextField(fs, ctx, offset);
   switch (name) {
     case "len": {
-      const data = fs.packetBound("data");
-      const end = fs.packetBound("end");
+      // Loaded here (volatile: never merged with the function's data/data_end), not taken
+      // from the function's packet bounds: those are i32 values, and when one stayed alive
+      // across a helper call in a branch (`if (…) log.info("{}", ctx.len)` twice) LLVM
+      // spilled it with a 4-byte store, which the verifier refuses for a packet pointer
+      // ("invalid size of register spill").
+      const data = field(XdpMd.data);
+      const end = field(XdpMd.dataEnd);
       // The difference of two packet pointers is a scalar to the verifier, but LLVM would
       // re-associate `x + (end - data)` into `(x - data) + end`: arithmetic on a packet
       // pointer in 32-bit ALU ops, which the verifier rejects. The passthrough keeps the
