@@ -3,6 +3,7 @@
 import { runProgramBench, formatProgramRows } from "./programs.js";
 import { runMapBench } from "./maps.js";
 import { runEditorBench } from "./editor.js";
+import { runLogBench } from "./logs.js";
 
 const only = process.argv[2];
 if (!only || only === "programs") {
@@ -16,6 +17,10 @@ if (!only || only === "maps") {
 if (!only || only === "editor") {
   console.log("\n== the developer loop: editor diagnostics, watch rebuild and cold build vs clang ==");
   for (const line of await runEditorBench()) console.log(line);
+}
+if (!only || only === "logs") {
+  console.log("\n== log.* from a program: cost per call (same program without the call, same run) ==");
+  for (const line of await runLogBench()) console.log(line);
 }
 if (!only || only === "xsk") {
   try {

@@ -14,12 +14,19 @@ const usage = `usage:
                                       compile to DIR/NAME.o and the typed skeleton DIR/NAME.skel.js (+ .d.ts)
   tsxdp check <file.xdp.ts…> [--watch]                           diagnostics only
                                       --watch: stay running, rebuild (recheck) what a saved change affects
-  tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N]
+  tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N] [--log-level LEVEL]
                                       test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
+                                      and the log.* lines each packet produced
   tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR] [--replace]
                                       attach a program; --pin DIR keeps it (link in DIR/links/IFACE) with
                                       its maps in DIR/maps, shared by the programs attached with the same DIR;
                                       --replace takes the interface over from the program attached there
+               [--follow [--count N] [--timeout S]]   then stream the programs' log.* lines
+  tsxdp logs <obj|file.xdp.ts> [--count N] [--timeout S]
+                                      stream the log.* lines of that object, loaded in the kernel
+  tsxdp trace [obj|file.xdp.ts] [--count N] [--timeout S]
+                                      stream printk output from the trace pipe (mounting tracefs
+                                      when needed); with an object, only its programs' lines
   tsxdp detach --dev IFACE [--mode …]
   tsxdp maps <obj|file.xdp.ts|pinned map or folder> [--max-entries N]
                                       dump typed map contents: an object's live kernel maps
@@ -31,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === "build") return build(rest);
   if (command === "check") return checkCommand(rest);
   if (command === "init") return initCommand(rest);
-  if (command === "run" || command === "attach" || command === "detach" || command === "maps") return runtimeCommand(command, rest);
+  if (["run", "attach", "detach", "maps", "logs", "trace"].includes(command ?? "")) return runtimeCommand(command!, rest);
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(usage);
     return 0;
@@ -157,6 +164,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       options: {
         pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" },
         mode: { type: "string" }, pin: { type: "string" }, replace: { type: "boolean" }, "max-entries": { type: "string" },
+        follow: { type: "boolean" }, count: { type: "string" }, timeout: { type: "string" }, "log-level": { type: "string" },
       },
     });
   } catch (error) {
@@ -172,6 +180,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
   }
   // A .xdp.ts target is compiled into a temporary folder, removed when the command ends.
   const temporary: string[] = [];
+  const streaming = { count: v.count === undefined ? undefined : Number(v.count), timeoutMs: v.timeout === undefined ? undefined : Number(v.timeout) * 1000, write: (line: string) => process.stdout.write(line + "\n") };
   const [target] = parsed.positionals;
   const need = (what: string, value: string | undefined): value is string => {
     if (value) return true;
@@ -181,6 +190,19 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
   try {
     const commands = await import("./runtime-commands.js");
     let lines: string[];
+    if (command === "trace") {
+      const object = target === undefined ? undefined : await objectFor(target, temporary);
+      if (target !== undefined && object === undefined) return 1;
+      await (await import("./log-commands.js")).followTrace(object, streaming);
+      return 0;
+    }
+    if (command === "logs") {
+      if (!need("an object or .xdp.ts file", target)) return 2;
+      const object = await objectFor(target, temporary);
+      if (object === undefined) return 1;
+      await (await import("./log-commands.js")).followLogs(object, streaming);
+      return 0;
+    }
     if (command === "detach") {
       if (!need("--dev IFACE", v.dev)) return 2;
       lines = commands.detachDevice({ dev: v.dev, mode: v.mode as never });
@@ -199,10 +221,15 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       if (object === undefined) return 1;
       if (command === "run") {
         if (!need("--pcap FILE", v.pcap)) return 2;
-        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined });
+        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined, logLevel: v["log-level"] as never });
       } else {
         if (!need("--dev IFACE", v.dev)) return 2;
         lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin, replace });
+        if (v.follow) {
+          process.stdout.write(lines.join("\n") + "\n");
+          await (await import("./log-commands.js")).followLogs(object, streaming);
+          return 0;
+        }
       }
     }
     process.stdout.write(lines.join("\n") + "\n");

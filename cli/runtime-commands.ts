@@ -6,6 +6,7 @@ import { BpfObject, ensureBpffsDir } from "../runtime/object.js";
 import { detachInterface, type AttachMode } from "../runtime/program.js";
 import { readPcap, writePcap } from "../runtime/pcap.js";
 import { XDP } from "../runtime/xdp.js";
+import { formatLogLine, type LogLevel } from "../runtime/logs.js";
 import { native } from "../runtime/native.js";
 import { Btf } from "../runtime/btf.js";
 import { codecFor, decode } from "../runtime/codec.js";
@@ -13,8 +14,8 @@ import { BpfError, explain } from "../runtime/errors.js";
 import { isPerCpu } from "../runtime/map.js";
 import { countKeysByFd, forEachEntryByFd } from "../runtime/map-fd.js";
 
-export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number }): Promise<string[]> {
-  await using obj = await (await BpfObject.open(options.object)).load();
+export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number; logLevel?: LogLevel | "off" }): Promise<string[]> {
+  await using obj = await (await BpfObject.open(options.object, { logLevel: options.logLevel })).load();
   const names = Object.keys(obj.programs);
   const name = options.program ?? (names.length === 1 ? names[0]! : undefined);
   if (!name) throw new BpfError(`the object has several programs (${names.join(", ")}): choose one with --program`, "EINVAL");
@@ -23,15 +24,18 @@ export async function runPcap(options: { object: string; program?: string; pcapI
   const counts = new Map<string, number>();
   const out: { data: Uint8Array; timestampNs: bigint }[] = [];
   let totalNs = 0;
-  for (const p of packets) {
+  const lines: string[] = [];
+  for (const [i, p] of packets.entries()) {
     const r = program.run(p.data, { repeat: options.repeat ?? 1 });
     const verdict = XDP[r.action] ?? String(r.action);
+    // What the program logged for this packet (with --repeat, every repetition's lines).
+    for (const line of obj.logs.drain()) lines.push(`#${i + 1} ${verdict}: ${formatLogLine(line)}`);
     counts.set(verdict, (counts.get(verdict) ?? 0) + 1);
     totalNs += r.durationNs;
     if (r.action === XDP.PASS || r.action === XDP.TX || r.action === XDP.REDIRECT) out.push({ data: r.packet, timestampNs: p.timestampNs });
   }
   if (options.pcapOut) writePcap(options.pcapOut, out);
-  const lines = [`${packets.length} packets through '${name}':`];
+  lines.push(`${packets.length} packets through '${name}':`);
   for (const [verdict, n] of [...counts].sort()) lines.push(`  ${verdict.padEnd(8)} ${n}`);
   if (packets.length) lines.push(`  ${(totalNs / packets.length).toFixed(0)} ns/packet on average`);
   if (options.pcapOut) lines.push(`${out.length} packets (PASS, TX, REDIRECT) written to ${options.pcapOut}`);
@@ -125,10 +129,10 @@ export function isObjectTarget(target: string): boolean {
   }
 }
 
-interface LiveMap { id: number; fd: number; info: ReturnType<ReturnType<typeof native>["mapInfo"]> }
+export interface LiveMap { id: number; fd: number; info: ReturnType<ReturnType<typeof native>["mapInfo"]> }
 
 /** Every map loaded in the kernel, by id (the walk bpftool does); the caller closes the fds. */
-function liveMaps(limit = 1 << 20): LiveMap[] {
+export function liveMaps(limit = 1 << 20): LiveMap[] {
   const maps: LiveMap[] = [];
   let id = 0;
   for (let i = 0; i < limit; i++) {

@@ -6,7 +6,7 @@ import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
 import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malformedBtf } from "./errors.js";
-import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu } from "./map.js";
+import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu, type RingBufReader } from "./map.js";
 import { lookupByFd, updateByFd } from "./map-fd.js";
 import { BpfProgram } from "./program.js";
 import { LogStream, logLevelValue, readLogTable, type LogLevel, type LogTable } from "./logs.js";
@@ -198,6 +198,11 @@ export class BpfObject implements Disposable, AsyncDisposable {
       "EINVAL",
       { errno: (error as { errno?: number }).errno, libbpfLog: log, cause: error },
     );
+  }
+
+  /** Log lines read from another instance of this object's log ring (found by id, or pinned). */
+  logsOver(ring: RingBufReader<Uint8Array>): LogStream {
+    return new LogStream(this.logTable, () => ring);
   }
 
   /** The lowest log.* level the programs write; before load() only (it is `.rodata`). */

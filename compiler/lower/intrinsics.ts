@@ -163,13 +163,16 @@ export const intrinsics: Record<string, Intrinsic> = {
   },
 
   // printk(format: string literal, ...args: integers (≤ 3)): i64
+  // The trace buffer does not record which program printed: the format gets the program's
+  // name in front ("firewall: …"), which `tsxdp trace` reads back.
   printk: (fs, node) => {
     const [format, ...rest] = node.arguments;
     if (!format || !ts.isStringLiteralLike(format) || rest.length > 3) {
       fs.error(Diagnostics.PrintkFormat, format ?? node);
       return constValue(0n);
     }
-    const fmt = fs.mod.module.cString(format.text);
+    const text = `${fs.program}: ${format.text}`;
+    const fmt = fs.mod.module.cString(text);
     const args = rest.map((a) => {
       const v = lowerExpression(fs, a);
       if (v.ty.kind === "const") return `i64 ${v.constant}`;
@@ -179,7 +182,7 @@ export const intrinsics: Record<string, Intrinsic> = {
       }
       return `i64 ${convertImplicit(fs, v, intTy(v.ty.int.signed ? Int.i64 : Int.u64), a).ir}`;
     });
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tracePrintk, "i64", [`ptr ${fmt}`, `i32 ${Buffer.byteLength(format.text) + 1}`, ...args]) };
+    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tracePrintk, "i64", [`ptr ${fmt}`, `i32 ${Buffer.byteLength(text) + 1}`, ...args]) };
   },
 
   // csumDiff(from | null, fromSize, to | null, toSize, seed: u32): i64

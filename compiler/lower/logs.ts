@@ -15,7 +15,7 @@
 import path from "node:path";
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type IntType, Int, llInt } from "../types.js";
+import { type IntType, Int, intTy, llInt } from "../types.js";
 import type { FunctionState, ModuleState, Value } from "./context.js";
 import { lowerExpression } from "./expressions/index.js";
 import { BpfHelper, callHelper } from "./helpers.js";
@@ -154,6 +154,10 @@ export function lowerLogCall(fs: FunctionState, node: ts.CallExpression, level: 
  * ("invalid size of register spill"). An empty asm with side effects does not move.
  */
 function settled(fs: FunctionState, v: Value): Value {
+  if (v.ty.kind === "bool") {
+    const byte = fs.fb.value(`zext i1 ${v.ir} to i8`);
+    return { ty: intTy(Int.u8), ir: fs.fb.value(`call i8 asm sideeffect "", "=r,0"(i8 ${byte})`) };
+  }
   if (v.ty.kind !== "int") return v;
   const ll = llInt(v.ty.int);
   return { ...v, ir: fs.fb.value(`call ${ll} asm sideeffect "", "=r,0"(${ll} ${v.ir})`) };
@@ -178,7 +182,7 @@ function writeRecord(fs: FunctionState, id: number, size: number, args: LogForma
     if (t.kind === "bytes") {
       copyBytes(fs, at, v.ir, t.size, 1);
     } else if (t.kind === "bool") {
-      fb.inst(`store i8 ${fb.value(`zext i1 ${v.ir} to i8`)}, ptr ${at}, align 1`);
+      fb.inst(`store i8 ${v.ir}, ptr ${at}, align 1`); // settled() made it a byte
     } else {
       const ll = llInt({ bits: t.bits, signed: t.signed, be: t.be } as IntType);
       fb.inst(`store ${ll} ${v.ty.kind === "const" ? v.constant : v.ir}, ptr ${at}, align ${t.bits / 8}`);
