@@ -164,6 +164,8 @@ test("EPERM as an unprivileged user names CAP_BPF and CAP_NET_ADMIN", async () =
   fs.cpSync(path.join(repoRoot, "dist", "runtime"), runtimeCopy, { recursive: true });
   fs.mkdirSync(path.join(dir, "build", "Release"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "build", "Release", "tsxdp_bpf.node"), path.join(dir, "build", "Release", "tsxdp_bpf.node"));
+  // The runtime reads log tables with elfy (and its one dependency).
+  for (const pkg of ["elfy", "endian-reader"]) fs.cpSync(path.join(repoRoot, "node_modules", pkg), path.join(dir, "node_modules", pkg), { recursive: true });
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
   spawnSync("chmod", ["-R", "a+rX", dir]);
   const script = path.join(dir, "eperm.mjs");
