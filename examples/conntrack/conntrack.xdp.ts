@@ -4,6 +4,7 @@
 import {
   XdpContext, XDP, LruHashMap, EthHdr, Ipv4Hdr, TcpHdr, UdpHdr, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP,
   htons, sizeof, atomicAdd, ktimeGetNs, be16, be32, u8, u32, u64, BPF_NOEXIST,
+  log,
 } from "tsxdp";
 
 export interface FlowKey {
@@ -77,6 +78,7 @@ export function conntrack(ctx: XdpContext): XDP {
   if (flow === null) {
     const fresh: Flow = { packets: 1, bytes: len, firstSeen: now, lastSeen: now, state: nextState(TcpState.None, syn, ack, fin, rst) };
     flows.update(key, fresh, BPF_NOEXIST);
+    log.debug("new flow {:ipv4}:{} -> {:ipv4}:{} proto {}", key.saddr, key.sport, key.daddr, key.dport, key.proto);
     return XDP.PASS;
   }
   atomicAdd(flow.packets, 1);

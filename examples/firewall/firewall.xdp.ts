@@ -1,7 +1,7 @@
 // firewall.xdp.ts
 import {
   XdpContext, XDP, HashMap, PerCpuArray, EthHdr, Ipv4Hdr,
-  ETH_P_IP, htons, sizeof, atomicAdd, be32, u32, u64,
+  ETH_P_IP, htons, sizeof, atomicAdd, log, be32, u32, u64,
 } from "tsxdp";
 
 /** IPv4 source addresses to drop (network byte order) -> packets dropped. */
@@ -21,11 +21,15 @@ export function firewall(ctx: XdpContext): XDP {
   if (eth.proto !== htons(ETH_P_IP)) return count(XDP.PASS);
 
   const ip = ctx.header<Ipv4Hdr>(sizeof<EthHdr>());
-  if (ip === null) return count(XDP.ABORTED);
+  if (ip === null) {
+    log.warn("IPv4 header cut short: {} bytes", ctx.len);
+    return count(XDP.ABORTED);
+  }
 
   const drops = blocklist.lookup(ip.saddr);
   if (drops !== null) {
     atomicAdd(drops, 1);
+    log.info("dropped {:ipv4}", ip.saddr);
     return count(XDP.DROP);
   }
   return count(XDP.PASS);

@@ -4,7 +4,7 @@
 import {
   XdpContext, XDP, EthHdr, Ipv4Hdr, Ipv6Hdr, IcmpHdr, Icmp6Hdr,
   ETH_P_IP, ETH_P_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_ECHO, ICMP_ECHOREPLY,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, htons, sizeof, u8, u16, u32, csumReplace16, FixedArray,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, htons, ntohs, sizeof, log, u8, u16, u32, csumReplace16, FixedArray,
 } from "tsxdp";
 
 /** An IPv6 address on the stack (C's struct in6_addr): assigning arrays copies their bytes. */
@@ -29,6 +29,7 @@ function replyIpv4(ctx: XdpContext): XDP {
   ip.saddr = ip.daddr;
   ip.daddr = addr;
   icmp.type = ICMP_ECHOREPLY;
+  log.debug("echo reply to {:ipv4} id {} seq {}", addr, ntohs(icmp.id), ntohs(icmp.sequence));
   icmp.checksum = csumReplace16(icmp.checksum, htons(u16(ICMP_ECHO) << 8), htons(u16(ICMP_ECHOREPLY) << 8));
   return XDP.TX;
 }
@@ -43,6 +44,7 @@ function replyIpv6(ctx: XdpContext): XDP {
   ip6.daddr = saved.bytes;
   ip6.hopLimit = 64;
   icmp6.type = ICMPV6_ECHO_REPLY;
+  log.debug("echo reply to {:ipv6}", saved.bytes);
   icmp6.cksum = csumReplace16(icmp6.cksum, htons(u16(ICMPV6_ECHO_REQUEST) << 8), htons(u16(ICMPV6_ECHO_REPLY) << 8));
   return XDP.TX;
 }

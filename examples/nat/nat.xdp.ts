@@ -10,7 +10,7 @@
 // the already rewritten packet.
 import {
   XdpContext, XDP, HashMap, EthHdr, Ipv4Hdr, UdpHdr, TcpHdr, FibLookup, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, AF_INET,
-  BPF_FIB_LKUP_RET_SUCCESS, htons, ntohs, sizeof, zero, fibLookup, redirect, csumReplace16, csumReplace32, be16, be32, bool, u8, u16, u32,
+  BPF_FIB_LKUP_RET_SUCCESS, htons, ntohs, sizeof, zero, fibLookup, redirect, csumReplace16, csumReplace32, log, be16, be32, bool, u8, u16, u32,
 } from "tsxdp";
 
 export interface Endpoint {
@@ -78,6 +78,7 @@ function rewrite(ctx: XdpContext, destination: bool): XDP {
 
   const oldAddr = key.addr;
   const oldPort = key.port;
+  log.debug("{:ipv4}:{} becomes {:ipv4}:{}", oldAddr, oldPort, target.addr, target.port);
   ip.check = csumReplace32(ip.check, oldAddr, target.addr);
   if (ip.protocol === IPPROTO_TCP) {
     const tcp = ctx.header<TcpHdr>(l4);

@@ -5,6 +5,7 @@ import {
   XdpContext, XDP, HashMap, PerCpuArray, EthHdr, VlanHdr, Ipv4Hdr, Ipv6Hdr, UdpHdr,
   ETH_P_IP, ETH_P_IPV6, ETH_P_8021Q, ETH_P_8021AD, IPPROTO_TCP, IPPROTO_UDP,
   htons, sizeof, be16, u8, u32, u64,
+  log,
 } from "tsxdp";
 
 export const enum Seen { Vlan = 0, Ipv4 = 1, Ipv6 = 2, Ports = 3 }
@@ -55,5 +56,7 @@ export function portFilter(ctx: XdpContext): XDP {
   const ports = ctx.header<UdpHdr>(offset);
   if (ports === null) return XDP.PASS;
   count(Seen.Ports);
-  return blockedPorts.lookup(ports.dest) !== null ? XDP.DROP : XDP.PASS;
+  if (blockedPorts.lookup(ports.dest) === null) return XDP.PASS;
+  log.info("dropped port {}", ports.dest);
+  return XDP.DROP;
 }
