@@ -43,11 +43,28 @@ export class FrameAllocator {
   /** Takes up to `count` free frames into `out`; returns how many. */
   take(out: Uint32Array, count: number, to: number): number {
     const n = Math.min(count, this.freeCount, out.length);
+    if (this.shift < 0) {
+      for (let i = 0; i < n; i++) {
+        const addr = this.free[--this.freeCount]!;
+        this.mark(addr, FrameAllocator.Free, to);
+        out[i] = addr;
+      }
+      return n;
+    }
+    // The transmit path's per-frame cost: a shift and a check; the counts move once.
+    const owner = this.owner;
     for (let i = 0; i < n; i++) {
       const addr = this.free[--this.freeCount]!;
-      this.mark(addr, FrameAllocator.Free, to);
+      const index = addr >>> this.shift;
+      if (owner[index] !== FrameAllocator.Free || index >= this.frames) {
+        this.moved(i, FrameAllocator.Free, to);
+        this.freeCount++;
+        this.mark(addr, FrameAllocator.Free, to); // throws, naming the frame
+      }
+      owner[index] = to;
       out[i] = addr;
     }
+    this.moved(n, FrameAllocator.Free, to);
     return n;
   }
 
