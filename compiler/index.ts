@@ -123,7 +123,7 @@ function compileSync(options: CompileOptions): CompileResult {
       out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
       continue;
     }
-    const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, logs: module.logs, ir: module.ir };
+    const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, logs: module.logs, enums: module.enums, ir: module.ir };
     let skeleton: string | undefined;
     if (!options.noSkeleton) {
       const { js, dts } = generateSkeleton(compiled);

@@ -72,6 +72,25 @@ export interface GlobalDefinition {
   readonly declaration: ts.VariableDeclaration;
 }
 
+/** An exported `const enum` of a program file: its name and members with their values. */
+export interface ConstEnum {
+  readonly name: string;
+  readonly members: readonly (readonly [string, number])[];
+}
+
+/** The exported const enums of `file` whose members are all numbers. */
+export function exportedConstEnums(file: ts.SourceFile, checker: ts.TypeChecker): ConstEnum[] {
+  const enums: ConstEnum[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isEnumDeclaration(statement)) continue;
+    const flags = ts.getCombinedModifierFlags(statement);
+    if (!(flags & ts.ModifierFlags.Export) || !(flags & ts.ModifierFlags.Const)) continue;
+    const members = statement.members.map((m) => [m.name.getText(), checker.getConstantValue(m)] as const);
+    if (members.every((m): m is readonly [string, number] => typeof m[1] === "number")) enums.push({ name: statement.name.text, members });
+  }
+  return enums;
+}
+
 /** One compiled `.xdp.ts`: what `compile()` returns, the skeleton is generated from and `--verify` loads. */
 export interface CompiledObject {
   readonly source: string;
@@ -82,6 +101,8 @@ export interface CompiledObject {
   readonly globals: readonly GlobalDefinition[];
   /** The log.* call sites (undefined: nothing logs, and the object has no log ring). */
   readonly logs?: LogTable;
+  /** The root file's exported const enums, which the skeleton exports too (Node sees names). */
+  readonly enums?: readonly ConstEnum[];
   readonly ir: string;
   /** NAME.skel.js, when written. */
   readonly skeleton?: string;

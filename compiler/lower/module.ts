@@ -10,7 +10,7 @@ import { FunctionBuilder } from "../ir/function.js";
 import { DebugInfo } from "../ir/debug.js";
 import { Layouts } from "../layout.js";
 import { type Ty, Int, intTy, llType } from "../types.js";
-import { type CompiledObject, type MapDefinition, type GlobalDefinition, isProgram } from "../object-model.js";
+import { type CompiledObject, type MapDefinition, type GlobalDefinition, exportedConstEnums, isProgram } from "../object-model.js";
 import { FunctionState, Reporter, type ModuleState, type Value, constValue } from "./context.js";
 import { emitMap, readMapDeclaration } from "./maps.js";
 import { emitGlobal, readGlobalDeclaration } from "./globals.js";
@@ -21,7 +21,7 @@ import { LogSites } from "./logs.js";
 import { declaredTy, tyOf } from "./typing.js";
 
 /** The lowering's part of a compiled object: the IR and what it defines. */
-export type LoweredModule = Pick<CompiledObject, "ir" | "programs" | "maps" | "globals" | "logs">;
+export type LoweredModule = Pick<CompiledObject, "ir" | "programs" | "maps" | "globals" | "logs" | "enums">;
 
 export interface LowerOptions {
   readonly license?: string;
@@ -114,7 +114,7 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     `target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"`,
     `target triple = "bpf"`,
   ]);
-  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()], logs: logs.isEmpty ? undefined : logs.table() }, diagnostics: reporter.diagnostics };
+  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()], logs: logs.isEmpty ? undefined : logs.table(), enums: exportedConstEnums(root, checker) }, diagnostics: reporter.diagnostics };
 }
 
 /** Emits a program (no `llName`) or the instance `llName` of a helper called from `program`. */
