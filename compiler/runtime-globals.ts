@@ -7,7 +7,7 @@
 import { Diagnostics, makeDiagnosticAt, type TsxDiagnostic } from "./diagnostics.js";
 
 const useInstead: Readonly<Record<string, string>> = {
-  console: "Print from a program with printk(\"format %d\", value) (read it with `bpftool prog tracelog`), or count events in a map that Node reads.",
+  console: "Log with log.info(\"format {}\", value) from \"tsxdp\" (Node reads the lines from skel.logs, tsxdp run prints them), or count events in a map that Node reads.",
   Math: "BPF has no floating point and no Math: write min/max as a comparison (a < b ? a : b) and keep the arithmetic on integers.",
   Promise: "An XDP program runs to completion on one packet: remove async/await and return the verdict.",
   Map: "Use a BPF map at module level: export const table = new HashMap<K, V>({ maxEntries: N }).",

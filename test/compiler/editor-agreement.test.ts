@@ -65,6 +65,13 @@ test("check orders diagnostics by file and position, TypeScript's and tsxdp's in
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
 
+test("TypeScript's lib advice for console.log and Math.min comes with TSX1025 saying what a program writes instead", async () => {
+  const { diagnostics } = await check({ files: [path.join(repoRoot, "verifier-tests", "reject", "console-log.xdp.ts")] });
+  const hints = Object.fromEntries(diagnostics.filter((d) => d.code === 1025).map((d) => [d.line, d.hint]));
+  assert.match(hints[5] ?? "", /a < b \? a : b/);
+  assert.match(hints[6] ?? "", /log\.info\(/);
+});
+
 test("every diagnostic code is used once (a number is never shared or reused)", () => {
   const codes = Object.entries(Diagnostics).map(([name, d]) => [name, d.code] as const);
   const seen = new Map<number, string>();
