@@ -64,7 +64,9 @@ for (let i = 0; i < Number(countText) && Date.now() < deadline; i++) {
     outcomes.loaded++;
   } catch (error) {
     if (!(error instanceof BpfError) || !error.code || !error.message) odd.push(String(error?.stack ?? error));
-    if (error?.message?.startsWith("malformed")) {
+    // "malformed ELF"/"malformed BPF object" is the isolation's word for a libbpf crash;
+    // "malformed BTF in …" is the runtime's own BTF reader refusing damaged types.
+    if (/^malformed (ELF|BPF object)\\b/.test(error?.message ?? "")) {
       outcomes.crashedInIsolation++;
       const wording = /^malformed (ELF: libbpf could not parse it|BPF object: libbpf could not load it) \\((crashed with signal \\d+|did not finish within \\d+ ms and was stopped)\\)/;
       if (error.code !== "EINVAL" || error.errno !== 22 || !wording.test(error.message)) odd.push("wording: " + error.code + " " + error.message);
