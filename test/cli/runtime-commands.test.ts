@@ -52,6 +52,9 @@ test("tsxdp attach --pin, maps, detach inside a test namespace", async () => {
       `ip link show ${env.a} | grep -q prog/xdp && echo ATTACHED-AFTER-EXIT`,
       `${tsx} maps /sys/fs/bpf/fw/maps`,
       `rm /sys/fs/bpf/fw/links/${env.a}`,
+      // The kernel releases an unpinned link when bpffs frees the inode, which may come a
+      // moment after rm returns (RCU): wait for it, bounded (5 s).
+      `for i in $(seq 50); do ip link show ${env.a} | grep -q prog/xdp || break; sleep 0.1; done`,
       `ip link show ${env.a} | grep -q prog/xdp || echo DETACHED-BY-UNPIN`,
       `${tsx} attach examples/firewall/firewall.xdp.ts --dev ${env.a} --mode generic`,
       `ip link show ${env.a} | grep -q xdpgeneric && echo ATTACHED-GENERIC`,
