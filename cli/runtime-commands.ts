@@ -9,6 +9,7 @@ import { XDP } from "../runtime/xdp.js";
 import { formatLogLine, type LogLevel } from "../runtime/logs.js";
 import { native } from "../runtime/native.js";
 import { Btf } from "../runtime/btf.js";
+import { formatTyped } from "../runtime/display.js";
 import { codecFor, decode } from "../runtime/codec.js";
 import { BpfError, explain } from "../runtime/errors.js";
 import { isPerCpu } from "../runtime/map.js";
@@ -185,12 +186,13 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
         }
         let n = 0;
         const limit = options.maxEntries ?? 1000;
+        const show = typedFormatter(m.info);
         for (const [key, value] of map.entries()) {
           if (n++ >= limit) {
             lines.push(`  … more entries (shown: ${limit})`);
             break;
           }
-          lines.push(`  ${formatValue(key)} => ${formatValue(value)}`);
+          lines.push(`  ${show.key(key)} => ${show.value(value)}`);
         }
         if (n === 0) lines.push("  (empty)");
       }
@@ -293,12 +295,13 @@ function dumpMapFd(fd: number, shown: string, limit: number): string[] {
   const cpus = perCpu ? native().possibleCpus() : 1;
   const stride = perCpu ? Math.ceil(info.valueSize / 8) * 8 : info.valueSize;
   const valueCodec = codecFor(btf, info.btfValueTypeId, info.valueSize);
+  const show = typedFormatter(info, btf);
   let listed = 0;
   let more = 0;
   try {
     forEachEntryByFd(fd, limit, (key, value) => {
       const decoded = perCpu ? Array.from({ length: cpus }, (_, c) => decode(valueCodec, value, c * stride)) : decode(valueCodec, value);
-      lines.push(`  ${formatValue(decode(keyCodec, key))} => ${formatValue(decoded)}`);
+      lines.push(`  ${show.key(decode(keyCodec, key))} => ${show.value(decoded)}`);
       listed++;
     });
     // The rest are counted by key alone: their values (up to megabytes each) are not read.
@@ -309,6 +312,25 @@ function dumpMapFd(fd: number, shown: string, limit: number): string[] {
   if (more) lines.push(`  … ${more} more entries (shown: ${limit})`);
   if (listed === 0 && more === 0 && lines.length === 1) lines.push("  (empty)");
   return lines;
+}
+
+/**
+ * Keys and values of a kernel map shown by their BTF (the map's own, from the kernel):
+ * enum members by name, declared addresses as addresses; per-CPU values one per CPU.
+ */
+function typedFormatter(info: { btfId: number; btfKeyTypeId: number; btfValueTypeId: number; type: number }, known?: Btf): { key: (k: unknown) => string; value: (v: unknown) => string } {
+  let btf = known;
+  try {
+    btf ??= info.btfId ? new Btf(native().btfById(info.btfId)!) : undefined;
+  } catch {
+    btf = undefined; // shapes only
+  }
+  const one = (id: number) => (v: unknown) => formatTyped(btf, id, v, formatValue);
+  const value = one(info.btfValueTypeId);
+  return {
+    key: one(info.btfKeyTypeId),
+    value: isPerCpu(info.type) ? (v) => (Array.isArray(v) ? `[${v.map(value).join(", ")}]` : value(v)) : value,
+  };
 }
 
 /** Bytes and array elements formatValue shows of one value before cutting it short. */

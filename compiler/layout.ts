@@ -4,8 +4,9 @@
 // no padding. The same layouts feed field access, BTF debug types and the skeleton.
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
+import { isStdlibFile } from "./frontend.js";
 import {
-  type ArrayLayout, type FieldLayout, type FieldType, type StructLayout,
+  type ArrayLayout, type FieldDisplay, type FieldLayout, type FieldType, type StructLayout,
   fieldAlign, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments,
 } from "./types.js";
 
@@ -22,19 +23,33 @@ export class Layouts {
     return undefined;
   }
 
-  fieldTypeOf(type: ts.Type, at: ts.Node, fieldName: string): FieldType | undefined {
+  /** The members of the enum a field is declared with (undefined: not an enum). */
+  private enumDisplay(type: ts.Type): FieldDisplay | undefined {
+    const declaration = (type.symbol ?? type.aliasSymbol)?.declarations?.find(ts.isEnumDeclaration);
+    if (!declaration || isStdlibFile(declaration.getSourceFile()) && declaration.name.text !== "XDP") return undefined;
+    const members = declaration.members.map((m) => [m.name.getText(), this.checker.getConstantValue(m)] as const);
+    if (!members.every((m): m is readonly [string, number] => typeof m[1] === "number")) return undefined;
+    return { enum: declaration.name.text, members };
+  }
+
+  fieldTypeOf(type: ts.Type, at: ts.Node, fieldName: string, isElement = false): FieldType | undefined {
     const int = intFromType(type, this.checker);
-    if (int) return { kind: "int", int };
+    if (int) {
+      const display = this.enumDisplay(type) ?? (isElement ? undefined : addressDisplay(at));
+      return display ? { kind: "int", int, display } : { kind: "int", int };
+    }
     if (isBooleanType(type)) return { kind: "bool" };
     if (stdlibName(type) === "FixedArray") {
       const [element, length] = typeArguments(type, this.checker);
-      const elementType = element && this.fieldTypeOf(element, at, fieldName);
+      const elementType = element && this.fieldTypeOf(element, at, fieldName, true);
       if (!elementType || !length || !length.isNumberLiteral()) {
         this.report(makeDiagnostic(Diagnostics.StructFieldType, at, fieldName, this.checker.typeToString(type)));
         return undefined;
       }
       const n = length.value;
-      return { kind: "array", array: { kind: "array", element: elementType, length: n, size: fieldSize(elementType) * n, align: fieldAlign(elementType) } };
+      const array = { kind: "array", element: elementType, length: n, size: fieldSize(elementType) * n, align: fieldAlign(elementType) } as const;
+      const display = isElement ? undefined : addressDisplay(at);
+      return display ? { kind: "array", array, display } : { kind: "array", array };
     }
     if (type.flags & ts.TypeFlags.Object && !type.getCallSignatures().length && (type.getSymbol()?.flags ?? 0) & ts.SymbolFlags.Interface) {
       const struct = this.structOf(type, at);
@@ -111,4 +126,12 @@ function numberTag(decl: ts.Declaration, name: string): number | undefined {
     return Number.isFinite(n) ? n : -1;
   }
   return undefined;
+}
+
+/** A field's `@display ipv4|ipv6|mac` JSDoc tag (how tsxdp maps shows its value). */
+function addressDisplay(at: ts.Node): FieldDisplay | undefined {
+  if (!ts.isPropertySignature(at)) return undefined;
+  const tag = ts.getJSDocTags(at).find((t) => t.tagName.text === "display");
+  const text = typeof tag?.comment === "string" ? tag.comment.trim() : undefined;
+  return text === "ipv4" || text === "ipv6" || text === "mac" ? { address: text } : undefined;
 }

@@ -54,11 +54,16 @@ export interface FieldLayout {
   readonly type: FieldType;
   readonly bitField?: { readonly storage: IntType; readonly bitOffset: number; readonly bits: number };
 }
+/**
+ * How a value is shown where its type is read from BTF (tsxdp maps, bpftool): the members
+ * of the enum a field is declared with, or an address (a field's `@display ipv4|ipv6|mac`).
+ */
+export type FieldDisplay = { readonly enum: string; readonly members: readonly (readonly [string, number])[] } | { readonly address: "ipv4" | "ipv6" | "mac" };
 export type FieldType =
-  | { readonly kind: "int"; readonly int: IntType }
+  | { readonly kind: "int"; readonly int: IntType; readonly display?: FieldDisplay }
   | { readonly kind: "bool" }
   | { readonly kind: "struct"; readonly struct: StructLayout }
-  | { readonly kind: "array"; readonly array: ArrayLayout };
+  | { readonly kind: "array"; readonly array: ArrayLayout; readonly display?: FieldDisplay };
 
 export interface StructLayout {
   readonly kind: "struct";

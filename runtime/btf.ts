@@ -16,6 +16,8 @@ export interface BtfType {
   int?: { signed: boolean; bool: boolean; bits: number; offset: number };
   array?: { type: number; length: number };
   members?: BtfMember[];
+  /** ENUM members (values signed when the enum is, by kind_flag). */
+  enumerators?: { name: string; value: number }[];
   /** DATASEC entries. */
   vars?: { type: number; offset: number; size: number }[];
 }
@@ -78,7 +80,12 @@ export class Btf {
           }
           break;
         case BtfKind.ENUM:
-          p += vlen * 8;
+          t.enumerators = [];
+          for (let i = 0; i < vlen; i++) {
+            const enumeratorName = str(u32());
+            const value = u32();
+            t.enumerators.push({ name: enumeratorName, value: kindFlag ? value | 0 : value });
+          }
           break;
         case BtfKind.ENUM64:
           p += vlen * 12;

@@ -5,7 +5,7 @@
 // headers, so runtimes can tell network order from host order.
 import path from "node:path";
 import type { ModuleBuilder } from "./module.js";
-import { type FieldType, type IntType, type StructLayout, type ArrayLayout, intName } from "../types.js";
+import { type FieldDisplay, type FieldType, type IntType, type StructLayout, type ArrayLayout, intName } from "../types.js";
 
 export class DebugInfo {
   readonly cu: string;
@@ -75,11 +75,22 @@ export class DebugInfo {
 
   fieldType(t: FieldType): string {
     switch (t.kind) {
-      case "int": return this.int(t.int);
+      case "int": return t.display ? this.displayed(this.int(t.int), t.int.bits, t.display) : this.int(t.int);
       case "bool": return this.basic("_Bool", 8, false);
       case "struct": return this.struct(t.struct);
-      case "array": return this.arrayLayout(t.array);
+      case "array": return t.display ? this.displayed(this.arrayLayout(t.array), t.array.size * 8, t.display) : this.arrayLayout(t.array);
     }
+  }
+
+  /**
+   * A field's display in BTF, which loaders and tsxdp maps read: an enum field becomes an
+   * enum of its members (BTF_KIND_ENUM, as C's), an address a typedef `tsxdp_ipv4` (…ipv6,
+   * …mac) over its storage type.
+   */
+  private displayed(base: string, bits: number, display: FieldDisplay): string {
+    if ("address" in display) return this.m.meta(`!DIDerivedType(tag: DW_TAG_typedef, name: "tsxdp_${display.address}", baseType: ${base})`);
+    const enumerators = display.members.map(([name, value]) => this.m.meta(`!DIEnumerator(name: "${name}", value: ${value}, isUnsigned: true)`));
+    return this.m.meta(`!DICompositeType(tag: DW_TAG_enumeration_type, name: "${display.enum}", baseType: ${base}, size: ${bits}, elements: !{${enumerators.join(", ")}})`);
   }
 
   arrayLayout(a: ArrayLayout): string {
