@@ -12,29 +12,9 @@ export const logLevelVariable = "tsxdp_log_level";
 export const logSection = ".debug_tsxdp_logs";
 export const maxLogArguments = 8;
 
-export type LogDisplay = "" | "x" | "ipv4" | "ipv6" | "mac";
-export type LogArgumentType = { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be: boolean } | { kind: "bool" } | { kind: "bytes"; size: number };
-
-/** One call site of one program, as the runtime reads it from the ".debug_tsxdp_logs" section. */
-export interface LogFormat {
-  id: number;
-  level: LogLevelName;
-  program: string;
-  /** The literal text around the placeholders: pieces.length === args.length + 1. */
-  pieces: string[];
-  args: { type: LogArgumentType; display: LogDisplay; offset: number }[];
-  size: number;
-  file: string;
-  line: number;
-}
-
-export interface LogTable {
-  version: 1;
-  map: string;
-  levelVariable: string;
-  levels: readonly string[];
-  formats: LogFormat[];
-}
+// The table's types are the runtime's, which reads it (a type-only import: erased).
+import type { LogArgumentType, LogDisplay, LogFormat, LogTable } from "../runtime/logs.js";
+export type { LogArgumentType, LogDisplay, LogFormat, LogTable };
 
 /** The level of `log.<level>(…)` when `node` calls the stdlib's Logger, else undefined. */
 export function logCallLevel(checker: ts.TypeChecker, node: ts.CallExpression): LogLevelName | undefined {

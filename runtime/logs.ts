@@ -25,13 +25,17 @@ export interface LogLine {
   timestamp: bigint;
 }
 
-type ArgumentType = { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be: boolean } | { kind: "bool" } | { kind: "bytes"; size: number };
-interface FormatEntry {
+// The table's format: the compiler (compiler/log-calls.ts) writes it with these types.
+export type LogArgumentType = { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be: boolean } | { kind: "bool" } | { kind: "bytes"; size: number };
+export type LogDisplay = "" | "x" | "ipv4" | "ipv6" | "mac";
+/** One call site of one program. */
+export interface LogFormat {
   id: number;
   level: LogLevel;
   program: string;
+  /** The literal text around the placeholders: pieces.length === args.length + 1. */
   pieces: string[];
-  args: { type: ArgumentType; display: "" | "x" | "ipv4" | "ipv6" | "mac"; offset: number }[];
+  args: { type: LogArgumentType; display: LogDisplay; offset: number }[];
   size: number;
   file: string;
   line: number;
@@ -42,7 +46,7 @@ export interface LogTable {
   map: string;
   levelVariable: string;
   levels: readonly string[];
-  formats: FormatEntry[];
+  formats: LogFormat[];
 }
 
 export const logSection = ".debug_tsxdp_logs";
@@ -67,7 +71,7 @@ export function readLogTable(elf: Uint8Array): LogTable | undefined {
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
-function readArgument(view: DataView, offset: number, t: ArgumentType): number | bigint | boolean | Uint8Array {
+function readArgument(view: DataView, offset: number, t: LogArgumentType): number | bigint | boolean | Uint8Array {
   if (t.kind === "bool") return view.getUint8(offset) !== 0;
   if (t.kind === "bytes") return new Uint8Array(view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + t.size));
   // Records hold values as the program's registers do (little endian); a be16/be32 there is
@@ -81,7 +85,7 @@ function readArgument(view: DataView, offset: number, t: ArgumentType): number |
   }
 }
 
-function display(value: number | bigint | boolean | Uint8Array, how: FormatEntry["args"][number]["display"]): string {
+function display(value: number | bigint | boolean | Uint8Array, how: LogDisplay): string {
   if (value instanceof Uint8Array) {
     if (how === "mac") return formatMac(value);
     if (how === "ipv4") return [...value].join(".");

@@ -75,22 +75,24 @@ test("printk lines come back from the trace pipe with the program that printed t
   if (!requireKernel("tracefs + bpf_trace_printk")) return;
   const parsed = parseTraceLine("          <idle>-0       [001] b.s31  1234.500001: bpf_trace_printk: gate: ttl 1", new Set(["gate"]));
   assert.equal(parsed && { task: parsed.task, pid: parsed.pid, cpu: parsed.cpu, time: parsed.time, program: parsed.program, message: parsed.message }, { task: "<idle>", pid: 0, cpu: 1, time: 1234.500001, program: "gate", message: "ttl 1" });
-  const { object } = await buildSource("gate-trace", source);
+  // Its own program name: lines the other tests' programs printed are not this test's.
+  const { object } = await buildSource("gate-trace", source.replace(/\bgate\b/g, "tracer"));
   const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-tracefs-"));
   const mountedHere = findTracefs() === undefined;
   try {
     if (mountedHere) assert.is(ensureTracefs(mountPoint), mountPoint);
     const child = spawn(process.execPath, [tsxdp, "trace", object, "--count", "1", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the reader is polling the pipe
     await using obj = await (await BpfObject.open(object)).load();
-    obj.program("gate").run(packets[1]!);
-    const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    obj.program("tracer").run(packets[1]!);
+    const status = await exited;
     assert.is(status, 0, err);
-    assert.match(out.trim(), /^\d+\.\d{6} gate: ttl 1$/);
+    assert.match(out.trim(), /^\d+\.\d{6} tracer: ttl 1$/);
   } finally {
     if (mountedHere) spawnSync("umount", [mountPoint]);
     fs.rmdirSync(mountPoint);
