@@ -6,8 +6,8 @@ import { type IntName, type IntType, Int, intTy, llInt, fieldSize, BoolTy } from
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertExplicit, convertImplicit, typedConst } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
-import { lowerPlace } from "./expressions/names.js";
-import { BpfHelper, callHelper } from "./helpers.js";
+import { lowerPlace } from "./expressions/access.js";
+import { BpfHelper, callHelper } from "./bpf-helpers.js";
 import { allocateStruct } from "./expressions/objects.js";
 
 type Intrinsic = (fs: FunctionState, node: ts.CallExpression) => Value;

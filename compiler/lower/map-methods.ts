@@ -8,9 +8,9 @@ import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
 import { fieldTy } from "./places.js";
-import { placeOfElement, placeOfMember } from "./expressions/names.js";
+import { placeOfElement, placeOfMember } from "./expressions/access.js";
 import { stdlibName } from "../types.js";
-import { BpfHelper, callHelper, spill } from "./helpers.js";
+import { BpfHelper, callHelper, spill } from "./bpf-helpers.js";
 import type { MapDefinition } from "../object-model.js";
 
 export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: string, node: ts.CallExpression): Value {

@@ -7,9 +7,9 @@ import { BoolTy, Int, intTy, fieldSize, llInt } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
 import { lowerExpression } from "./expressions/index.js";
-import { XdpMd } from "./expressions/names.js";
+import { XdpMd } from "./expressions/access.js";
 import { offsetPointer } from "./places.js";
-import { BpfHelper, callHelper } from "./helpers.js";
+import { BpfHelper, callHelper } from "./bpf-helpers.js";
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 export const maxPacketOffset = 0xffff;

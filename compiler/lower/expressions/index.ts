@@ -6,7 +6,7 @@ import { Diagnostics } from "../../diagnostics.js";
 import type { Ty } from "../../types.js";
 import { type FunctionState, type Value, constValue } from "../context.js";
 import { lowerNumericLiteral, lowerBigIntLiteral, lowerKeyword } from "./literals.js";
-import { lowerIdentifier, lowerPropertyAccess, lowerElementAccess } from "./names.js";
+import { lowerIdentifier, lowerPropertyAccess, lowerElementAccess } from "./access.js";
 import { lowerBinary, lowerPrefixUnary, lowerPostfixUnary, lowerConditional } from "./operators.js";
 import { lowerCall } from "./calls.js";
 import { lowerObjectLiteralValue } from "./objects.js";

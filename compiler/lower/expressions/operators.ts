@@ -13,7 +13,7 @@ import {
 } from "../integers.js";
 import { load, store, placeTy } from "../places.js";
 import { lowerExpression } from "./index.js";
-import { lowerPlace } from "./names.js";
+import { lowerPlace } from "./access.js";
 
 const arithmetic = new Map<ts.SyntaxKind, BinaryOp>([
   [ts.SyntaxKind.PlusToken, "+"], [ts.SyntaxKind.MinusToken, "-"], [ts.SyntaxKind.AsteriskToken, "*"],
