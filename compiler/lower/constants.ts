@@ -4,7 +4,6 @@
 import ts from "typescript";
 import { Int, type IntType } from "../types.js";
 import { type FunctionState, type ModuleState, type Value, constValue } from "./context.js";
-import { lowerExpression } from "./expressions/index.js";
 import { typedConst, foldBinary } from "./integers.js";
 
 const foldable: Partial<Record<ts.SyntaxKind, Parameters<typeof foldBinary>[0]>> = {
@@ -81,6 +80,6 @@ export function evalConstant(fs: FunctionState, expr: ts.Expression): bigint | u
     const local = fs.locals.get(fs.symbolOf(expr)!);
     if (local) return local.kind === "constant" ? local.value.constant : undefined;
   }
-  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "sizeof") return lowerExpression(fs, expr).constant;
+  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "sizeof") return fs.lowerExpression(expr).constant;
   return evaluateConstantExpression(fs.mod, expr)?.constant;
 }

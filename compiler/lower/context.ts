@@ -107,12 +107,22 @@ export class Reporter {
   }
 }
 
+/**
+ * The expression and statement visitor tables, injected by the module lowering (module.ts):
+ * visitor files reach them through FunctionState and so import nothing above them.
+ */
+export interface Lowering {
+  expression(fs: FunctionState, node: ts.Expression, expected?: Ty): Value;
+  statement(fs: FunctionState, node: ts.Statement): void;
+}
+
 export interface ModuleState {
   readonly checker: ts.TypeChecker;
   readonly layouts: Layouts;
   readonly module: ModuleBuilder;
   readonly debug: DebugInfo;
   readonly reporter: Reporter;
+  readonly lowering: Lowering;
   readonly maps: Map<ts.Symbol, MapDefinition>;
   readonly globals: Map<ts.Symbol, GlobalDefinition>;
   /** Declarations already reported as errors (a map with bad options): uses stay quiet. */
@@ -160,6 +170,8 @@ export class FunctionState {
    */
   readonly views: { readonly name: string; readonly pointer: string; barrier: boolean }[] = [];
   readonly uncheckedViews = new Set<number>();
+  /** ctx->data and ctx->data_end in stack slots, once the function reads them (packet.ts). */
+  packetSlots?: { readonly data: string; readonly end: string };
 
   constructor(
     readonly mod: ModuleState,
@@ -180,6 +192,18 @@ export class FunctionState {
     this.mod.reporter.error(template, node, ...args);
   }
 
+  lowerExpression(node: ts.Expression, expected?: Ty): Value {
+    return this.mod.lowering.expression(this, node, expected);
+  }
+
+  lowerStatement(node: ts.Statement): void {
+    this.mod.lowering.statement(this, node);
+  }
+
+  lowerStatements(statements: readonly ts.Statement[]): void {
+    for (const s of statements) this.mod.lowering.statement(this, s);
+  }
+
   /** Moves the debug location to `node`'s start. */
   at(node: ts.Node): void {
     const file = node.getSourceFile();
@@ -193,54 +217,6 @@ export class FunctionState {
       : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) return this.checker.getAliasedSymbol(s);
     return s;
-  }
-
-  /**
-   * Stack slots holding ctx->data and ctx->data_end (as i32), loaded once at function entry
-   * and again after each call that moves packet data — C's `void *data = …` at the top of a
-   * program. mem2reg turns them into registers, so LLVM never reloads them from the context
-   * and every bounds check compares the same data_end register.
-   */
-  private packetSlots?: { readonly data: string; readonly end: string };
-
-  packetBoundsSlots(): { readonly data: string; readonly end: string } {
-    if (this.packetSlots) return this.packetSlots;
-    const fb = this.fb;
-    const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
-    for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
-      const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${this.ctx}, i64 ${offset}`) : this.ctx;
-      const raw = fb.prologueValue(`load i32, ptr ${field}, align 4${this.nonZero()}`);
-      fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
-    }
-    this.packetSlots = slots;
-    return slots;
-  }
-
-  /**
-   * `!range` metadata saying a packet pointer is never 0, so that the null test of a view at
-   * offset 0 folds away (the verifier knows packet pointers are non-null; C never tests).
-   */
-  private nonZero(): string {
-    return `, !range ${this.mod.module.meta("!{i32 1, i32 0}")}`;
-  }
-
-  /** The current ctx->data / ctx->data_end as i32. */
-  packetBound(which: "data" | "end"): string {
-    return this.fb.value(`load i32, ptr ${this.packetBoundsSlots()[which]}`);
-  }
-
-  invalidatePacket(what: string, node: ts.Node): void {
-    if (this.ctx) {
-      const slots = this.packetBoundsSlots();
-      const data = this.fb.value(`load i32, ptr ${this.ctx}, align 4${this.nonZero()}`);
-      this.fb.inst(`store i32 ${data}, ptr ${slots.data}`);
-      const endField = this.fb.value(`getelementptr inbounds i8, ptr ${this.ctx}, i64 4`);
-      const end = this.fb.value(`load i32, ptr ${endField}, align 4`);
-      this.fb.inst(`store i32 ${end}, ptr ${slots.end}`);
-    }
-    this.epoch++;
-    const file = node.getSourceFile();
-    this.invalidations[this.epoch] = { what, line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 };
   }
 
   /** A view was tested against null: later bounds checks no longer concern it. */
@@ -278,4 +254,10 @@ export class FunctionState {
     const cause = this.invalidations[value.epoch + 1] ?? this.invalidations[this.epoch]!;
     this.error(Diagnostics.StaleView, node, name, cause.what, cause.line);
   }
+}
+
+/** A syntax kind as words, for "not supported" diagnostics ("For In Statement"). */
+export function describeKind(kind: ts.SyntaxKind): string {
+  const name = ts.SyntaxKind[kind] ?? "This syntax";
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/ (Expression|Statement|Declaration)$/, " $1").trim();
 }

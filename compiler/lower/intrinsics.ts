@@ -5,10 +5,8 @@ import { Diagnostics } from "../diagnostics.js";
 import { type IntName, type IntType, Int, intTy, llInt, fieldSize, BoolTy } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertExplicit, convertImplicit, typedConst } from "./integers.js";
-import { lowerExpression } from "./expressions/index.js";
-import { lowerPlace } from "./expressions/access.js";
 import { BpfHelper, callHelper } from "./bpf-helpers.js";
-import { allocateStruct } from "./expressions/objects.js";
+import { allocateStruct, lowerPlace } from "./places.js";
 
 type Intrinsic = (fs: FunctionState, node: ts.CallExpression) => Value;
 
@@ -18,7 +16,7 @@ function arg(fs: FunctionState, node: ts.CallExpression, i: number): Value {
     fs.error(Diagnostics.HelperArgument, node, i + 1, node.expression.getText(), "given");
     return constValue(0n);
   }
-  return lowerExpression(fs, a);
+  return fs.lowerExpression(a);
 }
 
 function argAs(fs: FunctionState, node: ts.CallExpression, i: number, t: IntType): Value {
@@ -107,7 +105,7 @@ export const intrinsics: Record<string, Intrinsic> = {
     const targetType = fs.checker.getTypeAtLocation(target);
     let ptr: string | undefined;
     let t: IntType | undefined;
-    const asRef = targetType.getProperty("value") ? lowerExpression(fs, target) : undefined;
+    const asRef = targetType.getProperty("value") ? fs.lowerExpression(target) : undefined;
     if (asRef?.ty.kind === "ref") {
       ptr = asRef.ir;
       t = asRef.ty.int;
@@ -174,7 +172,7 @@ export const intrinsics: Record<string, Intrinsic> = {
     const text = `${fs.program}: ${format.text}`;
     const fmt = fs.mod.module.cString(text);
     const args = rest.map((a) => {
-      const v = lowerExpression(fs, a);
+      const v = fs.lowerExpression(a);
       if (v.ty.kind === "const") return `i64 ${v.constant}`;
       if (v.ty.kind !== "int") {
         fs.error(Diagnostics.PrintkFormat, a);

@@ -17,10 +17,9 @@ import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type IntType, Int, intTy, llInt } from "../types.js";
 import type { FunctionState, ModuleState, Value } from "./context.js";
-import { lowerExpression } from "./expressions/index.js";
-import { BpfHelper, callHelper } from "./helpers.js";
-import { emitMapGlobal } from "./maps.js";
-import { copyBytes } from "./expressions/objects.js";
+import { BpfHelper, callHelper } from "./bpf-helpers.js";
+import { emitMapGlobal } from "./map-declarations.js";
+import { copyBytes } from "./places.js";
 import { type LogArgumentType, type LogDisplay, type LogFormat, type LogLevelName, type LogTable, logLevels, logLevelVariable, logMapName, logSection, maxLogArguments, parseLogFormat } from "../log-calls.js";
 /** Record header: format id (u32), padding, timestamp (u64). */
 const headerBytes = 16;
@@ -116,7 +115,7 @@ export function lowerLogCall(fs: FunctionState, node: ts.CallExpression, level: 
   const values: Value[] = [];
   let offset = headerBytes;
   argNodes.forEach((argNode, i) => {
-    const v = lowerExpression(fs, argNode);
+    const v = fs.lowerExpression(argNode);
     if (v.poisoned) return;
     const type = argumentType(v);
     if (!type) {

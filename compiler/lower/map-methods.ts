@@ -6,9 +6,7 @@ import { Diagnostics } from "../diagnostics.js";
 import { type FieldType, Int, intTy, llInt, fieldSize } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
-import { lowerExpression } from "./expressions/index.js";
-import { fieldTy } from "./places.js";
-import { placeOfElement, placeOfMember } from "./expressions/access.js";
+import { fieldTy, placeOfElement, placeOfMember } from "./places.js";
 import { stdlibName } from "../types.js";
 import { BpfHelper, callHelper, spill } from "./bpf-helpers.js";
 import type { MapDefinition } from "../object-model.js";
@@ -36,7 +34,7 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
     case "update": {
       const key = pointerTo(fs, map.key!, args[0], node);
       const value = pointerTo(fs, map.value!, args[1], node);
-      const flags = args[2] ? convertImplicit(fs, lowerExpression(fs, args[2]), intTy(Int.u64), args[2]).ir : "0";
+      const flags = args[2] ? convertImplicit(fs, fs.lowerExpression(args[2]), intTy(Int.u64), args[2]).ir : "0";
       return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.mapUpdateElem, "i64", [`ptr ${map.global}`, `ptr ${key}`, `ptr ${value}`, `i64 ${flags}`]) };
     }
     // delete(key: K): i64
@@ -46,15 +44,15 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
     }
     // redirect(key: u32, fallback: XDP): XDP
     case "redirect": {
-      const key = convertImplicit(fs, lowerExpression(fs, args[0]!), intTy(Int.u64), args[0]!);
-      const fallback = args[1] ? convertImplicit(fs, lowerExpression(fs, args[1]), intTy(Int.u64), args[1]).ir : "0";
+      const key = convertImplicit(fs, fs.lowerExpression(args[0]!), intTy(Int.u64), args[0]!);
+      const fallback = args[1] ? convertImplicit(fs, fs.lowerExpression(args[1]), intTy(Int.u64), args[1]).ir : "0";
       const result = callHelper(fs, BpfHelper.redirectMap, "i64", [`ptr ${map.global}`, `i64 ${key.ir}`, `i64 ${fallback}`]);
       return { ty: intTy(Int.u32), ir: fs.fb.value(`trunc i64 ${result} to i32`) };
     }
     // output(record: T, flags?: number): i64
     case "output": {
       const record = pointerTo(fs, map.record!, args[0], node);
-      const flags = args[1] ? convertImplicit(fs, lowerExpression(fs, args[1]), intTy(Int.u64), args[1]).ir : "0";
+      const flags = args[1] ? convertImplicit(fs, fs.lowerExpression(args[1]), intTy(Int.u64), args[1]).ir : "0";
       return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.ringbufOutput, "i64", [`ptr ${map.global}`, `ptr ${record}`, `i64 ${fieldSize(map.record!)}`, `i64 ${flags}`]) };
     }
   }
@@ -77,7 +75,7 @@ function pointerTo(fs: FunctionState, type: FieldType, expr: ts.Expression | und
   const expected = fieldTy(type);
   const inPlace = type.kind === "int" ? fieldPointer(fs, expr, type) : undefined;
   if (inPlace) return inPlace;
-  const value = convertImplicit(fs, lowerExpression(fs, expr, expected), expected, expr);
+  const value = convertImplicit(fs, fs.lowerExpression(expr, expected), expected, expr);
   if (type.kind === "int") return spill(fs, llInt(type.int), value.ir, type.int.bits / 8);
   if (type.kind === "bool") return spill(fs, "i8", fs.fb.value(`zext i1 ${value.ir} to i8`), 1);
   if (value.ty.kind === "view" && value.ty.nullable) fs.error(Diagnostics.UncheckedNull, expr, expr.getText());
@@ -96,7 +94,7 @@ function fieldPointer(fs: FunctionState, expr: ts.Expression, type: Extract<Fiel
   let place;
   if (ts.isPropertyAccessExpression(expr)) {
     if (fs.checker.getConstantValue(expr) !== undefined || stdlibName(fs.checker.getTypeAtLocation(expr.expression)) === "XdpContext") return undefined;
-    const base = lowerExpression(fs, expr.expression);
+    const base = fs.lowerExpression(expr.expression);
     if (base.ty.kind !== "view" && base.ty.kind !== "ref") return undefined;
     place = placeOfMember(fs, base, expr.name.text, expr);
   } else if (ts.isElementAccessExpression(expr)) {

@@ -16,7 +16,8 @@ import { emitMap, readMapDeclaration } from "./map-declarations.js";
 import { emitGlobal, readGlobalDeclaration } from "./globals.js";
 import { typedConst } from "./integers.js";
 import { evaluateConstantExpression } from "./constants.js";
-import { lowerStatements } from "./statements/index.js";
+import { lowerExpression } from "./expressions/index.js";
+import { lowerStatement } from "./statements/index.js";
 import { LogSites } from "./logs.js";
 import { declaredTy, tyOf } from "./typing.js";
 
@@ -47,6 +48,7 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
 
   const state: ModuleState = {
     checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(), logs,
+    lowering: { expression: lowerExpression, statement: lowerStatement },
     invalidatesPacket: options.invalidatesPacket,
     helperFunction(decl, program) {
       const instances = helpers.get(decl) ?? new Map<string, string>();
@@ -149,7 +151,7 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, program:
     fs.locals.set(symbol, { kind: "slot", ptr: slot, ty: p.ty, epoch: p.ty.kind === "view" ? 0 : undefined, name: p.name });
   });
   try {
-    lowerStatements(fs, decl.body!.statements);
+    fs.lowerStatements(decl.body!.statements);
   } catch (error) {
     state.reporter.error(Diagnostics.InternalError, decl, error instanceof Error ? error.message : String(error));
     if (process.env.TSXDP_DEBUG) console.error(error);

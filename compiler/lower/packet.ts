@@ -1,15 +1,17 @@
-// Packet access through the context: `ctx.header<T>(offset)` and the calls that move packet
+// Packet access through the context: the xdp_md fields (`ctx.len`, `ctx.ingressIfindex`, …),
+// data/data_end kept per function, `ctx.header<T>(offset)` and the calls that move packet
 // data. The bounds check is emitted in the shape the verifier understands: a packet pointer
 // plus a constant compared against data_end marks that many bytes safe.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { BoolTy, Int, intTy, fieldSize, llInt } from "../types.js";
+import { BoolTy, Int, intTy, llInt } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
 import { convertImplicit } from "./integers.js";
-import { lowerExpression } from "./expressions/index.js";
-import { XdpMd } from "./expressions/access.js";
 import { offsetPointer } from "./places.js";
 import { BpfHelper, callHelper } from "./bpf-helpers.js";
+
+/** Offsets of struct xdp_md fields. */
+export const XdpMd = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 } as const;
 
 /** The largest variable offset the verifier accepts on a packet pointer (MAX_PACKET_OFF). */
 export const maxPacketOffset = 0xffff;
@@ -19,6 +21,82 @@ export const maxPacketOffset = 0xffff;
  * share one pointer and one bounds-check register, as C's `tcp = (void *)ports` does.
  */
 const passthroughId = 1000;
+
+/**
+ * Stack slots holding ctx->data and ctx->data_end (as i32), loaded once at function entry
+ * and again after each call that moves packet data — C's `void *data = …` at the top of a
+ * program. mem2reg turns them into registers, so LLVM never reloads them from the context
+ * and every bounds check compares the same data_end register.
+ */
+function packetBoundsSlots(fs: FunctionState): { readonly data: string; readonly end: string } {
+  if (fs.packetSlots) return fs.packetSlots;
+  const fb = fs.fb;
+  const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
+  for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
+    const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${fs.ctx}, i64 ${offset}`) : fs.ctx;
+    const raw = fb.prologueValue(`load i32, ptr ${field}, align 4${nonZero(fs)}`);
+    fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
+  }
+  fs.packetSlots = slots;
+  return slots;
+}
+
+/**
+ * `!range` metadata saying a packet pointer is never 0, so that the null test of a view at
+ * offset 0 folds away (the verifier knows packet pointers are non-null; C never tests).
+ */
+function nonZero(fs: FunctionState): string {
+  return `, !range ${fs.mod.module.meta("!{i32 1, i32 0}")}`;
+}
+
+/** The current ctx->data / ctx->data_end as i32. */
+export function packetBound(fs: FunctionState, which: "data" | "end"): string {
+  return fs.fb.value(`load i32, ptr ${packetBoundsSlots(fs)[which]}`);
+}
+
+/** A call moved packet data: reload data/data_end and start a new packet epoch (stale views). */
+export function invalidatePacket(fs: FunctionState, what: string, node: ts.Node): void {
+  if (fs.ctx) {
+    const slots = packetBoundsSlots(fs);
+    const data = fs.fb.value(`load i32, ptr ${fs.ctx}, align 4${nonZero(fs)}`);
+    fs.fb.inst(`store i32 ${data}, ptr ${slots.data}`);
+    const endField = fs.fb.value(`getelementptr inbounds i8, ptr ${fs.ctx}, i64 4`);
+    const end = fs.fb.value(`load i32, ptr ${endField}, align 4`);
+    fs.fb.inst(`store i32 ${end}, ptr ${slots.end}`);
+  }
+  fs.epoch++;
+  const file = node.getSourceFile();
+  fs.invalidations[fs.epoch] = { what, line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 };
+}
+
+/** `ctx.len`, `ctx.ingressIfindex`, `ctx.rxQueueIndex` read as values. */
+export function lowerContextField(fs: FunctionState, ctx: string, name: string, node: ts.Node): Value {
+  const fb = fs.fb;
+  const field = (offset: number) => loadContextField(fs, ctx, offset);
+  switch (name) {
+    case "len": {
+      // Loaded here (volatile: never merged with the function's data/data_end), not taken
+      // from the function's packet bounds: those are i32 values, and when one stayed alive
+      // across a helper call in a branch (`if (…) log.info("{}", ctx.len)` twice) LLVM
+      // spilled it with a 4-byte store, which the verifier refuses for a packet pointer
+      // ("invalid size of register spill").
+      const data = field(XdpMd.data);
+      const end = field(XdpMd.dataEnd);
+      // The difference of two packet pointers is a scalar to the verifier, but LLVM would
+      // re-associate `x + (end - data)` into `(x - data) + end`: arithmetic on a packet
+      // pointer in 32-bit ALU ops, which the verifier rejects. The passthrough keeps the
+      // difference whole.
+      const len = fb.value(`sub i32 ${end}, ${data}`);
+      fs.mod.module.declare("declare i32 @llvm.bpf.passthrough.i32.i32(i32, i32)");
+      return { ty: intTy(Int.u32), ir: fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${fs.mod.nextPassthroughSeq()}, i32 ${len})`) };
+    }
+    case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
+    case "rxQueueIndex": return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
+    default:
+      fs.error(Diagnostics.UnsupportedSyntax, node, `ctx.${name} outside a call`);
+      return constValue(0n);
+  }
+}
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
@@ -34,7 +112,7 @@ export function lowerContextMethod(fs: FunctionState, ctx: string, name: string,
 }
 
 /**
- * A 32-bit field of struct xdp_md other than data/data_end (FunctionState.packetBound has
+ * A 32-bit field of struct xdp_md other than data/data_end (packetBound has
  * those). The verifier allows only constant offsets from the context pointer, but LLVM may
  * merge two loads from different fields on two paths into one load from `ctx + select(…)`.
  * A volatile load is never merged that way.
@@ -43,11 +121,11 @@ export function loadContextField(fs: FunctionState, ctx: string, offset: number)
   return fs.fb.value(`load volatile i32, ptr ${offsetPointer(fs, ctx, offset)}, align 4`);
 }
 
-/** data or data_end (kept per function: FunctionState.packetBound), or data_meta (loaded here). */
+/** data or data_end (kept per function: packetBound), or data_meta (loaded here). */
 function packetPointer(fs: FunctionState, ctx: string, field: number): string {
-  const raw = field === XdpMd.data ? fs.packetBound("data") : field === XdpMd.dataEnd ? fs.packetBound("end") : fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
+  const raw = field === XdpMd.data ? packetBound(fs, "data") : field === XdpMd.dataEnd ? packetBound(fs, "end") : fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
-  // data is known non-null (FunctionState.packetBound's !range), so LLVM may turn a view's
+  // data is known non-null (packetBound's !range), so LLVM may turn a view's
   // null test back into its bounds comparison. That is safe because accesses through a
   // narrowed view use its non-null pointer (Local.nonNull), never the nullable select: on
   // whichever path the verifier takes the comparison as false, it has marked the range on
@@ -70,7 +148,7 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
     else fs.error(Diagnostics.UnsupportedType, typeNode, typeNode.getText());
     return { ty: { kind: "null" }, ir: "null" };
   }
-  const offset = lowerExpression(fs, offsetExpr);
+  const offset = fs.lowerExpression(offsetExpr);
   const fb = fs.fb;
   const data = packetPointer(fs, ctx, startField);
   const end = packetPointer(fs, ctx, endField);
@@ -156,10 +234,8 @@ function lowerAdjust(fs: FunctionState, ctx: string, node: ts.CallExpression, he
     fs.error(Diagnostics.HelperArgument, node, 1, what, "a byte count");
     return constValue(0n);
   }
-  const delta = convertImplicit(fs, lowerExpression(fs, deltaExpr), intTy(Int.i64), deltaExpr);
+  const delta = convertImplicit(fs, fs.lowerExpression(deltaExpr), intTy(Int.i64), deltaExpr);
   const result = callHelper(fs, helper, "i64", [`ptr ${ctx}`, `i64 ${delta.ir}`]);
-  fs.invalidatePacket(what, node);
+  invalidatePacket(fs, what, node);
   return { ty: BoolTy, ir: fs.fb.value(`icmp eq i64 ${result}, 0`) };
 }
-
-export { fieldSize };

@@ -7,20 +7,19 @@ import { isStdlibFile } from "../../frontend.js";
 import { llType } from "../../types.js";
 import { type FunctionState, type Value, constValue, poisonedValue } from "../context.js";
 import { convertImplicit } from "../integers.js";
-import { lowerContextMethod } from "../packet.js";
+import { invalidatePacket, lowerContextMethod } from "../packet.js";
 import { lowerMapMethod } from "../map-methods.js";
 import { intrinsics } from "../intrinsics.js";
 import { lowerLogCall } from "../logs.js";
 import { logCallLevel } from "../../log-calls.js";
 import { declaredTy, tyOf } from "../typing.js";
-import { lowerExpression } from "./index.js";
 
 export function lowerCall(fs: FunctionState, node: ts.CallExpression): Value {
   const callee = node.expression;
   const logLevel = logCallLevel(fs.checker, node);
   if (logLevel) return lowerLogCall(fs, node, logLevel);
   if (ts.isPropertyAccessExpression(callee)) {
-    const receiver = lowerExpression(fs, callee.expression);
+    const receiver = fs.lowerExpression(callee.expression);
     fs.at(node);
     if (receiver.ty.kind === "ctx") return lowerContextMethod(fs, receiver.ir, callee.name.text, node);
     if (receiver.ty.kind === "map") {
@@ -54,7 +53,7 @@ function lowerHelperCall(fs: FunctionState, decl: ts.FunctionDeclaration, node: 
     const ty = declaredTy(fs.mod, p);
     const argNode = node.arguments[i];
     if (!argNode) return `${llType(ty)} ${ty.kind === "int" ? 0 : "null"}`;
-    const v = convertImplicit(fs, lowerExpression(fs, argNode, ty), ty, argNode);
+    const v = convertImplicit(fs, fs.lowerExpression(argNode, ty), ty, argNode);
     if (v.ty.kind === "view" || v.ty.kind === "ref") fs.checkFresh(v, argNode.getText(), argNode);
     return `${llType(ty)} ${v.ty.kind === "const" ? v.constant : v.ir}`;
   });
@@ -68,7 +67,7 @@ function lowerHelperCall(fs: FunctionState, decl: ts.FunctionDeclaration, node: 
   } else {
     result = { ty: returnTy, ir: fs.fb.value(`call ${llType(returnTy)} ${name}(${args.join(", ")})`) };
   }
-  if (fs.mod.invalidatesPacket.has(decl)) fs.invalidatePacket(`the call to ${decl.name?.text}()`, node);
+  if (fs.mod.invalidatesPacket.has(decl)) invalidatePacket(fs, `the call to ${decl.name?.text}()`, node);
   // A nullable view from a helper may be a packet view whose null test is still to come.
   if (returnTy.kind === "view" && returnTy.nullable) return fs.trackView({ ...result, epoch: fs.epoch });
   if (returnTy.kind === "view") return { ...result, epoch: fs.epoch };

@@ -6,8 +6,7 @@ import { Diagnostics } from "../../diagnostics.js";
 import type { StructLayout, Ty } from "../../types.js";
 import { type FunctionState, type Value, viewAlign, alignAt } from "../context.js";
 import { convertImplicit } from "../integers.js";
-import { fieldTy, offsetPointer, store } from "../places.js";
-import { lowerExpression } from "./index.js";
+import { allocateStruct, copyBytes, fieldTy, offsetPointer, store } from "../places.js";
 
 export function lowerObjectLiteralValue(fs: FunctionState, node: ts.ObjectLiteralExpression, expected?: Ty): Value {
   if (!expected || expected.kind !== "view" || expected.layout.kind !== "struct") {
@@ -17,18 +16,6 @@ export function lowerObjectLiteralValue(fs: FunctionState, node: ts.ObjectLitera
   const ptr = allocateStruct(fs, expected.layout);
   fillStruct(fs, node, expected.layout, ptr);
   return { ty: { kind: "view", layout: expected.layout, nullable: false }, ir: ptr, align: Math.max(expected.layout.align, 8) };
-}
-
-/** A zero-filled stack slot for a struct. */
-export function allocateStruct(fs: FunctionState, layout: StructLayout | { size: number; align: number }): string {
-  // 8-aligned whatever the struct needs (BPF stack slots are 8 bytes anyway): copies in and
-  // out of it can then use the widest access the other side allows.
-  const align = Math.max(layout.align, 8);
-  const ptr = fs.fb.alloca(`[${layout.size} x i8]`, align);
-  fs.stackBytes += layout.size;
-  fs.mod.module.declare("declare void @llvm.memset.p0.i64(ptr nocapture writeonly, i8, i64, i1 immarg)");
-  fs.fb.inst(`call void @llvm.memset.p0.i64(ptr align ${align} ${ptr}, i8 0, i64 ${layout.size}, i1 false)`);
-  return ptr;
 }
 
 function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout: StructLayout, ptr: string): void {
@@ -51,7 +38,7 @@ function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout:
     }
     if (field.type.kind === "struct" || field.type.kind === "array") {
       // A struct or array field initialised from another view is copied by value, as in C.
-      const source = lowerExpression(fs, init, fieldTy(field.type));
+      const source = fs.lowerExpression(init, fieldTy(field.type));
       const expectedLayout = field.type.kind === "struct" ? field.type.struct : field.type.array;
       if (source.ty.kind !== "view" || source.ty.layout.size !== expectedLayout.size || source.ty.nullable) {
         fs.error(Diagnostics.StructCopy, init);
@@ -60,17 +47,7 @@ function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout:
       copyBytes(fs, fieldPtr, source.ir, expectedLayout.size, Math.min(alignAt(Math.max(layout.align, 8), field.offset), viewAlign(source)));
       continue;
     }
-    const value = convertImplicit(fs, lowerExpression(fs, init, fieldTy(field.type)), fieldTy(field.type), init);
+    const value = convertImplicit(fs, fs.lowerExpression(init, fieldTy(field.type)), fieldTy(field.type), init);
     store(fs, { kind: "memory", ptr: fieldPtr, field: field.type, bitField: field.bitField, name }, value, init);
   }
-}
-
-/**
- * C's struct assignment. `align` is what both sides are known to keep (their structs'
- * alignment and the offsets): LLVM copies in units of it, and BPF has no misaligned
- * accesses in LLVM's eyes, so `align 1` would be a byte-by-byte copy.
- */
-export function copyBytes(fs: FunctionState, to: string, from: string, size: number, align: number): void {
-  fs.mod.module.declare("declare void @llvm.memcpy.p0.p0.i64(ptr noalias nocapture writeonly, ptr noalias nocapture readonly, i64, i1 immarg)");
-  fs.fb.inst(`call void @llvm.memcpy.p0.p0.i64(ptr align ${align} ${to}, ptr align ${align} ${from}, i64 ${size}, i1 false)`);
 }

@@ -11,9 +11,7 @@ import {
   type BinaryOp, type CompareOp, unify, emitBinary, emitCompare, foldBinary, foldCompare,
   convertImplicit, typedConst,
 } from "../integers.js";
-import { load, store, placeTy } from "../places.js";
-import { lowerExpression } from "./index.js";
-import { lowerPlace } from "./access.js";
+import { load, store, placeTy, lowerPlace } from "../places.js";
 
 const arithmetic = new Map<ts.SyntaxKind, BinaryOp>([
   [ts.SyntaxKind.PlusToken, "+"], [ts.SyntaxKind.MinusToken, "-"], [ts.SyntaxKind.AsteriskToken, "*"],
@@ -40,15 +38,15 @@ export function lowerBinary(fs: FunctionState, node: ts.BinaryExpression): Value
   if (compound) return lowerCompoundAssignment(fs, node.left, compound, node.right, node);
   if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) return lowerLogicalValue(fs, node);
   if (op === ts.SyntaxKind.CommaToken) {
-    lowerExpression(fs, node.left);
-    return lowerExpression(fs, node.right);
+    fs.lowerExpression(node.left);
+    return fs.lowerExpression(node.right);
   }
   const cmp = comparisons.get(op);
   if (cmp) return lowerComparison(fs, cmp, node);
   const arith = arithmetic.get(op);
   if (arith) {
-    const a = lowerExpression(fs, node.left);
-    const b = lowerExpression(fs, node.right);
+    const a = fs.lowerExpression(node.left);
+    const b = fs.lowerExpression(node.right);
     return binaryArithmetic(fs, arith, a, b, node);
   }
   fs.error(Diagnostics.UnsupportedOperator, node.operatorToken, node.operatorToken.getText(), hintFor(op));
@@ -95,8 +93,8 @@ function invalidOperand(fs: FunctionState, v: Value, node: ts.Node): Value {
 }
 
 function lowerComparison(fs: FunctionState, op: CompareOp, node: ts.BinaryExpression): Value {
-  const a = lowerExpression(fs, node.left);
-  const b = lowerExpression(fs, node.right);
+  const a = fs.lowerExpression(node.left);
+  const b = fs.lowerExpression(node.right);
   return compareValues(fs, op, a, b, node);
 }
 
@@ -132,7 +130,7 @@ function lowerAssignment(fs: FunctionState, node: ts.BinaryExpression): Value {
   const place = lowerPlace(fs, node.left);
   if (!place) return constValue(0n);
   const target = placeTy(place);
-  const value = convertImplicit(fs, lowerExpression(fs, node.right, target), target, node.right);
+  const value = convertImplicit(fs, fs.lowerExpression(node.right, target), target, node.right);
   if (value.ty.kind === "view") fs.checkFresh(value, node.right.getText(), node.right);
   store(fs, place, value, node);
   return value;
@@ -147,7 +145,7 @@ export function lowerCompoundAssignment(fs: FunctionState, left: ts.Expression, 
     return constValue(0n);
   }
   const current = load(fs, place, node);
-  const operand = typeof right === "bigint" ? constValue(right) : lowerExpression(fs, right);
+  const operand = typeof right === "bigint" ? constValue(right) : fs.lowerExpression(right);
   const result = binaryArithmetic(fs, op, current, operand, node);
   const converted = convertImplicit(fs, result, target, node);
   store(fs, place, converted, node);
@@ -159,25 +157,25 @@ export function lowerPrefixUnary(fs: FunctionState, node: ts.PrefixUnaryExpressi
     case ts.SyntaxKind.PlusPlusToken: return lowerCompoundAssignment(fs, node.operand, "+", 1n, node);
     case ts.SyntaxKind.MinusMinusToken: return lowerCompoundAssignment(fs, node.operand, "-", 1n, node);
     case ts.SyntaxKind.ExclamationToken: {
-      const v = toBool(fs, lowerExpression(fs, node.operand), node.operand);
+      const v = toBool(fs, fs.lowerExpression(node.operand), node.operand);
       if (v.constant !== undefined) return { ty: BoolTy, ir: v.constant ? "false" : "true", constant: v.constant ? 0n : 1n };
       return { ty: BoolTy, ir: fs.fb.value(`xor i1 ${v.ir}, true`) };
     }
     case ts.SyntaxKind.TildeToken: {
-      const v = lowerExpression(fs, node.operand);
+      const v = fs.lowerExpression(node.operand);
       if (v.ty.kind === "const") return constValue(~v.constant!);
       if (v.ty.kind !== "int") return invalidOperand(fs, v, node);
       if (v.constant !== undefined) return typedConst(~v.constant, v.ty.int);
       return { ty: v.ty, ir: fs.fb.value(`xor ${llInt(v.ty.int)} ${v.ir}, -1`) };
     }
     case ts.SyntaxKind.MinusToken: {
-      const v = lowerExpression(fs, node.operand);
+      const v = fs.lowerExpression(node.operand);
       if (v.ty.kind === "const") return constValue(-v.constant!);
       if (v.ty.kind !== "int") return invalidOperand(fs, v, node);
       if (v.ty.int.be) fs.error(Diagnostics.ByteOrderArithmetic, node, "network-order value");
       return { ty: v.ty, ir: fs.fb.value(`sub ${llInt(v.ty.int)} 0, ${v.ir}`) };
     }
-    case ts.SyntaxKind.PlusToken: return lowerExpression(fs, node.operand);
+    case ts.SyntaxKind.PlusToken: return fs.lowerExpression(node.operand);
   }
   return constValue(0n);
 }
@@ -222,7 +220,7 @@ export function lowerCondition(fs: FunctionState, expr: ts.Expression, ifTrue: B
       return lowerCondition(fs, expr.right, ifTrue, ifFalse);
     }
   }
-  const v = toBool(fs, lowerExpression(fs, expr), expr);
+  const v = toBool(fs, fs.lowerExpression(expr), expr);
   if (v.constant !== undefined) fs.fb.br(v.constant ? ifTrue : ifFalse);
   else fs.fb.condBr(v.ir, ifTrue, ifFalse);
 }
@@ -246,10 +244,10 @@ export function lowerConditional(fs: FunctionState, node: ts.ConditionalExpressi
   const join = fs.fb.newBlock("cond.join");
   lowerCondition(fs, node.condition, yes, no);
   fs.fb.setBlock(yes);
-  let a = lowerExpression(fs, node.whenTrue, expected);
+  let a = fs.lowerExpression(node.whenTrue, expected);
   const endYes = fs.fb.block;
   fs.fb.setBlock(no);
-  let b = lowerExpression(fs, node.whenFalse, expected);
+  let b = fs.lowerExpression(node.whenFalse, expected);
   const endNo = fs.fb.block;
   const resultTy = commonType(a.ty, b.ty, expected);
   if (resultTy.kind === "const" && a.constant !== undefined && b.constant !== undefined && a.ty.kind === "const" && b.ty.kind === "const") {

@@ -5,9 +5,7 @@ import { Diagnostics } from "../../diagnostics.js";
 import { llType } from "../../types.js";
 import type { FunctionState } from "../context.js";
 import { convertImplicit, constOperand } from "../integers.js";
-import { lowerExpression } from "../expressions/index.js";
 import { lowerCondition } from "../expressions/operators.js";
-import { lowerStatement } from "./index.js";
 
 export function lowerIf(fs: FunctionState, node: ts.IfStatement): void {
   const fb = fs.fb;
@@ -17,12 +15,12 @@ export function lowerIf(fs: FunctionState, node: ts.IfStatement): void {
   lowerCondition(fs, node.expression, then, otherwise ?? join);
   const before = fs.epoch;
   fb.setBlock(then);
-  lowerStatement(fs, node.thenStatement);
+  fs.lowerStatement(node.thenStatement);
   fb.br(join);
   const afterThen = fs.epoch;
   if (otherwise) {
     fb.setBlock(otherwise);
-    lowerStatement(fs, node.elseStatement!);
+    fs.lowerStatement(node.elseStatement!);
     fb.br(join);
   }
   fs.epoch = Math.max(afterThen, fs.epoch, before);
@@ -34,7 +32,7 @@ export function lowerReturn(fs: FunctionState, node: ts.ReturnStatement): void {
     fs.fb.ret("void");
     return;
   }
-  const value = convertImplicit(fs, lowerExpression(fs, node.expression, fs.returnTy), fs.returnTy, node.expression);
+  const value = convertImplicit(fs, fs.lowerExpression(node.expression, fs.returnTy), fs.returnTy, node.expression);
   if (value.ty.kind === "view" || value.ty.kind === "ref") fs.checkFresh(value, node.expression.getText(), node.expression);
   fs.at(node);
   if (fs.returnTy.kind === "void") fs.fb.ret("void");
@@ -56,7 +54,7 @@ export function lowerContinue(fs: FunctionState, node: ts.ContinueStatement): vo
 /** `switch` on an integer with constant cases; fall-through works as in C. */
 export function lowerSwitch(fs: FunctionState, node: ts.SwitchStatement): void {
   const fb = fs.fb;
-  const subject = lowerExpression(fs, node.expression);
+  const subject = fs.lowerExpression(node.expression);
   if (subject.ty.kind !== "int" && subject.ty.kind !== "const") {
     fs.error(Diagnostics.UnsupportedType, node.expression, `switch on ${subject.ty.kind}`);
     return;
@@ -72,7 +70,7 @@ export function lowerSwitch(fs: FunctionState, node: ts.SwitchStatement): void {
   const seen = new Set<string>();
   clauses.forEach((clause, i) => {
     if (!ts.isCaseClause(clause)) return;
-    const v = convertImplicit(fs, lowerExpression(fs, clause.expression), { kind: "int", int }, clause.expression);
+    const v = convertImplicit(fs, fs.lowerExpression(clause.expression), { kind: "int", int }, clause.expression);
     if (v.constant === undefined) {
       fs.error(Diagnostics.ConstantRequired, clause.expression, "A case label");
       return;
@@ -91,7 +89,7 @@ export function lowerSwitch(fs: FunctionState, node: ts.SwitchStatement): void {
   let latest = before;
   clauses.forEach((clause, i) => {
     fb.setBlock(blocks[i]!);
-    for (const s of clause.statements) lowerStatement(fs, s);
+    for (const s of clause.statements) fs.lowerStatement(s);
     fb.br(blocks[i + 1] ?? exit);
     latest = Math.max(latest, fs.epoch);
   });

@@ -6,10 +6,8 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { FunctionState } from "../context.js";
 import { evalConstant } from "../constants.js";
-import { lowerExpression } from "../expressions/index.js";
 import { lowerCondition } from "../expressions/operators.js";
 import { lowerVariableDeclarationList } from "./variables.js";
-import { lowerStatement } from "./index.js";
 
 /** The verifier walks every iteration; beyond this a program cannot load in practice. */
 const maxIterations = 1n << 16n;
@@ -43,12 +41,12 @@ export function lowerFor(fs: FunctionState, node: ts.ForStatement): void {
   fb.setBlock(body);
   fs.loops.push({ breakBlock: exit, continueBlock: step });
   fs.counterRanges.set(bound.counter, { min: bound.min, max: bound.max });
-  lowerStatement(fs, node.statement);
+  fs.lowerStatement(node.statement);
   fs.counterRanges.delete(bound.counter);
   fs.loops.pop();
   fb.br(step);
   fb.setBlock(step);
-  if (node.incrementor) lowerExpression(fs, node.incrementor);
+  if (node.incrementor) fs.lowerExpression(node.incrementor);
   fb.br(cond);
   fb.setBlock(exit);
 }

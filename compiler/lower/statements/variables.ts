@@ -7,7 +7,6 @@ import { Diagnostics } from "../../diagnostics.js";
 import { type Ty, llType } from "../../types.js";
 import type { FunctionState, Value } from "../context.js";
 import { convertImplicit, defaultLetType, typedConst } from "../integers.js";
-import { lowerExpression } from "../expressions/index.js";
 import { declaredTy } from "../typing.js";
 import { maxPacketOffset, packetPointerAt } from "../packet.js";
 
@@ -31,7 +30,7 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
   fs.at(decl);
   const declared: Ty | undefined = decl.type ? declaredTy(fs.mod, decl) : undefined;
   const reported = fs.mod.reporter.diagnostics.length;
-  let value: Value | undefined = decl.initializer ? lowerExpression(fs, decl.initializer, declared) : undefined;
+  let value: Value | undefined = decl.initializer ? fs.lowerExpression(decl.initializer, declared) : undefined;
   if (value?.poisoned) {
     fs.poisonedLocals.add(symbol);
     return;
