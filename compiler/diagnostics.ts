@@ -104,8 +104,6 @@ export const Diagnostics = {
   InternalError: { code: 9001, message: "Internal compiler error while compiling this: {0}", hint: "Please report it with this file; the compiler continued with the next declaration." },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
-export type DiagnosticName = keyof typeof Diagnostics;
-
 export interface TsxDiagnostic {
   readonly code: number;
   readonly category: ts.DiagnosticCategory;

@@ -29,8 +29,6 @@ export interface CompileOptions {
   readonly outDir?: string;
   /** Also write NAME.ll. */
   readonly emitLlvm?: boolean;
-  /** Load each object into the kernel and unload it (needs root). */
-  readonly verify?: boolean;
   /** Do not write NAME.skel.js / NAME.skel.d.ts. */
   readonly noSkeleton?: boolean;
   /** Reuse parsed files and the last program between builds of one process (watch mode). */

@@ -116,7 +116,6 @@ export type Ty =
 
 export const VoidTy: Ty = { kind: "void" };
 export const BoolTy: Ty = { kind: "bool" };
-export const ConstTy: Ty = { kind: "const" };
 export const intTy = (int: IntType): Ty => ({ kind: "int", int });
 
 export function describeTy(t: Ty): string {
@@ -145,7 +144,6 @@ export function llType(t: Ty): string {
 }
 
 // ---- reading TypeScript types --------------------------------------------------------
-export type TypeProblem = { readonly problem: "number" | "unsupported" | "any"; readonly text: string };
 
 /** The stdlib declaration name a type comes from (XdpContext, Ref, FixedArray, HashMap, …). */
 export function stdlibName(type: ts.Type): string | undefined {
@@ -180,10 +178,6 @@ export function intFromType(type: ts.Type, checker: ts.TypeChecker): IntType | u
 export function isBooleanType(type: ts.Type): boolean {
   if (type.flags & (ts.TypeFlags.Boolean | ts.TypeFlags.BooleanLiteral)) return true;
   return type.isUnion() && type.types.every((t) => t.flags & ts.TypeFlags.BooleanLiteral);
-}
-
-export function hasNull(type: ts.Type): boolean {
-  return type.isUnion() && type.types.some((t) => t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined));
 }
 
 /** The one type argument of a generic stdlib type (Ref<T>, FixedArray<T, N>). */

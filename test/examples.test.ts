@@ -9,6 +9,7 @@ import path from "node:path";
 import { compile, formatDiagnostic } from "../compiler/index.js";
 import { repoRoot } from "./lib/paths.js";
 import { requireKernel } from "./lib/kernel-env.js";
+import { examplePrograms } from "./lib/programs.js";
 import { topology, waitForLine, pingCount, udpExchange, udpEchoServer } from "./lib/topology.js";
 
 const examples = path.join(repoRoot, "examples");
@@ -16,11 +17,7 @@ let prepared: Promise<void> | undefined;
 
 /** tsxdp build for every example (objects and skeletons beside the sources), then tsc. */
 async function prepare(): Promise<void> {
-  const sources = fs.readdirSync(examples).flatMap((d) => {
-    const dir = path.join(examples, d);
-    return fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(dir, f)) : [];
-  });
-  for (const source of sources) {
+  for (const source of examplePrograms()) {
     const result = await compile({ files: [source] });
     assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), [], source);
   }

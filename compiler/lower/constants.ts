@@ -2,20 +2,15 @@
 // values, loop bounds. Integers fold with arbitrary precision (they are untyped until they
 // meet a type); conversions such as u16(100) give typed constants.
 import ts from "typescript";
-import { Int, type IntType } from "../types.js";
+import { Int } from "../types.js";
 import { type FunctionState, type ModuleState, type Value, constValue } from "./context.js";
-import { typedConst, foldBinary } from "./integers.js";
+import { byteSwaps, foldBinary, foldByteSwap, typedConst } from "./integers.js";
 
 const foldable: Partial<Record<ts.SyntaxKind, Parameters<typeof foldBinary>[0]>> = {
   [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*",
   [ts.SyntaxKind.SlashToken]: "/", [ts.SyntaxKind.PercentToken]: "%", [ts.SyntaxKind.AmpersandToken]: "&",
   [ts.SyntaxKind.BarToken]: "|", [ts.SyntaxKind.CaretToken]: "^", [ts.SyntaxKind.LessThanLessThanToken]: "<<",
   [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>", [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: ">>>",
-};
-
-/** htons(53) and friends at module level (config/global initial values), as the intrinsics fold them. */
-const byteSwaps: Record<string, IntType | undefined> = {
-  htons: Int.be16, ntohs: Int.u16, htonl: Int.be32, ntohl: Int.u32, htonll: Int.be64, ntohll: Int.u64,
 };
 
 export function evaluateConstantExpression(state: ModuleState, expr: ts.Expression): Value | undefined {
@@ -61,13 +56,8 @@ export function evaluateConstantExpression(state: ModuleState, expr: ts.Expressi
     if (!v || v.constant === undefined) return undefined;
     const target = name in Int ? Int[name as keyof typeof Int] : undefined;
     if (target) return typedConst(v.constant, target);
-    const swap = byteSwaps[name];
-    if (swap) {
-      let swapped = 0n;
-      for (let i = 0; i < swap.bits / 8; i++) swapped = (swapped << 8n) | ((v.constant >> BigInt(8 * i)) & 0xffn);
-      return typedConst(swapped, swap);
-    }
-    return undefined;
+    // htons(53) and friends (config/global initial values), folded as the intrinsics fold them.
+    return Object.hasOwn(byteSwaps, name) ? foldByteSwap(v.constant, byteSwaps[name]!.to) : undefined;
   }
   return undefined;
 }

@@ -16,6 +16,20 @@ export function typedConst(v: bigint, t: IntType): Value {
   return { ty: intTy(t), ir: constOperand(wrapped, t), constant: wrapped };
 }
 
+/** htons and friends: the integer type each byte swap takes and the one it gives. */
+export const byteSwaps: Readonly<Record<string, { readonly from: IntType; readonly to: IntType }>> = {
+  htons: { from: Int.u16, to: Int.be16 }, ntohs: { from: Int.be16, to: Int.u16 },
+  htonl: { from: Int.u32, to: Int.be32 }, ntohl: { from: Int.be32, to: Int.u32 },
+  htonll: { from: Int.u64, to: Int.be64 }, ntohll: { from: Int.be64, to: Int.u64 },
+};
+
+/** A byte swap of a constant, folded: its low `to.bits / 8` bytes reversed, typed `to`. */
+export function foldByteSwap(v: bigint, to: IntType): Value {
+  let swapped = 0n;
+  for (let i = 0; i < to.bits / 8; i++) swapped = (swapped << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
+  return typedConst(swapped, to);
+}
+
 function fits(v: bigint, t: IntType): boolean {
   if (t.be) return v === 0n;
   const [lo, hi] = intRange(t);

@@ -4,7 +4,7 @@ import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type IntName, type IntType, Int, intTy, llInt, fieldSize, BoolTy } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
-import { convertExplicit, convertImplicit, typedConst } from "./integers.js";
+import { byteSwaps, convertExplicit, convertImplicit, foldByteSwap, typedConst } from "./integers.js";
 import { BpfHelper, callHelper } from "./bpf-helpers.js";
 import { allocateStruct, lowerPlace } from "./places.js";
 
@@ -30,11 +30,7 @@ const conversion = (name: IntName): Intrinsic => (fs, node) => convertExplicit(f
 // htons(x: u16): be16 and friends: a byte swap (folded for constants)
 const byteSwap = (from: IntType, to: IntType): Intrinsic => (fs, node) => {
   const v = argAs(fs, node, 0, from);
-  if (v.constant !== undefined) {
-    let swapped = 0n;
-    for (let i = 0; i < from.bits / 8; i++) swapped = (swapped << 8n) | ((v.constant >> BigInt(8 * i)) & 0xffn);
-    return typedConst(swapped, to);
-  }
+  if (v.constant !== undefined) return foldByteSwap(v.constant, to);
   const ll = llInt(from);
   fs.mod.module.declare(`declare ${ll} @llvm.bswap.${ll}(${ll}) #2`);
   return { ty: intTy(to), ir: fs.fb.value(`call ${ll} @llvm.bswap.${ll}(${ll} ${v.ir})`) };
@@ -70,9 +66,7 @@ export const intrinsics: Record<string, Intrinsic> = {
   global: moduleLevelOnly,
   u8: conversion("u8"), u16: conversion("u16"), u32: conversion("u32"), u64: conversion("u64"),
   i8: conversion("i8"), i16: conversion("i16"), i32: conversion("i32"), i64: conversion("i64"),
-  htons: byteSwap(Int.u16, Int.be16), ntohs: byteSwap(Int.be16, Int.u16),
-  htonl: byteSwap(Int.u32, Int.be32), ntohl: byteSwap(Int.be32, Int.u32),
-  htonll: byteSwap(Int.u64, Int.be64), ntohll: byteSwap(Int.be64, Int.u64),
+  ...Object.fromEntries(Object.entries(byteSwaps).map(([name, { from, to }]) => [name, byteSwap(from, to)])),
 
   // sizeof<T>(): compile-time constant
   sizeof: (fs, node) => constValue(BigInt(sizeTypeArgument(fs, node)?.size ?? 0)),
@@ -202,5 +196,3 @@ export const intrinsics: Record<string, Intrinsic> = {
     return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.fibLookup, "i64", [`ptr ${ctx.ir}`, `ptr ${params.ir}`, `i32 ${size}`, `i32 ${flags.ir}`]) };
   },
 };
-
-export { BoolTy };

@@ -6,10 +6,10 @@ import * as assert from "uvu/assert";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { compile } from "../../compiler/index.js";
-import { verifyObject } from "../../compiler/verify.js";
+import { compile, verifyObject } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { kernelUnavailable, requireKernel } from "../lib/kernel-env.js";
+import { passPrograms } from "../lib/programs.js";
 
 const variantsPerFile = 25;
 const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)"];
@@ -34,7 +34,7 @@ function* variants(text: string, seed: number): Generator<string> {
 
 test("mutated programs: diagnostics or a verified object, never a crash", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-mutations-"));
-  const sources = fs.readdirSync(path.join(repoRoot, "verifier-tests/pass")).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(repoRoot, "verifier-tests/pass", f));
+  const sources = passPrograms();
   sources.push(path.join(repoRoot, "examples/firewall/firewall.xdp.ts"));
   const canVerify = kernelUnavailable() === undefined || requireKernel("BPF_PROG_LOAD");
   let n = 0;
