@@ -123,23 +123,21 @@ const mpps = (w: Window) => w.delivered / w.seconds / 1e6;
 // of their window, so a frame counts only when it really arrived.
 export const counterScript = () => script(`
   import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
+  import * as bpf from ${JSON.stringify(new URL("../runtime/bpf-insn.js", import.meta.url).href)};
+  import { BPF_PROG_TYPE_XDP, MapType } from ${JSON.stringify(new URL("../runtime/kernel.js", import.meta.url).href)};
   const n = native();
-  const map = n.mapCreate(2, 4, 8, 1, "arrived");
-  const insns = new DataView(new ArrayBuffer(12 * 8));
-  const put = (i, code, dst, src, off, imm) => { insns.setUint8(i * 8, code); insns.setUint8(i * 8 + 1, (src << 4) | dst); insns.setInt16(i * 8 + 2, off, true); insns.setInt32(i * 8 + 4, imm, true); };
-  put(0, 0xb7, 1, 0, 0, 0);      // r1 = 0
-  put(1, 0x63, 10, 1, -4, 0);    // *(u32 *)(r10 - 4) = r1
-  put(2, 0xbf, 2, 10, 0, 0);     // r2 = r10
-  put(3, 0x07, 2, 0, 0, -4);     // r2 += -4
-  put(4, 0x18, 1, 1, 0, map);    // r1 = the map (ld_imm64, BPF_PSEUDO_MAP_FD)
-  put(5, 0x00, 0, 0, 0, 0);
-  put(6, 0x85, 0, 0, 0, 1);      // call bpf_map_lookup_elem
-  put(7, 0x15, 0, 0, 2, 0);      // if r0 == 0 goto +2
-  put(8, 0xb7, 1, 0, 0, 1);      // r1 = 1
-  put(9, 0xdb, 0, 1, 0, 0);      // lock *(u64 *)(r0 + 0) += r1
-  put(10, 0xb7, 0, 0, 0, 1);     // r0 = XDP_DROP
-  put(11, 0x95, 0, 0, 0, 0);     // exit
-  const prog = n.progLoadRaw(6, new Uint8Array(insns.buffer), "GPL", "arrived");
+  const map = n.mapCreate(MapType.ARRAY, 4, 8, 1, "arrived");
+  const insns = bpf.encode([
+    bpf.movImm(1, 0), bpf.storeU32(10, -4, 1), // key 0 on the stack
+    bpf.movReg(2, 10), bpf.addImm(2, -4),
+    bpf.loadMapFd(1, map),
+    bpf.callHelper(1), // bpf_map_lookup_elem
+    bpf.jumpIfEqual(0, 0, 2),
+    bpf.movImm(1, 1), bpf.atomicAddU64(0, 0, 1), // lock *(u64 *)r0 += 1
+    bpf.movImm(0, 1), // XDP_DROP
+    bpf.exit(),
+  ]);
+  const prog = n.progLoadRaw(BPF_PROG_TYPE_XDP, insns, "GPL", "arrived");
   n.xdpLinkCreate(prog, n.ifIndex("eth0"), 0);
   console.log(JSON.stringify({ ready: true, mapId: n.mapInfo(map).id }));
   setTimeout(() => process.exit(0), 120000);`);

@@ -1,7 +1,7 @@
 // Errors that name the cause in words and what to do, with `code` set to the errno name.
-import os from "node:os";
+import { Errno } from "./kernel.js";
 
-const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+const errnoNames = new Map<number, string>(Object.entries(Errno).map(([name, n]) => [n, name]));
 
 /** The errno's name (ENXIO for 6), undefined for numbers the platform does not name. */
 export function errnoName(errno: number): string | undefined {
@@ -59,7 +59,7 @@ export function isolatedFailure(error: unknown, phase: "parse" | "load", what: s
   const message = phase === "parse"
     ? `malformed ELF: libbpf could not parse it (${how}) — ${what}; the file is damaged or not a BPF object (rebuild it)`
     : `malformed BPF object: libbpf could not ${verb} it (${how}) — ${what}; its BTF or relocations are damaged (rebuild it)`;
-  return new BpfError(message, "EINVAL", { errno: 22, cause: error });
+  return new BpfError(message, "EINVAL", { errno: Errno.EINVAL, cause: error });
 }
 
 /**
@@ -147,5 +147,5 @@ export const u32Max = 0xffff_ffff;
 /** BTF that does not hold together (a type id past the end, a cycle): the object is damaged. */
 export function malformedBtf(error: unknown, what: string): BpfError {
   if (error instanceof BpfError) return error;
-  return new BpfError(`malformed BTF in ${what}: ${(error as Error)?.message ?? String(error)} — the object's type information is damaged (rebuild it)`, "EINVAL", { errno: 22, cause: error });
+  return new BpfError(`malformed BTF in ${what}: ${(error as Error)?.message ?? String(error)} — the object's type information is damaged (rebuild it)`, "EINVAL", { errno: Errno.EINVAL, cause: error });
 }

@@ -4,11 +4,10 @@
 import { native, type NativeMapHandle, type NativeMapInfo } from "./native.js";
 import { type Codec, type IntegerLane, decode, encode, integerLane } from "./codec.js";
 import { explain, BpfError, integerArgument, invalidArgument, invalidValue, u32Max } from "./errors.js";
+import { BPF_F_LOCK, Errno, MapType, UpdateFlags, unsupportedOperationErrnos } from "./kernel.js";
 
-export const MapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, DEVMAP_HASH: 25, RINGBUF: 27,
-} as const;
+export { MapType, UpdateFlags };
+
 const perCpuTypes = new Set<number>([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 const arrayTypes = new Set<number>([MapType.ARRAY, MapType.PROG_ARRAY, MapType.PERCPU_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP]);
 const batchTypes = new Set<number>([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
@@ -36,7 +35,6 @@ export interface PerCpuMap<K, V> extends TypedMap<K, V[]> {
   sum(key: K): V | undefined;
 }
 
-export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
 
 /** Buffers of one batch call: `capacity` packed keys and values, typed-array lanes over them. */
 interface BatchBuffers {
@@ -54,10 +52,6 @@ interface BatchBuffers {
 const batchChunk = 4096;
 /** Batch buffers up to this many bytes stay allocated for the next call; larger ones are dropped. */
 const retainedBatchBytes = 4 << 20;
-/** The only element flag BPF_MAP_UPDATE_BATCH accepts: BPF_F_LOCK. */
-const batchElementFlags = 4;
-/** errno of "this map type has no batch operation": EINVAL, EOPNOTSUPP, ENOTSUPP (kernel-internal 524). */
-const noBatchErrnos = new Set([22, 95, 524]);
 
 export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   /** Bytes of one value as the syscall sees it (per-CPU: every CPU's, 8-byte aligned). */
@@ -208,7 +202,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   private updateFailure(error: unknown, what: string, batch?: { written: number; count: number }): BpfError {
     const errno = (error as { errno?: number }).errno;
     const partly = batch ? `; ${batch.written} of the ${batch.count} entries were written before it` : "";
-    if (errno === 7 /* E2BIG */) {
+    if (errno === Errno.E2BIG) {
       const cause = arrayTypes.has(this.info.type)
         ? `a key is past the end of the array (it has ${this.info.maxEntries} entries, keys 0…${this.info.maxEntries - 1})`
         : `the map is full (all ${this.info.maxEntries} entries taken): delete entries, or declare a larger maxEntries`;
@@ -383,13 +377,13 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   private updatePacked(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, count: number, flags: number): void {
     let at = 0;
     // The kernel's batch update takes no flags but BPF_F_LOCK (NOEXIST/EXIST are EINVAL).
-    if (batchTypes.has(this.info.type) && (flags & ~batchElementFlags) === 0) {
+    if (batchTypes.has(this.info.type) && (flags & ~BPF_F_LOCK) === 0) {
       try {
         for (; at < count; at += batchChunk) native().mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
         return;
       } catch (error) {
         const e = error as { errno?: number; done?: number };
-        if (e.errno === undefined || !noBatchErrnos.has(e.errno)) throw this.updateFailure(error, "batch update", { written: at + (e.done ?? 0), count });
+        if (e.errno === undefined || !unsupportedOperationErrnos.has(e.errno)) throw this.updateFailure(error, "batch update", { written: at + (e.done ?? 0), count });
         at += e.done ?? 0; // one by one from the entry the batch stopped at: it says what is wrong
       }
     }
@@ -427,7 +421,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
         return native().mapDeleteMany(handle, keys, count);
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
-        if (errno === undefined || !noBatchErrnos.has(errno)) throw explain(error, `map '${this.name}': batch delete`);
+        if (errno === undefined || !unsupportedOperationErrnos.has(errno)) throw explain(error, `map '${this.name}': batch delete`);
       }
     }
     let n = 0;

@@ -6,7 +6,8 @@ import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
 import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malformedBtf } from "./errors.js";
-import { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, isPerCpu, type RingBufReader } from "./map.js";
+import { BpfMap, BpfPerCpuMap, BpfRingBuf, isPerCpu, type RingBufReader } from "./map.js";
+import { BPF_FS_MAGIC, Errno, MapType } from "./kernel.js";
 import { lookupByFd, updateByFd } from "./map-fd.js";
 import { BpfProgram } from "./program.js";
 import { LogStream, logLevelValue, readLogTable, type LogLevel, type LogTable } from "./logs.js";
@@ -370,11 +371,10 @@ async function readObject(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.promises.readFile(file));
   } catch (error) {
-    throw explain(Object.assign(error as object, { errno: 2 }), `read '${file}'`);
+    throw explain(Object.assign(error as object, { errno: Errno.ENOENT }), `read '${file}'`);
   }
 }
 
-const BPF_FS_MAGIC = 0xcafe4a11;
 const kernelIndexedTypes = new Set<number>([MapType.PROG_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP, MapType.DEVMAP_HASH]);
 const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
 

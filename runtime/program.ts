@@ -4,9 +4,8 @@
 import { native } from "./native.js";
 import { BpfError, alreadyAttached, explain, integerArgument, invalidArgument, u32Max } from "./errors.js";
 import { XDP } from "./xdp.js";
+import { BPF_F_TEST_XDP_LIVE_FRAMES, BPF_LINK_TYPE_XDP, Errno, XdpAttached, XdpFlags, XdpMd } from "./kernel.js";
 
-/** XDP_FLAGS_* from <linux/if_link.h>. */
-const XdpFlags = { UPDATE_IF_NOEXIST: 1, SKB_MODE: 2, DRV_MODE: 4, HW_MODE: 8, REPLACE: 16 } as const;
 const modeFlags = { native: XdpFlags.DRV_MODE, generic: XdpFlags.SKB_MODE, offload: XdpFlags.HW_MODE } as const;
 export type AttachMode = keyof typeof modeFlags;
 
@@ -61,14 +60,13 @@ export interface XdpProgram {
   pin(path: string): void;
 }
 
-/** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex (u32 each). */
-const xdpMdBytes = 24;
+const xdpMdBytes = XdpMd.size;
 
 function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }): Uint8Array {
   const bytes = new Uint8Array(xdpMdBytes);
   const view = new DataView(bytes.buffer);
-  if (ctx.ingressIfindex !== undefined) view.setUint32(12, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex"), true);
-  if (ctx.rxQueueIndex !== undefined) view.setUint32(16, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
+  if (ctx.ingressIfindex !== undefined) view.setUint32(XdpMd.ingressIfindex, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex"), true);
+  if (ctx.rxQueueIndex !== undefined) view.setUint32(XdpMd.rxQueueIndex, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
   return bytes;
 }
 
@@ -84,7 +82,7 @@ function rawXdpMd(ctx: Uint8Array, packetLength: number): Uint8Array {
   const md = new Uint8Array(xdpMdBytes);
   md.set(ctx);
   const view = new DataView(md.buffer);
-  if (view.getUint32(4, true) === 0) view.setUint32(4, packetLength, true);
+  if (view.getUint32(XdpMd.dataEnd, true) === 0) view.setUint32(XdpMd.dataEnd, packetLength, true);
   return md;
 }
 
@@ -97,7 +95,7 @@ export function ifindexOf(target: string | number, what = "interface index"): nu
   try {
     return native().ifIndex(target);
   } catch (error) {
-    throw explain(Object.assign(error as object, { errno: 19 }), `interface '${target}'`, { ifname: target });
+    throw explain(Object.assign(error as object, { errno: Errno.ENODEV }), `interface '${target}'`, { ifname: target });
   }
 }
 
@@ -132,7 +130,7 @@ export class BpfProgram implements XdpProgram {
     const repeat = integerArgument("run(): repeat", options.repeat ?? 1, 1, u32Max);
     const flags = integerArgument("run(): flags", options.flags ?? 0, 0, u32Max);
     // Room for programs that grow the packet (adjustHead/adjustTail).
-    const outSize = flags & 2 ? 0 : packet.length + 512; // live frames: no output
+    const outSize = flags & BPF_F_TEST_XDP_LIVE_FRAMES ? 0 : packet.length + 512; // live frames: no output
     const given = options.ctx;
     if (given !== undefined && (given === null || typeof given !== "object")) throw invalidArgument("type", "run(): ctx must be { ingressIfindex, rxQueueIndex } or a struct xdp_md as a Uint8Array");
     const ctx = given === undefined ? null : rawXdpMd(given instanceof Uint8Array ? given : xdpMd(given), packet.length);
@@ -283,8 +281,6 @@ class XdpLink implements Link {
   }
 }
 
-const Errno = { EPERM: 1, ENOENT: 2, EBUSY: 16, EEXIST: 17, EINVAL: 22, EOPNOTSUPP: 95 } as const;
-const BPF_LINK_TYPE_XDP = 6;
 
 /**
  * The BPF link that holds the XDP program of `ifindex` in this namespace, by walking the
@@ -325,7 +321,7 @@ function findXdpLink(ifindex: number): { fd: number; id: number; progId: number 
 /** XDP_ATTACHED_DRV/SKB/HW from bpf_xdp_query, as attach() names the modes. */
 function attachedModeName(ifindex: number): AttachMode | undefined {
   try {
-    return ({ 1: "native", 2: "generic", 3: "offload" } as Record<number, AttachMode>)[native().xdpQuery(ifindex).mode];
+    return ({ [XdpAttached.DRV]: "native", [XdpAttached.SKB]: "generic", [XdpAttached.HW]: "offload" } as Record<number, AttachMode>)[native().xdpQuery(ifindex).mode];
   } catch {
     return undefined;
   }

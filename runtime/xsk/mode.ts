@@ -1,9 +1,9 @@
 // Which bind modes to try, and when a failure means "fall back" rather than "give up": pure
 // decisions, so the zero-copy paths have unit tests on machines whose drivers (veth) have
 // no zero-copy.
-export type XskMode = "copy" | "zerocopy" | "auto";
+import { Errno } from "../kernel.js";
 
-const EOPNOTSUPP = 95;
+export type XskMode = "copy" | "zerocopy" | "auto";
 
 /** The bind attempts for a requested mode, in order. */
 export function bindAttempts(mode: XskMode): ("zerocopy" | "copy")[] {
@@ -25,5 +25,5 @@ export function bindAttempts(mode: XskMode): ("zerocopy" | "copy")[] {
  * queue id) would fail the same way in copy mode and are reported as they are.
  */
 export function fallsBackToCopy(mode: XskMode, attempt: "zerocopy" | "copy", errno: number | undefined): boolean {
-  return mode === "auto" && attempt === "zerocopy" && errno === EOPNOTSUPP;
+  return mode === "auto" && attempt === "zerocopy" && errno === Errno.EOPNOTSUPP;
 }

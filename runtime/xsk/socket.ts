@@ -11,22 +11,13 @@ import { ifindexOf } from "../program.js";
 import { deleteByFd, updateByFd } from "../map-fd.js";
 import { FrameAllocator } from "./frames.js";
 import { bindAttempts, fallsBackToCopy, type XskMode } from "./mode.js";
+import { BPF_FUNC_redirect_map, BPF_PROG_TYPE_XDP, Errno, MapType, SocketOption, UpdateFlags, XdpFlags, XdpMd, XskBindFlags } from "../kernel.js";
+import { callHelper, encode, exit, loadMapFd, loadU32, movImm } from "../bpf-insn.js";
+import { XDP } from "../xdp.js";
 import "../dispose.js";
 
-const XDP_COPY = 2;
-const XDP_ZEROCOPY = 4;
-const XDP_USE_NEED_WAKEUP = 8;
-const XDP_FLAGS_SKB_MODE = 2;
-const XDP_FLAGS_DRV_MODE = 4;
-const BPF_MAP_TYPE_XSKMAP = 17;
-const BPF_PROG_TYPE_XDP = 6;
-const SOL_SOCKET = 1;
-const SO_BUSY_POLL = 46;
-const SO_PREFER_BUSY_POLL = 69;
-const SO_BUSY_POLL_BUDGET = 70;
-const EBUSY = 16;
-const EEXIST = 17;
-const BPF_NOEXIST = 1;
+const { EACCES, EBUSY, EEXIST, EINVAL, EOPNOTSUPP, EPERM } = Errno;
+const { SOL_SOCKET, SO_BUSY_POLL, SO_PREFER_BUSY_POLL, SO_BUSY_POLL_BUDGET } = SocketOption;
 /** Keys of the default program's XskMap: queue ids 0…1023. */
 const DEFAULT_MAP_ENTRIES = 1024;
 
@@ -244,7 +235,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const existingRing = umem.rings.get(ringKey);
     const ring = existingRing ?? newRing(umem, ringKey);
 
-    const wakeup = options.needWakeup === false ? 0 : XDP_USE_NEED_WAKEUP;
+    const wakeup = options.needWakeup === false ? 0 : XskBindFlags.USE_NEED_WAKEUP;
     const bindOnce = (flags: number) => n.socketCreate(umem.handle, options.ifname, queue, rxSize, txSize, flags | wakeup);
     // The kernel releases a closed socket's hold on its queue asynchronously (a deferred
     // work item), so a queue closed a moment ago can still be busy: retry briefly.
@@ -263,7 +254,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
     try {
       for (const attempt of attempts) {
         try {
-          socket = await tryBind(attempt === "zerocopy" ? XDP_ZEROCOPY : XDP_COPY);
+          socket = await tryBind(attempt === "zerocopy" ? XskBindFlags.ZEROCOPY : XskBindFlags.COPY);
           mode = attempt;
           break;
         } catch (error) {
@@ -309,7 +300,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
         n.socketSetOption(this.socket, SOL_SOCKET, name, value);
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
-        if (errno === 1 || errno === 13) {
+        if (errno === EPERM || errno === EACCES) {
           throw new BpfError(`busy polling on ${this.ifname} queue ${this.queue}: ${label} = ${value} needs CAP_NET_ADMIN (above net.core.busy_read, or a budget above 8)`, "EPERM", { errno, cause: error });
         }
         throw explain(error, `busy polling on ${this.ifname} queue ${this.queue}: set ${label} = ${value}`);
@@ -830,11 +821,11 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
   let fds: number[];
   try {
     fds = n.sharedAcquire(key, () => {
-      const mapFd = n.mapCreate(BPF_MAP_TYPE_XSKMAP, 4, 4, DEFAULT_MAP_ENTRIES, "tsxdp_xsks");
+      const mapFd = n.mapCreate(MapType.XSKMAP, 4, 4, DEFAULT_MAP_ENTRIES, "tsxdp_xsks");
       let progFd = -1;
       try {
         progFd = n.progLoadRaw(BPF_PROG_TYPE_XDP, redirectProgram(mapFd), "GPL", "tsxdp_xsk");
-        const linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XDP_FLAGS_SKB_MODE : attachMode === "native" ? XDP_FLAGS_DRV_MODE : 0);
+        const linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XdpFlags.SKB_MODE : attachMode === "native" ? XdpFlags.DRV_MODE : 0);
         return [linkFd, progFd, mapFd];
       } catch (error) {
         if (progFd >= 0) n.close(progFd);
@@ -852,7 +843,7 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
   // The default program redirects a queue to one socket: a second socket on the same queue
   // would silently take its traffic (BPF_ANY replaces the entry), so it is refused.
   try {
-    updateByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), BPF_NOEXIST);
+    updateByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), UpdateFlags.NOEXIST);
   } catch (error) {
     if ((error as { errno?: number }).errno === EEXIST) {
       throw new BpfError(`queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`, "EBUSY", { errno: EEXIST, cause: error });
@@ -895,10 +886,10 @@ function queueCount(ifname: string): number | undefined {
 function bindError(error: unknown, ifname: string, queue: number, mode: string): BpfError {
   if (error instanceof BpfError) return error;
   const errno = (error as { errno?: number }).errno;
-  if (errno === 95 && mode === "zerocopy") {
+  if (errno === EOPNOTSUPP && mode === "zerocopy") {
     return new BpfError(`AF_XDP zero-copy is not supported by ${ifname}'s driver (EOPNOTSUPP): use mode "copy", or "auto" to fall back`, "EOPNOTSUPP", { errno, cause: error });
   }
-  if (errno === 22) {
+  if (errno === EINVAL) {
     const queues = queueCount(ifname);
     return new BpfError(`cannot bind an AF_XDP socket to ${ifname} queue ${queue}${queues !== undefined ? `: ${ifname} has ${queues} receive queue${queues === 1 ? "" : "s"} (0…${queues - 1})` : ""}`, "EINVAL", { errno, cause: error });
   }
@@ -911,18 +902,11 @@ function bindError(error: unknown, ifname: string, queue: number, mode: string):
  * six instructions are not worth a compiler run (or an LLVM dependency) at run time.
  */
 function redirectProgram(mapFd: number): Uint8Array {
-  const insns = new DataView(new ArrayBuffer(6 * 8));
-  const put = (i: number, code: number, dst: number, src: number, off: number, imm: number) => {
-    insns.setUint8(i * 8, code);
-    insns.setUint8(i * 8 + 1, (src << 4) | dst);
-    insns.setInt16(i * 8 + 2, off, true);
-    insns.setInt32(i * 8 + 4, imm, true);
-  };
-  put(0, 0x61, 2, 1, 16, 0); // r2 = *(u32 *)(r1 + 16)   ; ctx->rx_queue_index
-  put(1, 0x18, 1, 1, 0, mapFd); // r1 = map fd (ld_imm64, BPF_PSEUDO_MAP_FD)
-  put(2, 0x00, 0, 0, 0, 0);
-  put(3, 0xb7, 3, 0, 0, 2); // r3 = XDP_PASS (the fallback)
-  put(4, 0x85, 0, 0, 0, 51); // call bpf_redirect_map
-  put(5, 0x95, 0, 0, 0, 0); // exit
-  return new Uint8Array(insns.buffer);
+  return encode([
+    loadU32(2, 1, XdpMd.rxQueueIndex), // r2 = ctx->rx_queue_index
+    loadMapFd(1, mapFd), // r1 = the XskMap
+    movImm(3, XDP.PASS), // r3 = the fallback verdict
+    callHelper(BPF_FUNC_redirect_map),
+    exit(),
+  ]);
 }

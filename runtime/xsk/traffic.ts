@@ -5,9 +5,9 @@
 import { native } from "../native.js";
 import { explain } from "../errors.js";
 import { ifindexOf } from "../program.js";
-
-const BPF_PROG_TYPE_XDP = 6;
-const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
+import { BPF_F_TEST_XDP_LIVE_FRAMES, BPF_PROG_TYPE_XDP, XdpMd } from "../kernel.js";
+import { verdictProgram } from "../bpf-insn.js";
+import { XDP } from "../xdp.js";
 
 export interface LiveFramesOptions {
   /** The interface frames leave from (its peer receives them). */
@@ -20,15 +20,12 @@ export interface LiveFramesOptions {
 export function liveFrames(options: LiveFramesOptions): { durationNs: number } {
   const n = native();
   const ifindex = ifindexOf(options.ifname);
-  // r0 = XDP_TX; exit
-  const insns = new Uint8Array([0xb7, 0x00, 0, 0, 3, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
-  const prog = n.progLoadRaw(BPF_PROG_TYPE_XDP, insns, "GPL", "tsxdp_gen");
+  const prog = n.progLoadRaw(BPF_PROG_TYPE_XDP, verdictProgram(XDP.TX), "GPL", "tsxdp_gen");
   try {
-    // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex
-    const ctx = new Uint8Array(24);
+    const ctx = new Uint8Array(XdpMd.size);
     const view = new DataView(ctx.buffer);
-    view.setUint32(4, options.frame.length, true); // data_end: the kernel wants the frame's length
-    view.setUint32(12, ifindex, true);
+    view.setUint32(XdpMd.dataEnd, options.frame.length, true); // the kernel wants the frame's length here
+    view.setUint32(XdpMd.ingressIfindex, ifindex, true);
     const r = n.progTestRun(prog, options.frame, options.count, 0, BPF_F_TEST_XDP_LIVE_FRAMES, ctx);
     return { durationNs: r.durationNs };
   } catch (error) {
