@@ -15,10 +15,20 @@ export function childScript(body: string): string {
   return file;
 }
 
-/** Sends `count` datagrams "<tag><i>" to `to`:`port` from a namespace, 2 ms apart. */
-export function sendUdp(topo: Topology, role: string, to: string, port: number, count: number, tag: string): void {
+/**
+ * Host and peer on one veth pair, `subnet`.1 and `subnet`.2 (e.g. "10.91.0"), neighbours
+ * resolved first: once a socket takes every frame, ARP would go to it too.
+ */
+export function warmPair(subnet: string): Topology {
+  const topo = topology(["host", "peer"], [{ a: `host:eth0:${subnet}.1/24`, b: `peer:eth0:${subnet}.2/24` }]);
+  spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", `${subnet}.1`]);
+  return topo;
+}
+
+/** Sends `count` datagrams "<tag><i>" to `to`:`port` from a namespace, `gapMs` apart. */
+export function sendUdp(topo: Topology, role: string, to: string, port: number, count: number, tag = "m", gapMs = 2): void {
   const script = `const s = require("dgram").createSocket("udp4"); let i = 0;
-    const t = setInterval(() => { s.send(${JSON.stringify(tag)} + i, ${port}, ${JSON.stringify(to)}); if (++i >= ${count}) { clearInterval(t); setTimeout(() => process.exit(0), 200); } }, 2);`;
+    const t = setInterval(() => { s.send(${JSON.stringify(tag)} + i, ${port}, ${JSON.stringify(to)}); if (++i >= ${count}) { clearInterval(t); setTimeout(() => process.exit(0), 200); } }, ${gapMs});`;
   const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, process.execPath, "-e", script], { timeout: 60_000 });
   assert.is(r.status, 0, String(r.stderr));
 }

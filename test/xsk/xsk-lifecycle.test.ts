@@ -3,16 +3,12 @@
 // of a closed UMEM reading as empty.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { requireKernel } from "../lib/kernel-env.js";
-import { topology, type Topology } from "../lib/topology.js";
-import { childScript, sendUdp } from "../lib/xsk.js";
+import type { Topology } from "../lib/topology.js";
+import { childScript, sendUdp, warmPair } from "../lib/xsk.js";
 
-function pair(): Topology {
-  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.95.0.1/24", b: "peer:eth0:10.95.0.2/24" }]);
-  spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", "10.95.0.1"]);
-  return topo;
-}
+const pair = (): Topology => warmPair("10.95.0");
 
 /** Runs a child script in the host namespace; returns its last JSON line. */
 function runChild(topo: Topology, body: string, options: { env?: NodeJS.ProcessEnv; args?: string[]; during?: () => void } = {}): Promise<Record<string, unknown>> {

@@ -2,37 +2,17 @@
 // accounting after a million frames, teardown, and errors in words.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
-import { topology, waitForLine, udpExchange, udpEchoServer, type Topology } from "../lib/topology.js";
+import { waitForLine, udpExchange, udpEchoServer, type Topology } from "../lib/topology.js";
 import { build } from "../lib/packets.js";
-
-const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
-
-function childScript(body: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-xsk-")), "child.mjs");
-  fs.writeFileSync(file, `import { XskSocket, liveFrames } from ${JSON.stringify(runtimeUrl)};\n${body}`);
-  return file;
-}
+import { childScript, sendUdp, warmPair } from "../lib/xsk.js";
 
 /** Host and peer; neighbours resolved first (once a socket takes every frame, ARP goes to it too). */
-function pair(): Topology {
-  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.91.0.1/24", b: "peer:eth0:10.91.0.2/24" }]);
-  spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", "10.91.0.1"]);
-  return topo;
-}
-
-function sendUdp(topo: Topology, role: string, to: string, port: number, count: number, gapMs: number): void {
-  const script = `const s = require("dgram").createSocket("udp4"); let i = 0;
-    const t = setInterval(() => { s.send("m" + i, ${port}, ${JSON.stringify(to)}); if (++i >= ${count}) { clearInterval(t); setTimeout(() => process.exit(0), 200); } }, ${gapMs});`;
-  const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, process.execPath, "-e", script], { timeout: 60_000 });
-  assert.is(r.status, 0, String(r.stderr));
-}
+const pair = (): Topology => warmPair("10.91.0");
 
 const sink = (seconds: number) => childScript(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 2048, mode: "auto" });
@@ -54,7 +34,7 @@ test("a sink receives every datagram sent at a moderate rate; frames all account
     const child = topo.start("host", process.execPath, [sink(3)]);
     const ready = await waitForLine(child, (v) => v.ready === true);
     assert.is(ready.mode, "copy", "veth has no zero-copy: auto falls back to copy");
-    sendUdp(topo, "peer", "10.91.0.1", 9999, 300, 2);
+    sendUdp(topo, "peer", "10.91.0.1", 9999, 300);
     const done = await waitForLine(child, (v) => v.done === true, 20_000);
     assert.is(done.udp, 300, JSON.stringify(done));
     const a = done.accounting as Record<string, number>;
