@@ -7,8 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BpfObject, encode, type Codec } from "../runtime/index.js";
-import { updateByFd } from "../runtime/map-fd.js";
+import { BpfMap, BpfObject, type Codec } from "../runtime/index.js";
 import { build, type Layer } from "../test/lib/packets.js";
 import { toValue } from "../test/lib/cases.js";
 
@@ -64,9 +63,10 @@ async function measurePair(objects: [string, string], program: string, packet: U
   try {
     for (const [name, entries] of Object.entries(maps)) {
       const codecs = ts!.map(name) as unknown as MapCodecs;
+      using twin = BpfMap.fromFd(c!.map(name).fd, { keyCodec: codecs.keyCodec, valueCodec: codecs.valueCodec });
       for (const [k, v] of entries) {
         ts!.map(name).set(toValue(k as never), toValue(v as never) as never);
-        updateByFd(c!.map(name).fd, encode(codecs.keyCodec, toValue(k as never)), encode(codecs.valueCodec, toValue(v as never)), 0);
+        twin.set(toValue(k as never), toValue(v as never));
       }
     }
     const pair = [ts!, c!].map((obj) => obj.program(program));

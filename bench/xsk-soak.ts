@@ -77,9 +77,9 @@ try {
     // What reached the far end: the counter there (frames the host's own stack sent, such as
     // IPv6 neighbour discovery, count too).
     const { native } = await import("../runtime/native.js");
-    const { lookupByFd } = await import("../runtime/map-fd.js");
-    const fd = native().mapFdById(mapId as number);
-    const delivered = Number(Buffer.from(lookupByFd(fd, new Uint8Array(4))!).readBigUInt64LE(0));
+    const { BpfMap } = await import("../runtime/map.js");
+    using counter = BpfMap.adoptFd<Uint8Array, Uint8Array>(native().mapFdById(mapId as number), { bytes: true });
+    const delivered = Number(Buffer.from(counter.get(new Uint8Array(4))!).readBigUInt64LE(0));
     const final = done.final as Record<string, number>;
     const stats = done.stats as Record<string, number>;
     const exact = final.transmit === 0 && final.received === 0 && final.free! + final.fill! === 4096 && done.received === (done.forwarded as number) + (done.dropped as number) && stats.txCompleted === done.forwarded;

@@ -146,9 +146,9 @@ export const counterScript = () => script(`
 // that opens after a warm-up and closes \`seconds\` later, printing JSON like the C ones.
 const windowPrelude = (seconds: number) => `
   import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
-  import { lookupByFd } from ${JSON.stringify(new URL("../runtime/map-fd.js", import.meta.url).href)};
-  const counterFd = native().mapFdById(Number(process.argv[2]));
-  const arrived = () => Number(Buffer.from(lookupByFd(counterFd, new Uint8Array(4))).readBigUInt64LE(0));
+  import { BpfMap } from ${JSON.stringify(new URL("../runtime/map.js", import.meta.url).href)};
+  const counter = BpfMap.adoptFd(native().mapFdById(Number(process.argv[2])), { bytes: true });
+  const arrived = () => Number(Buffer.from(counter.get(new Uint8Array(4))).readBigUInt64LE(0));
   let opened = 0, closed = false, d0 = 0, cpu0, frames0 = 0, frames = 0;
   const open = () => { opened = Date.now(); d0 = arrived(); cpu0 = process.cpuUsage(); frames0 = frames; };
   const close = (extra) => {

@@ -2,13 +2,7 @@
 // log.* lines of an object's programs already loaded in the kernel; `tsxdp trace` streams
 // printk output from the trace pipe. Both print as lines arrive, until --count lines,
 // --timeout seconds, or Ctrl-C.
-import { BpfObject } from "../runtime/object.js";
-import { BpfError } from "../runtime/errors.js";
-import { formatLogLine, type LogStream } from "../runtime/logs.js";
-import { traceLines } from "../runtime/trace.js";
-import { native } from "../runtime/native.js";
-import { MapType, type BpfRingBuf } from "../runtime/map.js";
-import { liveMaps } from "./runtime-commands.js";
+import { BpfError, BpfMap, BpfObject, MapType, formatLogLine, traceLines, type BpfRingBuf, type LogStream } from "../runtime/index.js";
 
 export interface StreamOptions {
   count?: number;
@@ -31,9 +25,9 @@ export async function followLogs(objectFile: string, options: StreamOptions): Pr
   const ringName = obj.mapSpecs.find((m) => m.name === "tsxdp_logs")?.name;
   if (!ringName) throw new BpfError(`${objectFile}: its programs never call log.*, so there are no logs to follow`, "ENOENT");
   // The newest loaded ring of that name: the object loaded last (by `tsxdp attach` or a script).
-  const live = liveMaps().filter((m) => m.info.name === ringName && m.info.type === MapType.RINGBUF);
-  const newest = live.sort((a, b) => b.id - a.id)[0];
-  for (const m of live) if (m !== newest) native().close(m.fd);
+  const loaded = BpfMap.loaded();
+  const newest = loaded.filter((m) => m.name === ringName && m.type === MapType.RINGBUF).sort((a, b) => b.id! - a.id!)[0];
+  for (const m of loaded) if (m !== newest) m.close();
   if (!newest) throw new BpfError(`${objectFile} is not loaded: no ring buffer '${ringName}' in the kernel (attach it first: tsxdp attach ${objectFile} --dev IFACE)`, "ENOENT");
   try {
     const ring = obj.mapOverFd(ringName, newest.fd) as BpfRingBuf<Uint8Array>;
@@ -43,7 +37,7 @@ export async function followLogs(objectFile: string, options: StreamOptions): Pr
       ring.close();
     }
   } finally {
-    native().close(newest.fd);
+    newest.close();
   }
 }
 

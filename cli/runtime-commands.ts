@@ -2,18 +2,9 @@
 // Each returns the lines to print; main.ts owns argument parsing.
 import fs from "node:fs";
 import path from "node:path";
-import { BpfObject, ensureBpffsDir } from "../runtime/object.js";
-import { detachInterface, type AttachMode } from "../runtime/program.js";
-import { readPcap, writePcap } from "../runtime/pcap.js";
-import { XDP } from "../runtime/xdp.js";
-import { formatLogLine, type LogLevel } from "../runtime/logs.js";
-import { native } from "../runtime/native.js";
-import { Btf } from "../runtime/btf.js";
-import { formatTyped } from "../runtime/display.js";
-import { codecFor, decode } from "../runtime/codec.js";
-import { BpfError, explain } from "../runtime/errors.js";
-import { isPerCpu } from "../runtime/map.js";
-import { countKeysByFd, forEachEntryByFd } from "../runtime/map-fd.js";
+import { BpfError, BpfMap, BpfObject, BpfPerCpuMap, MapType, XDP, detachInterface, ensureBpffsDir, formatLogLine, formatTyped, openPin, packets, type AttachMode, type LogLevel } from "../runtime/index.js";
+
+const { readPcap, writePcap } = packets;
 
 export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number; logLevel?: LogLevel | "off" }): Promise<string[]> {
   await using obj = await (await BpfObject.open(options.object, { logLevel: options.logLevel })).load();
@@ -130,32 +121,6 @@ export function isObjectTarget(target: string): boolean {
   }
 }
 
-export interface LiveMap { id: number; fd: number; info: ReturnType<ReturnType<typeof native>["mapInfo"]> }
-
-/** Every map loaded in the kernel, by id (the walk bpftool does); the caller closes the fds. */
-export function liveMaps(limit = 1 << 20): LiveMap[] {
-  const maps: LiveMap[] = [];
-  let id = 0;
-  for (let i = 0; i < limit; i++) {
-    try {
-      id = native().mapNextId(id);
-    } catch (error) {
-      throw explain(error, "list the kernel's BPF maps");
-    }
-    if (id === 0) break;
-    let fd: number;
-    try {
-      fd = native().mapFdById(id);
-    } catch (error) {
-      if ((error as { errno?: number }).errno === 2) continue; // freed since the walk saw it
-      for (const m of maps) native().close(m.fd);
-      throw explain(error, `open BPF map id ${id}`);
-    }
-    maps.push({ id, fd, info: native().mapInfo(fd) });
-  }
-  return maps;
-}
-
 /**
  * Dumps the live kernel maps of an ELF object: each map the object declares is looked up
  * among the loaded maps by its (15-character) kernel name, type, key and value size, like
@@ -167,18 +132,18 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
   const specs = obj.mapSpecs.filter((m) => !m.internal);
   const lines: string[] = [];
   if (!specs.length) return [`${objectFile} declares no maps`];
-  const live = liveMaps();
+  const live = BpfMap.loaded();
   try {
     for (const spec of specs) {
       const kernelName = spec.name.slice(0, kernelNameLength);
-      const matches = live.filter((m) => m.info.name === kernelName && m.info.type === spec.type && m.info.keySize === spec.keySize && m.info.valueSize === spec.valueSize);
+      const matches = live.filter((m) => m.name === kernelName && m.type === spec.type && m.keySize === spec.keySize && m.valueSize === spec.valueSize);
       const shape = `${mapTypeName(spec.type)}, ${spec.keySize}-byte keys, ${spec.valueSize}-byte values`;
       if (!matches.length) {
         lines.push(`${spec.name}: not in the kernel (no loaded map named '${kernelName}' that is a ${shape}); load the object first`);
         continue;
       }
       for (const m of matches) {
-        lines.push(`${spec.name} (id ${m.id}, ${shape}, ${m.info.maxEntries} entries max):`);
+        lines.push(`${spec.name} (id ${m.id}, ${shape}, ${m.maxEntries} entries max):`);
         const map = obj.mapOverFd(spec.name, m.fd);
         if (!("entries" in map)) {
           lines.push("  (a ring buffer: its records are consumed, not dumped)");
@@ -186,7 +151,7 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
         }
         let n = 0;
         const limit = options.maxEntries ?? 1000;
-        const show = typedFormatter(m.info);
+        const show = typedFormatter(m, map instanceof BpfPerCpuMap);
         for (const [key, value] of map.entries()) {
           if (n++ >= limit) {
             lines.push(`  … more entries (shown: ${limit})`);
@@ -198,34 +163,19 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
       }
     }
   } finally {
-    for (const m of live) native().close(m.fd);
+    for (const m of live) m.close();
   }
   return lines;
 }
 
-/** What a bpffs pin holds, from /proc/self/fdinfo of its descriptor (the kernel names the kind there). */
-function pinKind(fd: number): { kind: "map" | "program" | "link" | "unknown"; id?: number } {
-  let info = "";
-  try {
-    info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
-  } catch {
-    return { kind: "unknown" };
-  }
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, "m").exec(info)?.[1] ?? NaN);
-  if (/^map_type:/m.test(info)) return { kind: "map", id: field("map_id") };
-  if (/^prog_type:/m.test(info)) return { kind: "program", id: field("prog_id") };
-  if (/^link_type:/m.test(info)) return { kind: "link", id: field("link_id") };
-  return { kind: "unknown" };
-}
-
 /** Map types whose entries cannot be walked by key: what they hold instead. */
 const unlistedMapTypes: Record<number, string> = {
-  4: "a perf event array: it holds perf event descriptors per CPU",
-  22: "a queue: its entries are read by popping them, so they are not listed",
-  23: "a stack: its entries are read by popping them, so they are not listed",
-  27: "a ring buffer: its records are consumed, not listed (for await over it in Node)",
-  30: "a bloom filter: it answers membership questions, its entries cannot be listed",
-  31: "a user ring buffer: written from user space, not listed",
+  [MapType.PERF_EVENT_ARRAY]: "a perf event array: it holds perf event descriptors per CPU",
+  [MapType.QUEUE]: "a queue: its entries are read by popping them, so they are not listed",
+  [MapType.STACK]: "a stack: its entries are read by popping them, so they are not listed",
+  [MapType.RINGBUF]: "a ring buffer: its records are consumed, not listed (for await over it in Node)",
+  [MapType.BLOOM_FILTER]: "a bloom filter: it answers membership questions, its entries cannot be listed",
+  [MapType.USER_RINGBUF]: "a user ring buffer: written from user space, not listed",
 };
 
 /** Pins under a folder, depth first in name order (attach --pin makes DIR/maps and DIR/links). */
@@ -253,61 +203,39 @@ export function dumpPinnedMaps(target: string, limits: DumpLimits = {}): string[
   const lines: string[] = [];
   for (const file of pinsUnder(target)) {
     const shown = path.relative(base, file) || path.basename(file);
-    let fd: number;
-    try {
-      fd = native().objGet(file);
-    } catch (error) {
-      throw explain(error, `open the pin ${file} (is it on a BPF filesystem?)`);
-    }
-    try {
-      const pin = pinKind(fd);
-      if (pin.kind === "program") {
-        const program = native().progInfo(fd);
-        lines.push(`${shown}: a pinned program ('${program.name}', id ${program.id}), not a map`);
-        continue;
-      }
-      if (pin.kind === "link") {
-        const link = native().linkInfo(fd);
-        lines.push(`${shown}: a pinned BPF link (id ${link.id}, program id ${link.progId}${link.ifindex ? `, XDP on ifindex ${link.ifindex}` : link.progId ? "" : ", detached"}), not a map`);
-        continue;
-      }
-      if (pin.kind !== "map") {
-        lines.push(`${shown}: not a map pin`);
-        continue;
-      }
-      lines.push(...dumpMapFd(fd, shown, limit));
-    } finally {
-      native().close(fd);
+    const pin = openPin(file);
+    if (pin.kind === "program") {
+      lines.push(`${shown}: a pinned program ('${pin.name}', id ${pin.id}), not a map`);
+    } else if (pin.kind === "link") {
+      lines.push(`${shown}: a pinned BPF link (id ${pin.id}, program id ${pin.progId}${pin.ifindex ? `, XDP on ifindex ${pin.ifindex}` : pin.progId ? "" : ", detached"}), not a map`);
+    } else if (pin.kind !== "map") {
+      lines.push(`${shown}: not a map pin`);
+    } else {
+      using map = pin.map;
+      lines.push(...dumpMap(map, shown, limit));
     }
   }
   return lines;
 }
 
 /** The lines of one pinned map: a header, then up to `limit` entries. */
-function dumpMapFd(fd: number, shown: string, limit: number): string[] {
-  const info = native().mapInfo(fd);
-  const lines = [`${info.name} (${shown}): ${mapTypeName(info.type)}, ${info.keySize}-byte keys, ${info.valueSize}-byte values, ${info.maxEntries} entries max`];
-  const unlisted = unlistedMapTypes[info.type];
+function dumpMap(map: BpfMap, shown: string, limit: number): string[] {
+  const lines = [`${map.name} (${shown}): ${mapTypeName(map.type)}, ${map.keySize}-byte keys, ${map.valueSize}-byte values, ${map.maxEntries} entries max`];
+  const unlisted = unlistedMapTypes[map.type];
   if (unlisted) return [...lines, `  (${unlisted})`];
-  const btf = info.btfId ? new Btf(native().btfById(info.btfId)!) : undefined;
-  const keyCodec = codecFor(btf, info.btfKeyTypeId, info.keySize);
-  const perCpu = isPerCpu(info.type);
-  const cpus = perCpu ? native().possibleCpus() : 1;
-  const stride = perCpu ? Math.ceil(info.valueSize / 8) * 8 : info.valueSize;
-  const valueCodec = codecFor(btf, info.btfValueTypeId, info.valueSize);
-  const show = typedFormatter(info, btf);
+  const show = typedFormatter(map, map instanceof BpfPerCpuMap);
   let listed = 0;
   let more = 0;
   try {
-    forEachEntryByFd(fd, limit, (key, value) => {
-      const decoded = perCpu ? Array.from({ length: cpus }, (_, c) => decode(valueCodec, value, c * stride)) : decode(valueCodec, value);
-      lines.push(`  ${show.key(decode(keyCodec, key))} => ${show.value(decoded)}`);
+    for (const [key, value] of map.entries()) {
+      if (listed === limit) break;
+      lines.push(`  ${show.key(key)} => ${show.value(value)}`);
       listed++;
-    });
+    }
     // The rest are counted by key alone: their values (up to megabytes each) are not read.
-    if (listed === limit) more = countKeysByFd(fd, info.maxEntries + 1) - limit;
+    if (listed === limit) more = map.size - limit;
   } catch (error) {
-    lines.push(`  (cannot list its entries: ${explain(error, "the kernel").message})`);
+    lines.push(`  (cannot list its entries: ${(error as Error).message})`);
   }
   if (more) lines.push(`  … ${more} more entries (shown: ${limit})`);
   if (listed === 0 && more === 0 && lines.length === 1) lines.push("  (empty)");
@@ -318,18 +246,13 @@ function dumpMapFd(fd: number, shown: string, limit: number): string[] {
  * Keys and values of a kernel map shown by their BTF (the map's own, from the kernel):
  * enum members by name, declared addresses as addresses; per-CPU values one per CPU.
  */
-function typedFormatter(info: { btfId: number; btfKeyTypeId: number; btfValueTypeId: number; type: number }, known?: Btf): { key: (k: unknown) => string; value: (v: unknown) => string } {
-  let btf = known;
-  try {
-    btf ??= info.btfId ? new Btf(native().btfById(info.btfId)!) : undefined;
-  } catch {
-    btf = undefined; // shapes only
-  }
+function typedFormatter(map: BpfMap, perCpu: boolean): { key: (k: unknown) => string; value: (v: unknown) => string } {
+  const { btf, keyTypeId, valueTypeId } = map.kernelTypes();
   const one = (id: number) => (v: unknown) => formatTyped(btf, id, v, formatValue);
-  const value = one(info.btfValueTypeId);
+  const value = one(valueTypeId);
   return {
-    key: one(info.btfKeyTypeId),
-    value: isPerCpu(info.type) ? (v) => (Array.isArray(v) ? `[${v.map(value).join(", ")}]` : value(v)) : value,
+    key: one(keyTypeId),
+    value: perCpu ? (v) => (Array.isArray(v) ? `[${v.map(value).join(", ")}]` : value(v)) : value,
   };
 }
 

@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { CompiledObject } from "./object-model.js";
+import { Diagnostics, formatDiagnostic, makeDiagnostic } from "./diagnostics.js";
+import { extractVerifierLog, verifierCause } from "../runtime/verifier-log.js";
 
 export interface VerifyOutcome {
   readonly ok: boolean;
@@ -27,13 +29,13 @@ export function verifyObject({ object, programs, maps }: CompiledObject): Verify
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
     if (run.status !== 0 && !/BEGIN PROG LOAD LOG/.test(run.stderr)) {
       const libbpf = run.stderr.split("\n").filter((l) => l.startsWith("libbpf:")).join("\n");
-      return { ok: false, report: `${path.basename(object)} - error TSX5004: Loading '${path.basename(object)}' into the kernel failed:\n${libbpf}` };
+      return { ok: false, report: report(object, makeDiagnostic(Diagnostics.LoadFailed, undefined, path.basename(object), `\n${libbpf}`)) };
     }
     if (run.status !== 0) {
       const log = extractVerifierLog(run.stderr);
       const program = /prog '([^']+)': BPF program load failed/.exec(run.stderr)?.[1] ?? programs.join(", ");
       const cause = verifierCause(log) ?? run.stderr.split("\n").find((l) => /failed/.test(l)) ?? "rejected";
-      return { ok: false, log, report: `${path.basename(object)} - error TSX5003: The kernel verifier rejected program '${program}': ${cause}\n${shorten(log)}` };
+      return { ok: false, log, report: `${report(object, makeDiagnostic(Diagnostics.VerifierRejected, undefined, program, cause))}\n${shorten(log)}` };
     }
     return { ok: true, report: `${programs.length} program${programs.length === 1 ? "" : "s"} loaded and unloaded` };
   } finally {
@@ -42,28 +44,9 @@ export function verifyObject({ object, programs, maps }: CompiledObject): Verify
   }
 }
 
-/** The verifier's part of libbpf's output. */
-export function extractVerifierLog(stderr: string): string {
-  const lines = stderr.split("\n");
-  const start = lines.findIndex((l) => /BEGIN PROG LOAD LOG/.test(l));
-  const end = lines.findIndex((l) => /END PROG LOAD LOG/.test(l));
-  if (start < 0) return lines.filter((l) => l.startsWith("libbpf:")).join("\n").trim();
-  return lines.slice(start + 1, end > start ? end : undefined).join("\n").trim();
-}
-
-/** The line that says why: the last message that is not a statistics line. */
-export function verifierCause(log: string): string | undefined {
-  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i]!;
-    if (/^processed \d+ insns/.test(l)) {
-      if (/limit/.test(l) && /\(limit \d+\)/.test(l) && Number(/processed (\d+)/.exec(l)?.[1]) > Number(/limit (\d+)/.exec(l)?.[1])) return `the program is too complex: ${l}`;
-      continue;
-    }
-    if (/^(verification time|stack depth|mark_read|; |\d+: )/.test(l)) continue;
-    return l;
-  }
-  return undefined;
+/** A diagnostic about an object file, as the CLI prints it: `NAME.o - error TSX5003: …`. */
+function report(object: string, diagnostic: ReturnType<typeof makeDiagnostic>): string {
+  return `${path.basename(object)} - ${formatDiagnostic(diagnostic)}`;
 }
 
 function shorten(log: string): string {

@@ -1,5 +1,6 @@
 // Errors that name the cause in words and what to do, with `code` set to the errno name.
 import { Errno } from "./kernel.js";
+import { verifierCause } from "./verifier-log.js";
 
 const errnoNames = new Map<number, string>(Object.entries(Errno).map(([name, n]) => [n, name]));
 
@@ -34,15 +35,6 @@ export class VerifierError extends BpfError {
   }
 }
 
-export function verifierCause(log: string): string | undefined {
-  const lines = log.split("\n").map((l) => l.replace(/^libbpf: /, "").trim()).filter(Boolean);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const l = lines[i]!;
-    if (/^(processed \d+ insns|verification time|stack depth|-- END|-- BEGIN|prog '.*': (failed|BPF program load failed)|failed to load|mark_read|; |\d+: )/.test(l)) continue;
-    return l;
-  }
-  return undefined;
-}
 
 interface NativeError { errno?: number; libbpfLog?: string; message?: string; signal?: number; timedOut?: boolean; timeoutMs?: number }
 

@@ -2,9 +2,11 @@
 // Keys and values go through codecs built from BTF; per-CPU maps give one value per
 // possible CPU.
 import { native, type NativeMapHandle, type NativeMapInfo } from "./native.js";
-import { type Codec, type IntegerLane, decode, encode, integerLane } from "./codec.js";
+import { type Codec, type IntegerLane, codecFor, codecFromLayout, decode, integerLane, rawCodec } from "./codec.js";
+import { Btf } from "./btf.js";
 import { explain, BpfError, integerArgument, invalidArgument, invalidValue, u32Max } from "./errors.js";
 import { BPF_F_LOCK, Errno, MapType, UpdateFlags, unsupportedOperationErrnos } from "./kernel.js";
+import "./dispose.js";
 
 export { MapType, UpdateFlags };
 
@@ -36,6 +38,15 @@ export interface PerCpuMap<K, V> extends TypedMap<K, V[]> {
 }
 
 
+/** How BpfMap.fromFd and its kin decode a map: a name for messages, codecs, or plain bytes. */
+export interface MapOpenOptions {
+  readonly name?: string;
+  readonly keyCodec?: Codec;
+  readonly valueCodec?: Codec;
+  /** Keys and values as bytes (where no codec is given). */
+  readonly bytes?: boolean;
+}
+
 /** Buffers of one batch call: `capacity` packed keys and values, typed-array lanes over them. */
 interface BatchBuffers {
   capacity: number;
@@ -56,7 +67,7 @@ const retainedBatchBytes = 4 << 20;
 export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   /** Bytes of one value as the syscall sees it (per-CPU: every CPU's, 8-byte aligned). */
   protected valueBytes: number;
-  private readonly keySize: number;
+  readonly keySize: number;
 
   // The native handle (an owned fd and the map's real sizes, so the addon checks every
   // buffer), opened on first use and closed with the object. With it, scratch buffers for
@@ -70,13 +81,102 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   private valueScratchLane: IntegerLane | undefined;
   /** Reused by setMany/getMany/deleteMany; undefined while a call holds it. */
   private spareBatch: BatchBuffers | undefined;
+  /** Closes the fd when the map owns it (fromPin). */
+  private closeFd: (() => void) | undefined;
+
+  /**
+   * A map known by an fd the caller owns and keeps open while it uses the map: a map found
+   * by id, another object's, one created outside an object. Keys and values are decoded with
+   * the map's own BTF where the kernel has it (u32 for maps of devices, CPUs, sockets and
+   * programs declared by size; else bytes) unless `options` gives codecs, or `bytes` asks
+   * for bytes; a per-CPU map is a BpfPerCpuMap.
+   */
+  static fromFd<K = unknown, V = unknown>(fd: number, options: MapOpenOptions = {}): BpfMap<K, V> {
+    let info: ReturnType<ReturnType<typeof native>["mapInfo"]>;
+    try {
+      info = native().mapInfo(fd);
+    } catch (error) {
+      throw explain(error, `map fd ${fd}: read its type and sizes`);
+    }
+    let { keyCodec, valueCodec } = options;
+    if (options.bytes) {
+      keyCodec ??= rawCodec(info.keySize);
+      valueCodec ??= rawCodec(info.valueSize);
+    } else if (!keyCodec || !valueCodec) {
+      const btf = info.btfId ? native().btfById(info.btfId) : undefined;
+      const own = mapCodecs(btf ? new Btf(btf) : undefined, info);
+      keyCodec ??= own.keyCodec;
+      valueCodec ??= own.valueCodec;
+    }
+    return typedMap(options.name ?? info.name, { ...info, fd }, keyCodec, valueCodec, () => fd) as BpfMap<K, V>;
+  }
+
+  /** As fromFd, but the map takes `fd` over: close() closes it (so does a failure to open). */
+  static adoptFd<K = unknown, V = unknown>(fd: number, options: MapOpenOptions = {}): BpfMap<K, V> {
+    let map: BpfMap<K, V>;
+    try {
+      map = BpfMap.fromFd<K, V>(fd, options);
+    } catch (error) {
+      native().close(fd);
+      throw error;
+    }
+    let held = true;
+    map.fdOf = () => (held ? fd : -1);
+    map.closeFd = () => {
+      held = false;
+      native().close(fd);
+    };
+    return map;
+  }
+
+  /** A map pinned on bpffs at `pin` (codecs as in fromFd); the map holds its fd until close(). */
+  static fromPin<K = unknown, V = unknown>(pin: string, options: MapOpenOptions = {}): BpfMap<K, V> {
+    let fd: number;
+    try {
+      fd = native().objGet(pin);
+    } catch (error) {
+      throw explain(error, `open pinned map ${pin}`);
+    }
+    return BpfMap.adoptFd<K, V>(fd, options);
+  }
+
+  /**
+   * Every map loaded in the kernel, walked by id as bpftool does, each holding its fd until
+   * close(); keys and values are bytes (a caller that knows the map decodes it better).
+   */
+  static loaded(limit = 1 << 20): BpfMap<Uint8Array, Uint8Array>[] {
+    const maps: BpfMap<Uint8Array, Uint8Array>[] = [];
+    let id = 0;
+    try {
+      for (let i = 0; i < limit; i++) {
+        try {
+          id = native().mapNextId(id);
+        } catch (error) {
+          throw explain(error, "list the kernel's BPF maps");
+        }
+        if (id === 0) break;
+        let fd: number;
+        try {
+          fd = native().mapFdById(id);
+        } catch (error) {
+          if ((error as { errno?: number }).errno === Errno.ENOENT) continue; // freed since the walk saw it
+          throw explain(error, `open BPF map id ${id}`);
+        }
+        maps.push(BpfMap.adoptFd<Uint8Array, Uint8Array>(fd, { bytes: true }));
+      }
+    } catch (error) {
+      for (const m of maps) m.close();
+      throw error;
+    }
+    return maps;
+  }
 
   constructor(
     readonly name: string,
     protected readonly info: NativeMapInfo,
     protected readonly keyCodec: Codec,
     protected readonly valueCodec: Codec,
-    private readonly fdOf: () => number,
+    private fdOf: () => number,
   ) {
     this.valueBytes = info.valueSize;
     this.keySize = info.keySize;
@@ -90,8 +190,32 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   get type(): number {
     return this.info.type;
   }
+  /**
+   * The map's BTF as the kernel holds it (undefined without one, or when it cannot be read)
+   * and its key and value type ids there: what a display of the map's entries reads.
+   */
+  kernelTypes(): { btf: Btf | undefined; keyTypeId: number; valueTypeId: number } {
+    let btf: Btf | undefined;
+    try {
+      const id = this.info.btfId ?? native().mapInfo(this.fd).btfId;
+      const bytes = id ? native().btfById(id) : undefined;
+      btf = bytes ? new Btf(bytes) : undefined;
+    } catch {
+      btf = undefined; // shapes only
+    }
+    return { btf, keyTypeId: this.info.btfKeyTypeId, valueTypeId: this.info.btfValueTypeId };
+  }
+
+  /** The kernel's id of the map, when it was opened by fd (fromFd, fromPin, loaded). */
+  get id(): number | undefined {
+    return this.info.id;
+  }
   get maxEntries(): number {
     return this.info.maxEntries;
+  }
+  /** Bytes of one value (of one CPU's, for per-CPU maps). */
+  get valueSize(): number {
+    return this.info.valueSize;
   }
 
   private handle(): NativeMapHandle {
@@ -121,6 +245,17 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     if (this.nativeHandle !== undefined) native().mapClose(this.nativeHandle);
     this.nativeHandle = undefined;
     this.spareBatch = undefined;
+  }
+
+  /** Releases the map, and closes its fd when it holds one (fromPin). */
+  close(): void {
+    this.release();
+    this.closeFd?.();
+    this.closeFd = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** A typed-array lane over packed values, where values are plain integers (not per-CPU). */
@@ -578,6 +713,27 @@ function sumValues<V>(values: V[]): V {
 
 export function isPerCpu(type: number): boolean {
   return perCpuTypes.has(type);
+}
+
+/**
+ * Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
+ * 4-byte keys and values are u32 indexes, ifindexes and fds.
+ */
+const kernelIndexedTypes = new Set<number>([MapType.PROG_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP, MapType.DEVMAP_HASH]);
+const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
+
+/** A map's key and value codecs: from `btf`, u32 for kernel-indexed maps declared by size, else bytes. */
+export function mapCodecs(btf: Btf | undefined, info: NativeMapInfo, what = `map '${info.name}'`): { keyCodec: Codec; valueCodec: Codec } {
+  const kernelIndexed = kernelIndexedTypes.has(info.type);
+  return {
+    keyCodec: info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(btf, info.btfKeyTypeId, info.keySize, `the key of ${what}`),
+    valueCodec: info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(btf, info.btfValueTypeId, info.valueSize, `the value of ${what}`),
+  };
+}
+
+/** A BpfMap, or a BpfPerCpuMap for per-CPU map types. */
+export function typedMap(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number): BpfMap {
+  return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
 }
 
 /** Bytes of one value as map syscalls see it: per-CPU maps carry every possible CPU's, each 8-byte aligned. */

@@ -97,6 +97,9 @@ export interface NativeMapInfo {
   btfKeyTypeId: number;
   btfValueTypeId: number;
   internal?: boolean;
+  /** The kernel's map id and BTF id (maps opened by fd). */
+  id?: number;
+  btfId?: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

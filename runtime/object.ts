@@ -6,9 +6,9 @@ import { native, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
 import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malformedBtf } from "./errors.js";
-import { BpfMap, BpfPerCpuMap, BpfRingBuf, isPerCpu, type RingBufReader } from "./map.js";
+import { BpfMap, BpfRingBuf, mapCodecs, typedMap, type RingBufReader } from "./map.js";
 import { BPF_FS_MAGIC, Errno, MapType } from "./kernel.js";
-import { lookupByFd, updateByFd } from "./map-fd.js";
+import { extractVerifierLog } from "./verifier-log.js";
 import { BpfProgram } from "./program.js";
 import { LogStream, logLevelValue, readLogTable, type LogLevel, type LogTable } from "./logs.js";
 import "./dispose.js";
@@ -55,6 +55,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private programFds = new Map<string, number>();
   private readonly programCache = new Map<string, BpfProgram>();
   private readonly mapCache = new Map<string, BpfMap | BpfRingBuf>();
+  private readonly sectionMaps = new Map<string, BpfMap<Uint8Array, Uint8Array>>();
   private readonly variables = new Map<string, VariableSpec>();
   private readonly ringLayouts = new Map<string, LayoutSpec>();
 
@@ -148,10 +149,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
       const log = (error as { libbpfLog?: string }).libbpfLog ?? "";
       const rejected = /prog '([^']+)': BPF program load failed/.exec(log);
       if (rejected) {
-        const begin = log.indexOf("-- BEGIN PROG LOAD LOG --");
-        const end = log.indexOf("-- END PROG LOAD LOG --");
-        const verifierLog = begin >= 0 ? log.slice(begin + 26, end > begin ? end : undefined).trim() : log;
-        throw new VerifierError(rejected[1]!, verifierLog, (error as { errno?: number }).errno, error);
+        throw new VerifierError(rejected[1]!, extractVerifierLog(log), (error as { errno?: number }).errno, error);
       }
       throw this.pinnedMapMismatch(error, log) ?? explain(error, `load BPF object '${this.name}'`);
     }
@@ -259,12 +257,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private typedMap(info: NativeMapInfo, fdOf: () => number): BpfMap | BpfRingBuf {
     const name = info.name;
     if (info.type === MapType.RINGBUF) return new BpfRingBuf(name, this.ringRecordCodec(name), fdOf);
-    // Maps of kernel objects (devices, CPUs, sockets, programs) are declared by size: their
-    // 4-byte keys and values are u32 indexes, ifindexes and fds.
-    const kernelIndexed = kernelIndexedTypes.has(info.type);
-    const keyCodec = info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(this.btf, info.btfKeyTypeId, info.keySize, `the key of map '${name}' of '${this.name}'`);
-    const valueCodec = info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(this.btf, info.btfValueTypeId, info.valueSize, `the value of map '${name}' of '${this.name}'`);
-    return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
+    const { keyCodec, valueCodec } = mapCodecs(this.btf, info, `map '${name}' of '${this.name}'`);
+    return typedMap(name, info, keyCodec, valueCodec, fdOf);
   }
 
   /** What the object declares for its maps (name, type, sizes; `internal` for .rodata/.data/.bss). */
@@ -319,6 +313,16 @@ export class BpfObject implements Disposable, AsyncDisposable {
     return info;
   }
 
+  /** The loaded map of a global section, as one value of bytes at key 0. */
+  private sectionMapOf(info: NativeMapInfo): BpfMap<Uint8Array, Uint8Array> {
+    let map = this.sectionMaps.get(info.name);
+    if (!map) {
+      map = BpfMap.fromFd<Uint8Array, Uint8Array>(info.fd, { name: info.name, keyCodec: rawCodec(info.keySize), valueCodec: rawCodec(info.valueSize) });
+      this.sectionMaps.set(info.name, map);
+    }
+    return map;
+  }
+
   /** A global: read and write before load (the initial value), and after (the live map). */
   variable<T = unknown>(name: string): Variable<T> {
     const spec = this.variables.get(name);
@@ -327,7 +331,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
       const handle = this.live;
       const info = this.sectionMap(spec.section);
       if (!this.loaded) return native().mapInitialValue(handle, info.name);
-      const value = lookupByFd(info.fd, new Uint8Array(4));
+      const value = this.sectionMapOf(info).get(sectionKey);
       if (!value) throw new BpfError(`cannot read ${spec.section}`, "EIO");
       return value;
     };
@@ -346,7 +350,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
         const bytes = new Uint8Array(read());
         bytes.set(encoded, spec.offset);
         if (!this.loaded) native().mapSetInitialValue(this.live, info.name, bytes);
-        else updateByFd(info.fd, new Uint8Array(4), bytes);
+        else this.sectionMapOf(info).set(sectionKey, bytes);
       },
     };
   }
@@ -354,6 +358,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
   close(): void {
     if (!this.handle) return;
     for (const m of this.mapCache.values()) m instanceof BpfRingBuf ? m.close() : m.release();
+    for (const m of this.sectionMaps.values()) m.release();
+    this.sectionMaps.clear();
     native().objectClose(this.handle);
     this.handle = undefined;
   }
@@ -367,6 +373,9 @@ export class BpfObject implements Disposable, AsyncDisposable {
   }
 }
 
+/** The one key of a global section's map (an array of one value). */
+const sectionKey = new Uint8Array(4);
+
 async function readObject(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await fs.promises.readFile(file));
@@ -375,8 +384,6 @@ async function readObject(file: string): Promise<Uint8Array> {
   }
 }
 
-const kernelIndexedTypes = new Set<number>([MapType.PROG_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP, MapType.DEVMAP_HASH]);
-const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
 
 /**
  * Creates a pin folder on bpffs, one level at a time (Node's recursive mkdir can spin on

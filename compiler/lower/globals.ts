@@ -11,7 +11,7 @@
 // padding included); an all-zero global goes to `.bss`.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type FieldType, type IntType, type StructLayout, type ArrayLayout, Int, intFromType, isBooleanType, typeArguments, llInt, fieldSize, fieldAlign, intName, wrapTo, intRange } from "../types.js";
+import { type FieldType, type IntType, Int, intFromType, isBooleanType, typeArguments, llInt, fieldSize, fieldAlign, intName, wrapTo, intRange } from "../types.js";
 import { type GlobalDefinition, globalKindOf } from "../object-model.js";
 import type { ModuleState } from "./context.js";
 import { evaluateConstantExpression } from "./constants.js";

@@ -2,9 +2,9 @@
 // Each handler carries its signature as a one-line comment.
 import ts from "typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type IntName, type IntType, Int, intTy, llInt, fieldSize, BoolTy } from "../types.js";
+import { type IntName, type IntType, Int, intTy, llInt, fieldSize } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";
-import { byteSwaps, convertExplicit, convertImplicit, foldByteSwap, typedConst } from "./integers.js";
+import { byteSwaps, convertExplicit, convertImplicit, foldByteSwap } from "./integers.js";
 import { BpfHelper, callHelper } from "./bpf-helpers.js";
 import { allocateStruct, lowerPlace } from "./places.js";
 

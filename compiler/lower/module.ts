@@ -11,7 +11,7 @@ import { DebugInfo } from "../ir/debug.js";
 import { Layouts } from "../layout.js";
 import { type Ty, Int, intTy, llType } from "../types.js";
 import { type CompiledObject, type MapDefinition, type GlobalDefinition, exportedConstEnums, isProgram } from "../object-model.js";
-import { FunctionState, Reporter, type ModuleState, type Value, constValue } from "./context.js";
+import { FunctionState, Reporter, type ModuleState, type Value } from "./context.js";
 import { emitMap, readMapDeclaration } from "./map-declarations.js";
 import { emitGlobal, readGlobalDeclaration } from "./globals.js";
 import { typedConst } from "./integers.js";

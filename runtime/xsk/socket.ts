@@ -8,7 +8,8 @@ import fs from "node:fs";
 import { native } from "../native.js";
 import { BpfError, errnoName, explain } from "../errors.js";
 import { ifindexOf } from "../program.js";
-import { deleteByFd, updateByFd } from "../map-fd.js";
+import { BpfMap } from "../map.js";
+import { codecFromLayout } from "../codec.js";
 import { FrameAllocator } from "./frames.js";
 import { bindAttempts, fallsBackToCopy, type XskMode } from "./mode.js";
 import { BPF_FUNC_redirect_map, BPF_PROG_TYPE_XDP, Errno, MapType, SocketOption, UpdateFlags, XdpFlags, XdpMd, XskBindFlags } from "../kernel.js";
@@ -843,12 +844,12 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
   // The default program redirects a queue to one socket: a second socket on the same queue
   // would silently take its traffic (BPF_ANY replaces the entry), so it is refused.
   try {
-    updateByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer), new Uint8Array(new Uint32Array([socketFd]).buffer), UpdateFlags.NOEXIST);
+    registerInMap(mapFd, queue, socketFd, UpdateFlags.NOEXIST);
   } catch (error) {
     if ((error as { errno?: number }).errno === EEXIST) {
       throw new BpfError(`queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`, "EBUSY", { errno: EEXIST, cause: error });
     }
-    throw explain(error, `register the AF_XDP socket in the XskMap at key ${queue}`);
+    throw error;
   }
   cleanup.push(() => unregisterFromMap(mapFd, queue));
 }
@@ -861,18 +862,24 @@ function netnsId(): string {
   }
 }
 
-function registerInMap(mapFd: number, queue: number, socketFd: number): void {
-  const key = new Uint8Array(new Uint32Array([queue]).buffer);
-  const value = new Uint8Array(new Uint32Array([socketFd]).buffer);
+/** An XskMap known by fd: queue id → AF_XDP socket fd. */
+function xskMap(mapFd: number): BpfMap<number, number> {
+  return BpfMap.fromFd<number, number>(mapFd, { keyCodec: u32Codec, valueCodec: u32Codec });
+}
+const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
+
+function registerInMap(mapFd: number, queue: number, socketFd: number, flags: number = UpdateFlags.ANY): void {
+  using map = xskMap(mapFd);
   try {
-    updateByFd(mapFd, key, value, 0);
+    map.set(queue, socketFd, flags);
   } catch (error) {
-    throw explain(error, `register the AF_XDP socket in the XskMap at key ${queue}`);
+    throw explain((error as Error).cause ?? error, `register the AF_XDP socket in the XskMap at key ${queue}`);
   }
 }
 
 function unregisterFromMap(mapFd: number, queue: number): void {
-  deleteByFd(mapFd, new Uint8Array(new Uint32Array([queue]).buffer));
+  using map = xskMap(mapFd);
+  map.delete(queue);
 }
 
 function queueCount(ifname: string): number | undefined {

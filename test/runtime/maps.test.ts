@@ -4,12 +4,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { BpfObject, BpfError, type BpfMap, type PerCpuMap, XDP } from "../../runtime/index.js";
+import { BpfObject, BpfError, BpfMap, type PerCpuMap, XDP } from "../../runtime/index.js";
+import { rawCodec } from "../../runtime/codec.js";
 import { native, type NativeMapHandle } from "../../runtime/native.js";
-import { deleteByFd, lookupByFd, updateByFd } from "../../runtime/map-fd.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { buildSource } from "../lib/build.js";
 import { takeWithin } from "../lib/async.js";
+import { dumpPinnedMaps } from "../../cli/runtime-commands.js";
 
 const source = `import { XdpContext, XDP, HashMap, RingBuf, EthHdr, FixedArray, u8, u16, u32, u64, ktimeGetNs } from "tsxdp";
 interface Sample { seq: u32; len: u16; first: u8; flags: u8; ts: u64; src: FixedArray<u8, 6>; }
@@ -41,6 +42,46 @@ test("a pinned map keeps its data across a reload", async () => {
     const second = await (await BpfObject.open(object, { pinMaps: dir })).load();
     assert.is(second.map("kept").get(7), 4242, "the reloaded object reuses the pinned map");
     second.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a map opened from its pin: typed from the map's own BTF, per-CPU values per CPU, the fd closed with it; the CLI dumps it", async () => {
+  if (!requireKernel("bpffs pinning")) return;
+  const { object } = await buildSource("frompin", `import { XdpContext, XDP, HashMap, PerCpuArray, RingBuf, be16, u32, u64 } from "tsxdp";
+interface Flow { packets: u64; port: be16; }
+export const flows = new HashMap<u32, Flow>({ maxEntries: 8 });
+export const hits = new PerCpuArray<u64>({ maxEntries: 2 });
+export const events = new RingBuf<u32>({ maxBytes: 4096 });
+export function count(ctx: XdpContext): XDP {
+  const h = hits.lookup(1);
+  if (h !== null) h.value += 1;
+  return XDP.PASS;
+}`);
+  const dir = `/sys/fs/bpf/tsxdp-test-${process.pid}-${crypto.randomBytes(3).toString("hex")}`;
+  try {
+    const obj = await (await BpfObject.open(object, { pinMaps: dir })).load();
+    obj.map("flows").set(5, { packets: 9n, port: 53 });
+    for (let i = 0; i < 3; i++) obj.program("count").run(new Uint8Array(64));
+    obj.close();
+    const flows = BpfMap.fromPin<number, { packets: bigint; port: number }>(`${dir}/flows`);
+    assert.equal(flows.get(5), { packets: 9n, port: 53 });
+    assert.is(flows.name, "flows");
+    const fd = flows.fd;
+    flows.close();
+    assert.is(errorOf(() => flows.get(5)).code, "EBADF", "closed with the map");
+    assert.ok(errorOf(() => native().mapInfo(fd)).errno !== undefined, "the pin's fd is closed");
+    {
+      using hits = BpfMap.fromPin<number, bigint[]>(`${dir}/hits`);
+      const perCpu = hits.get(1)!;
+      assert.is(perCpu.length, native().possibleCpus());
+      assert.is(perCpu.reduce((a, b) => a + b, 0n), 3n);
+    }
+    const lines = dumpPinnedMaps(dir);
+    assert.ok(lines.includes("  5 => { packets: 9n, port: 53 }"), lines.join("\n"));
+    assert.ok(lines.some((l) => /^  1 => \[(\d+n, )*\d+n\]$/.test(l)), lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("  (a ring buffer: its records are consumed")), lines.join("\n"));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -209,7 +250,8 @@ test("single and batch operations keep values typed: be16/be32 in host order, st
   await using obj = await (await BpfObject.open(object)).load();
   const ports = obj.map("ports") as BpfMap<number, number>;
   ports.set(0x1234, 0x0a000001);
-  const raw = lookupByFd(ports.fd, Uint8Array.of(0x12, 0x34));
+  using rawPorts = BpfMap.fromFd<Uint8Array, Uint8Array>(ports.fd, { keyCodec: rawCodec(2), valueCodec: rawCodec(4) });
+  const raw = rawPorts.get(Uint8Array.of(0x12, 0x34));
   assert.equal([...raw!], [0x0a, 0, 0, 1], "the kernel holds network order");
   assert.is(ports.get(0x1234), 0x0a000001);
   ports.setMany([[0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]);
@@ -334,17 +376,13 @@ test("native map handles check every buffer against the map's real sizes and fai
   assert.is(errorOf(() => addon.mapLookupInto(h, key, value, 0)).errno, 9, "a closed handle: EBADF");
   assert.is(errorOf(() => addon.mapDeleteMany(h, key, 1)).errno, 9);
 
-  // Maps known by fd alone (CLI, globals, XskMaps) go through a handle: the same checks.
   const h2 = addon.mapOpen(big.fd, 4, 8);
   for (const [what, fn] of [
-    ["fd lookup: key too small", () => lookupByFd(big.fd, new Uint8Array(1))],
-    ["fd update: value too small", () => updateByFd(big.fd, key, new Uint8Array(1))],
-    ["fd delete: key too small", () => deleteByFd(big.fd, new Uint8Array(1))],
     ["next key: next shorter than the key size", () => addon.mapNextKeyInto(h2, null, new Uint8Array(1))],
     ["next key: cursor shorter than the key size", () => addon.mapNextKeyInto(h2, new Uint8Array(1), new Uint8Array(4))],
   ] as const) assert.is(code(fn), "EINVAL", what);
   addon.mapClose(h2);
-  assert.ok(errorOf(() => lookupByFd(1 << 20, key)).errno, "not an open fd: an errno");
+  assert.is(errorOf(() => BpfMap.fromFd(1 << 20)).code, "EBADF", "not an open fd");
 
   big.set(1, 1n);
   obj.close();
