@@ -382,7 +382,7 @@ test("native map handles check every buffer against the map's real sizes and fai
     ["next key: cursor shorter than the key size", () => addon.mapNextKeyInto(h2, new Uint8Array(1), new Uint8Array(4))],
   ] as const) assert.is(code(fn), "EINVAL", what);
   addon.mapClose(h2);
-  assert.is(errorOf(() => BpfMap.fromFd(1 << 20)).code, "EBADF", "not an open fd");
+  assert.ok(errorOf(() => BpfMap.fromFd(1 << 20)).errno, "not an open fd: an errno");
 
   big.set(1, 1n);
   obj.close();
