@@ -6,6 +6,7 @@ import { type Codec, type IntegerLane, codecFor, codecFromLayout, decode, intege
 import { Btf } from "./btf.js";
 import { explain, BpfError, integerArgument, invalidArgument, invalidValue, u32Max } from "./errors.js";
 import { BPF_F_LOCK, Errno, MapType, UpdateFlags, unsupportedOperationErrnos } from "./kernel.js";
+import { kernelObjects } from "./kernel-ids.js";
 import "./dispose.js";
 
 export { MapType, UpdateFlags };
@@ -146,24 +147,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
    */
   static loaded(limit = 1 << 20): BpfMap<Uint8Array, Uint8Array>[] {
     const maps: BpfMap<Uint8Array, Uint8Array>[] = [];
-    let id = 0;
     try {
-      for (let i = 0; i < limit; i++) {
-        try {
-          id = native().mapNextId(id);
-        } catch (error) {
-          throw explain(error, "list the kernel's BPF maps");
-        }
-        if (id === 0) break;
-        let fd: number;
-        try {
-          fd = native().mapFdById(id);
-        } catch (error) {
-          if ((error as { errno?: number }).errno === Errno.ENOENT) continue; // freed since the walk saw it
-          throw explain(error, `open BPF map id ${id}`);
-        }
-        maps.push(BpfMap.adoptFd<Uint8Array, Uint8Array>(fd, { bytes: true }));
-      }
+      for (const { fd } of kernelObjects("map", limit)) maps.push(BpfMap.adoptFd<Uint8Array, Uint8Array>(fd, { bytes: true }));
     } catch (error) {
       for (const m of maps) m.close();
       throw error;

@@ -4,6 +4,7 @@
 import { native } from "./native.js";
 import { BpfError, alreadyAttached, explain, integerArgument, invalidArgument, u32Max } from "./errors.js";
 import { XDP } from "./xdp.js";
+import { kernelObjects } from "./kernel-ids.js";
 import { BPF_F_TEST_XDP_LIVE_FRAMES, BPF_LINK_TYPE_XDP, Errno, XdpAttached, XdpFlags, XdpMd } from "./kernel.js";
 
 const modeFlags = { native: XdpFlags.DRV_MODE, generic: XdpFlags.SKB_MODE, offload: XdpFlags.HW_MODE } as const;
@@ -295,21 +296,7 @@ function findXdpLink(ifindex: number): { fd: number; id: number; progId: number 
     return undefined;
   }
   if (!attachedProgId) return undefined;
-  let id = 0;
-  for (let i = 0; i < 1 << 20; i++) {
-    try {
-      id = native().linkNextId(id);
-    } catch (error) {
-      throw explain(error, "list the kernel's BPF links");
-    }
-    if (id === 0) return undefined;
-    let fd: number;
-    try {
-      fd = native().linkFdById(id);
-    } catch (error) {
-      if ((error as { errno?: number }).errno === Errno.ENOENT) continue; // gone since the walk saw it
-      throw explain(error, `open BPF link id ${id}`);
-    }
+  for (const { id, fd } of kernelObjects("link")) {
     const info = native().linkInfo(fd);
     if (info.type === BPF_LINK_TYPE_XDP && info.ifindex === ifindex && info.progId === attachedProgId) return { fd, id, progId: info.progId };
     native().close(fd);

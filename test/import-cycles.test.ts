@@ -35,6 +35,18 @@ test("compiler/ and runtime/ are libraries: neither loads cli/, and the compiler
   assert.not.ok(loaded.has(path.join(repoRoot, "runtime", "native.ts")), "the compiler loads runtime/native.ts");
 });
 
+test("cli/ uses compiler/ and runtime/ only through their entries (index.ts)", () => {
+  const entries = new Set(["compiler", "runtime"].map((folder) => path.join(repoRoot, folder, "index.ts")));
+  const offending: string[] = [];
+  for (const file of sourceFiles([layers[2]!])) {
+    for (const target of valueImports(file)) {
+      const layer = path.relative(repoRoot, target).split(path.sep)[0];
+      if ((layer === "compiler" || layer === "runtime") && !entries.has(target)) offending.push(`${path.relative(repoRoot, file)} → ${path.relative(repoRoot, target)}`);
+    }
+  }
+  assert.equal(offending, []);
+});
+
 test("the scanner finds a cycle through value imports and ignores type-only ones", () => {
   const dir = path.join(repoRoot, "tmp", `import-cycles-${process.pid}`);
   const files = {
