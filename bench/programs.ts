@@ -20,7 +20,7 @@ export interface ProgramRow {
   clang: { xlated: number; verified: number; nsPerPacket: number; buildMs: number };
 }
 
-const programs: { example: string; program: string }[] = [
+export const programs: { example: string; program: string }[] = [
   { example: "firewall", program: "firewall" },
   { example: "reflector", program: "reflector" },
   { example: "icmp-echo", program: "icmpEcho" },
@@ -86,18 +86,24 @@ async function measurePair(objects: [string, string], program: string, packet: U
   }
 }
 
+/** The example's source and the first case of `program`: its packet and map entries. */
+export function benchSample(example: string, program: string): { source: string; packet: Uint8Array; maps: Seed } {
+  const source = path.join(root, "examples", example, `${example}.xdp.ts`);
+  const cases = JSON.parse(fs.readFileSync(source.replace(/\.xdp\.ts$/, ".cases.json"), "utf8")) as { program: string; cases: { program?: string; packet: Layer[] | string; maps?: Seed }[] };
+  const sample = cases.cases.find((c) => (c.program ?? cases.program) === program)!;
+  const packet = typeof sample.packet === "string" ? Uint8Array.from(Buffer.from(sample.packet, "hex")) : build(sample.packet);
+  return { source, packet, maps: sample.maps ?? {} };
+}
+
 export async function runProgramBench(repeat = 1_000_000): Promise<ProgramRow[]> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-"));
   const rows: ProgramRow[] = [];
   for (const { example, program } of programs) {
-    const source = path.join(root, "examples", example, `${example}.xdp.ts`);
-    const cases = JSON.parse(fs.readFileSync(source.replace(/\.xdp\.ts$/, ".cases.json"), "utf8")) as { program: string; cases: { program?: string; packet: Layer[] | string; maps?: Record<string, [unknown, unknown][]> }[] };
-    const sample = cases.cases.find((c) => (c.program ?? cases.program) === program)!;
-    const packet = typeof sample.packet === "string" ? Uint8Array.from(Buffer.from(sample.packet, "hex")) : build(sample.packet);
+    const { source, packet, maps } = benchSample(example, program);
     const tsxdpMs = median([0, 1, 2].map(() => timed(process.execPath, [path.join(root, "bin/tsxdp.js"), "build", source, "-o", out, "--no-skeleton"])));
     const cObject = path.join(out, `${example}.c.o`);
     const clangMs = median([0, 1, 2].map(() => timed("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(root, "bench/c", `${example}.c`), "-o", cObject])));
-    const [t, c] = await measurePair([path.join(out, `${example}.o`), cObject], program, packet, sample.maps ?? {}, repeat);
+    const [t, c] = await measurePair([path.join(out, `${example}.o`), cObject], program, packet, maps, repeat);
     if (t!.action !== c!.action) throw new Error(`${example}/${program}: the tsxdp program returned ${t!.action}, its C twin ${c!.action}: they are not equivalent`);
     rows.push({ name: example, program, tsxdp: { ...t, buildMs: tsxdpMs }, clang: { ...c, buildMs: clangMs } });
   }

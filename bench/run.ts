@@ -22,6 +22,11 @@ if (!only || only === "logs") {
   console.log("\n== log.* from a program: cost per call (same program without the call, same run) ==");
   for (const line of await runLogBench()) console.log(line);
 }
+if (!only || only === "vm") {
+  const { runVmBench, formatVmRows } = await import("./vm.js");
+  console.log("\n== the VM backend vs the kernel's test run (ns/packet, same object and packet) ==");
+  for (const line of formatVmRows(await runVmBench())) console.log(line);
+}
 if (!only || only === "xsk") {
   try {
     const xsk = await import("./xsk.js");

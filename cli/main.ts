@@ -14,8 +14,9 @@ const usage = `usage:
                                       compile to DIR/NAME.o and the typed skeleton DIR/NAME.skel.js (+ .d.ts)
   tsxdp check <file.xdp.ts…> [--watch]                           diagnostics only
                                       --watch: stay running, rebuild (recheck) what a saved change affects
-  tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N] [--log-level LEVEL]
-                                      test-run every packet (BPF_PROG_TEST_RUN), print the verdicts
+  tsxdp run <obj|file.xdp.ts> --pcap IN [--out OUT] [--program NAME] [--repeat N] [--log-level LEVEL] [--vm]
+                                      test-run every packet (BPF_PROG_TEST_RUN; --vm: in tsxdp's
+                                      BPF VM, no kernel or root needed), print the verdicts
                                       and the log.* lines each packet produced
   tsxdp attach <obj|file.xdp.ts> --dev IFACE [--program NAME] [--mode native|generic|offload] [--pin DIR] [--replace]
                                       attach a program; --pin DIR keeps it (link in DIR/links/IFACE) with
@@ -164,7 +165,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       options: {
         pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" },
         mode: { type: "string" }, pin: { type: "string" }, replace: { type: "boolean" }, "max-entries": { type: "string" },
-        follow: { type: "boolean" }, count: { type: "string" }, timeout: { type: "string" }, "log-level": { type: "string" },
+        follow: { type: "boolean" }, count: { type: "string" }, timeout: { type: "string" }, "log-level": { type: "string" }, vm: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -172,6 +173,11 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     return 2;
   }
   const v = parsed.values as Record<string, string | undefined>;
+  const vm = (parsed.values as { vm?: boolean }).vm === true;
+  if (vm && command !== "run") {
+    process.stderr.write(`tsxdp ${command}: --vm is for tsxdp run (the VM runs programs in this process; ${command} needs the kernel)\n`);
+    return 2;
+  }
   const replace = (parsed.values as { replace?: boolean }).replace;
   const maxEntries = v["max-entries"] === undefined ? undefined : Number(v["max-entries"]);
   if (maxEntries !== undefined && !(Number.isInteger(maxEntries) && maxEntries >= 0)) {
@@ -221,7 +227,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       if (object === undefined) return 1;
       if (command === "run") {
         if (!need("--pcap FILE", v.pcap)) return 2;
-        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined, logLevel: v["log-level"] as never });
+        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined, logLevel: v["log-level"] as never, backend: vm ? "vm" : "kernel" });
       } else {
         if (!need("--dev IFACE", v.dev)) return 2;
         lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin, replace });

@@ -6,8 +6,8 @@ import { BpfError, BpfMap, BpfObject, BpfPerCpuMap, MapType, XDP, detachInterfac
 
 const { readPcap, writePcap } = packets;
 
-export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number; logLevel?: LogLevel | "off" }): Promise<string[]> {
-  await using obj = await (await BpfObject.open(options.object, { logLevel: options.logLevel })).load();
+export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number; logLevel?: LogLevel | "off"; backend?: "kernel" | "vm" }): Promise<string[]> {
+  await using obj = await (await BpfObject.open(options.object, { logLevel: options.logLevel, backend: options.backend ?? "kernel" })).load();
   const names = Object.keys(obj.programs);
   const name = options.program ?? (names.length === 1 ? names[0]! : undefined);
   if (!name) throw new BpfError(`the object has several programs (${names.join(", ")}): choose one with --program`, "EINVAL");
@@ -27,7 +27,7 @@ export async function runPcap(options: { object: string; program?: string; pcapI
     if (r.action === XDP.PASS || r.action === XDP.TX || r.action === XDP.REDIRECT) out.push({ data: r.packet, timestampNs: p.timestampNs });
   }
   if (options.pcapOut) writePcap(options.pcapOut, out);
-  lines.push(`${packets.length} packets through '${name}':`);
+  lines.push(`${packets.length} packets through '${name}'${obj.backend === "vm" ? " (VM)" : ""}:`);
   for (const [verdict, n] of [...counts].sort()) lines.push(`  ${verdict.padEnd(8)} ${n}`);
   if (packets.length) lines.push(`  ${(totalNs / packets.length).toFixed(0)} ns/packet on average`);
   if (options.pcapOut) lines.push(`${out.length} packets (PASS, TX, REDIRECT) written to ${options.pcapOut}`);

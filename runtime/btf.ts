@@ -24,6 +24,8 @@ export interface BtfType {
 
 export class Btf {
   readonly types: BtfType[] = [];
+  /** The string at `offset` of the string section (names, and the source lines of .BTF.ext line info). */
+  readonly string: (offset: number) => string;
 
   constructor(raw: Uint8Array) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -41,6 +43,7 @@ export class Btf {
       while (end < strOff + strLen && raw[end] !== 0) end++;
       return decoder.decode(raw.subarray(strOff + off, end));
     };
+    this.string = str;
     let p = typeOff;
     const u32 = () => {
       if (p + 4 > typeOff + typeLen) throw new Error("truncated BTF type section");

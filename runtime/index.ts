@@ -13,3 +13,6 @@ export { Btf } from "./btf.js";
 export { type Codec, type LayoutSpec, codecFor, codecFromLayout, encode, decode } from "./codec.js";
 export * as packets from "./packets/index.js";
 export { XskSocket, liveFrames, type XskOptions, type XskStats, type XskBatch } from "./xsk/index.js";
+export type { VmOptions } from "./vm/machine.js";
+export type { RedirectTarget } from "./vm/helpers.js";
+export type { VmFibTable, VmRoute } from "./vm/fib.js";

@@ -1,7 +1,7 @@
 // Typed maps over a map fd: get/set/delete/has, iteration, size, clear and batch variants.
 // Keys and values go through codecs built from BTF; per-CPU maps give one value per
 // possible CPU.
-import { native, type NativeMapHandle, type NativeMapInfo } from "./native.js";
+import { native, type KernelCalls, type NativeMapHandle, type NativeMapInfo } from "./native.js";
 import { type Codec, type IntegerLane, codecFor, codecFromLayout, decode, integerLane, rawCodec } from "./codec.js";
 import { Btf } from "./btf.js";
 import { explain, BpfError, integerArgument, invalidArgument, invalidValue, u32Max } from "./errors.js";
@@ -162,9 +162,15 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     protected readonly keyCodec: Codec,
     protected readonly valueCodec: Codec,
     private fdOf: () => number,
+    /** The backend: the native addon (default) or the VM. */
+    private readonly calls?: KernelCalls,
   ) {
     this.valueBytes = info.valueSize;
     this.keySize = info.keySize;
+  }
+
+  protected get kernel(): KernelCalls {
+    return this.calls ?? native();
   }
 
   get fd(): number {
@@ -211,7 +217,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const fd = this.fd;
     let handle: NativeMapHandle;
     try {
-      handle = native().mapOpen(fd, this.keySize, this.valueBytes);
+      handle = this.kernel.mapOpen(fd, this.keySize, this.valueBytes);
     } catch (error) {
       throw explain(error, `map '${this.name}': open`);
     }
@@ -227,7 +233,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
 
   /** Closes the native handle; the owning object calls it when it closes. */
   release(): void {
-    if (this.nativeHandle !== undefined) native().mapClose(this.nativeHandle);
+    if (this.nativeHandle !== undefined) this.kernel.mapClose(this.nativeHandle);
     this.nativeHandle = undefined;
     this.spareBatch = undefined;
   }
@@ -287,7 +293,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const handle = this.handle();
     const k = this.scratchKey(key);
     try {
-      return native().mapLookupInto(handle, k, this.valueScratch, 0);
+      return this.kernel.mapLookupInto(handle, k, this.valueScratch, 0);
     } catch (error) {
       throw explain(error, `map '${this.name}': lookup`);
     }
@@ -303,7 +309,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const k = this.scratchKey(key);
     if (this.valueScratchLane === undefined || !this.valueScratchLane.write(0, value)) this.writeValueAt(this.valueScratch, this.valueScratchView, 0, value);
     try {
-      native().mapUpdateElem(handle, k, this.valueScratch, flags);
+      this.kernel.mapUpdateElem(handle, k, this.valueScratch, flags);
     } catch (error) {
       throw this.updateFailure(error, "update");
     }
@@ -339,7 +345,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const handle = this.handle();
     const k = this.scratchKey(key);
     try {
-      return native().mapDeleteElem(handle, k);
+      return this.kernel.mapDeleteElem(handle, k);
     } catch (error) {
       throw explain(error, `map '${this.name}': delete`);
     }
@@ -356,7 +362,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const limit = this.info.maxEntries * 2 + 16;
     for (let i = 0; i < limit; i++) {
       const next = new Uint8Array(this.keySize);
-      if (!this.call("iterate", () => native().mapNextKeyInto(this.handle(), cursor, next))) return;
+      if (!this.call("iterate", () => this.kernel.mapNextKeyInto(this.handle(), cursor, next))) return;
       const id = Buffer.from(next).toString("hex");
       cursor = next;
       if (seen.has(id)) continue;
@@ -371,7 +377,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
 
   *entries(): IterableIterator<[K, V]> {
     for (const raw of this.rawKeys()) {
-      const found = this.call("lookup", () => native().mapLookupInto(this.handle(), raw, this.valueScratch, 0));
+      const found = this.call("lookup", () => this.kernel.mapLookupInto(this.handle(), raw, this.valueScratch, 0));
       if (found) yield [decode(this.keyCodec, raw) as K, this.scratchValue()];
     }
   }
@@ -393,7 +399,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   clear(): void {
     if (arrayTypes.has(this.info.type)) {
       const zero = new Uint8Array(this.valueBytes);
-      for (const raw of this.rawKeys()) this.call("clear", () => native().mapUpdateElem(this.handle(), raw, zero, 0));
+      for (const raw of this.rawKeys()) this.call("clear", () => this.kernel.mapUpdateElem(this.handle(), raw, zero, 0));
       return;
     }
     const keys = [...this.rawKeys()];
@@ -448,7 +454,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     try {
       this.packKeys(batch, keys, count);
       try {
-        native().mapLookupMany(handle, batch.keys, batch.values, batch.found, count);
+        this.kernel.mapLookupMany(handle, batch.keys, batch.values, batch.found, count);
       } catch (error) {
         throw explain(error, `map '${this.name}': lookup`);
       }
@@ -499,7 +505,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     // The kernel's batch update takes no flags but BPF_F_LOCK (NOEXIST/EXIST are EINVAL).
     if (batchTypes.has(this.info.type) && (flags & ~BPF_F_LOCK) === 0) {
       try {
-        for (; at < count; at += batchChunk) native().mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
+        for (; at < count; at += batchChunk) this.kernel.mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
         return;
       } catch (error) {
         const e = error as { errno?: number; done?: number };
@@ -511,7 +517,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       const k = keys.subarray(i * this.keySize, (i + 1) * this.keySize);
       const v = values.subarray(i * this.valueBytes, (i + 1) * this.valueBytes);
       try {
-        native().mapUpdateElem(handle, k, v, flags);
+        this.kernel.mapUpdateElem(handle, k, v, flags);
       } catch (error) {
         throw this.updateFailure(error, "update", { written: i, count });
       }
@@ -538,7 +544,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const handle = this.handle();
     if (batchTypes.has(this.info.type) && !arrayTypes.has(this.info.type)) {
       try {
-        return native().mapDeleteMany(handle, keys, count);
+        return this.kernel.mapDeleteMany(handle, keys, count);
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
         if (errno === undefined || !unsupportedOperationErrnos.has(errno)) throw explain(error, `map '${this.name}': batch delete`);
@@ -547,7 +553,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     let n = 0;
     for (let i = 0; i < count; i++) {
       const k = keys.subarray(i * this.keySize, (i + 1) * this.keySize);
-      if (this.call("delete", () => native().mapDeleteElem(handle, k))) n++;
+      if (this.call("delete", () => this.kernel.mapDeleteElem(handle, k))) n++;
     }
     return n;
   }
@@ -569,7 +575,7 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     const readValue = valueLane ? (valueLane.read as (i: number) => V) : (i: number) => this.readValueAt(values, valueView, i * valueBytes);
     const fetch = (cursorIn: Uint8Array | null, cursorOut: Uint8Array) => {
       try {
-        return native().mapLookupBatchInto(this.handle(), cursorIn, cursorOut, keys, values, chunk);
+        return this.kernel.mapLookupBatchInto(this.handle(), cursorIn, cursorOut, keys, values, chunk);
       } catch (error) {
         throw explain(error, `map '${this.name}': batch lookup`);
       }
@@ -642,11 +648,11 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
   private readonly cpus: number;
   private readonly stride: number;
 
-  constructor(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number) {
-    super(name, info, keyCodec, valueCodec, fdOf);
-    this.cpus = native().possibleCpus();
+  constructor(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number, calls?: KernelCalls) {
+    super(name, info, keyCodec, valueCodec, fdOf, calls);
+    this.cpus = this.kernel.possibleCpus();
     this.stride = Math.ceil(info.valueSize / 8) * 8;
-    this.valueBytes = syscallValueSize(info.type, info.valueSize);
+    this.valueBytes = syscallValueSize(info.type, info.valueSize, this.kernel);
   }
 
   private decodeAt(view: DataView, offset: number): V[] {
@@ -717,13 +723,13 @@ export function mapCodecs(btf: Btf | undefined, info: NativeMapInfo, what = `map
 }
 
 /** A BpfMap, or a BpfPerCpuMap for per-CPU map types. */
-export function typedMap(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number): BpfMap {
-  return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf) : new BpfMap(name, info, keyCodec, valueCodec, fdOf);
+export function typedMap(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number, kernel?: KernelCalls): BpfMap {
+  return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf, kernel) : new BpfMap(name, info, keyCodec, valueCodec, fdOf, kernel);
 }
 
 /** Bytes of one value as map syscalls see it: per-CPU maps carry every possible CPU's, each 8-byte aligned. */
-export function syscallValueSize(type: number, valueSize: number): number {
-  return isPerCpu(type) ? Math.ceil(valueSize / 8) * 8 * native().possibleCpus() : valueSize;
+export function syscallValueSize(type: number, valueSize: number, kernel: Pick<KernelCalls, "possibleCpus"> = native()): number {
+  return isPerCpu(type) ? Math.ceil(valueSize / 8) * 8 * kernel.possibleCpus() : valueSize;
 }
 
 /** Records of a RingBuf map, decoded, as an async iterator (waits on the event loop while idle). */
@@ -740,7 +746,12 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   /** A bound on each idle wait, so a reader whose object closes elsewhere notices. */
   private readonly idleWakeMs = 1000;
 
-  constructor(readonly name: string, private readonly codec: Codec, private readonly fdOf: () => number) {}
+  constructor(readonly name: string, private readonly codec: Codec, private readonly fdOf: () => number, private readonly calls?: KernelCalls) {}
+
+  /** The backend: the native addon (default) or the VM. */
+  private get kernel(): KernelCalls {
+    return this.calls ?? native();
+  }
 
   get fd(): number {
     const fd = this.fdOf();
@@ -749,7 +760,7 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   }
 
   private handle(): unknown {
-    this.ring ??= native().ringNew(this.fd);
+    this.ring ??= this.kernel.ringNew(this.fd);
     return this.ring;
   }
 
@@ -759,7 +770,7 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
    */
   drain(limit = 4096): T[] {
     integerArgument(`ring buffer '${this.name}': drain() limit`, limit, 1, 1 << 20);
-    return native().ringConsume(this.handle(), limit).map((bytes) => {
+    return this.kernel.ringConsume(this.handle(), limit).map((bytes) => {
       if (this.codec.size === 0) return bytes as T;
       if (bytes.length < this.codec.size) {
         throw new BpfError(`ring buffer '${this.name}': a record of ${bytes.length} bytes is shorter than its type ${this.codec.describe} (${this.codec.size} bytes): the program and the record layout disagree — rebuild the skeleton from the same .xdp.ts`, "EPROTO");
@@ -777,13 +788,13 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
     while (!this.closed) {
       const records = this.drain(256);
       for (const r of records) yield r;
-      if (!records.length && !this.closed) await native().ringWait(this.handle(), this.idleWakeMs);
+      if (!records.length && !this.closed) await this.kernel.ringWait(this.handle(), this.idleWakeMs);
     }
   }
 
   close(): void {
     this.closed = true;
-    if (this.ring) native().ringFree(this.ring);
+    if (this.ring) this.kernel.ringFree(this.ring);
     this.ring = undefined;
   }
 }

@@ -83,6 +83,18 @@ export interface NativeBpf {
   sharedRelease(key: string): number[];
 }
 
+/**
+ * What BpfObject, BpfMap, BpfProgram and BpfRingBuf call: the addon for the kernel
+ * backend, runtime/vm/kernel.ts for the VM backend.
+ */
+export type KernelCalls = Pick<NativeBpf,
+  | "objectOpen" | "objectLoad" | "objectClose" | "objectPrograms" | "objectMaps" | "objectBtf"
+  | "mapInitialValue" | "mapSetInitialValue" | "mapSetPinPath" | "mapInfo" | "mapNextKeyInto"
+  | "mapOpen" | "mapClose" | "mapLookupInto" | "mapUpdateElem" | "mapDeleteElem" | "mapLookupMany"
+  | "mapUpdateBatchFrom" | "mapDeleteMany" | "mapLookupBatchInto" | "possibleCpus"
+  | "ringNew" | "ringConsume" | "ringWait" | "ringFree" | "progTestRun" | "progInfo" | "close" | "ifIndex"
+  | "xdpLinkCreate" | "xdpAttach" | "xdpDetach" | "xdpQuery" | "objPin" | "objGet"> & { readonly backend?: "vm" };
+
 /** An open map handle (opaque). */
 export interface NativeMapHandle { readonly __brand: "NativeMapHandle" }
 
@@ -105,14 +117,20 @@ export interface NativeMapInfo {
 const here = path.dirname(fileURLToPath(import.meta.url));
 let loaded: NativeBpf | undefined;
 
+/** Set to 1 to refuse the addon (what a machine without it sees; the VM backend still works). */
+export const NO_NATIVE_ENV = "TSXDP_NO_NATIVE";
+
 /** The addon, loaded on first use. */
 export function native(): NativeBpf {
   if (loaded) return loaded;
+  if (process.env[NO_NATIVE_ENV] === "1") {
+    throw Object.assign(new Error(`tsxdp's native addon is disabled (${NO_NATIVE_ENV}=1), so the kernel backend cannot load, attach or test-run programs; the VM backend works without it: BpfObject.open(file, { backend: "vm" }) or Skel.load({ backend: "vm" })`), { code: "ENOADDON" });
+  }
   const require = createRequire(import.meta.url);
   const candidates = [path.resolve(here, "../../build/Release/tsxdp_bpf.node"), path.resolve(here, "../build/Release/tsxdp_bpf.node")];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) {
-    throw Object.assign(new Error("tsxdp's native addon is not built: run `npm rebuild tsxdp` (it needs libbpf-dev, libxdp-dev and libelf-dev: apt-get install libbpf-dev libxdp-dev libelf-dev)"), { code: "ENOADDON" });
+    throw Object.assign(new Error("tsxdp's native addon is not built, so the kernel backend cannot load, attach or test-run programs: run `npm rebuild tsxdp` (it needs libbpf-dev, libxdp-dev and libelf-dev: apt-get install libbpf-dev libxdp-dev libelf-dev); the VM backend works without it ({ backend: \"vm\" })"), { code: "ENOADDON" });
   }
   try {
     loaded = require(file) as NativeBpf;

@@ -2,7 +2,7 @@
 // with codecs from the object's BTF. open() reads the spec; load() creates kernel objects.
 import fs from "node:fs";
 import path from "node:path";
-import { native, type NativeMapInfo } from "./native.js";
+import { native, type KernelCalls, type NativeMapInfo } from "./native.js";
 import { Btf, BtfKind } from "./btf.js";
 import { type Codec, type LayoutSpec, codecFor, codecFromLayout, decode, encode, rawCodec } from "./codec.js";
 import { BpfError, VerifierError, explain, invalidValue, isolatedFailure, malformedBtf } from "./errors.js";
@@ -11,6 +11,8 @@ import { BPF_FS_MAGIC, Errno, MapType } from "./kernel.js";
 import { extractVerifierLog } from "./verifier-log.js";
 import { BpfProgram } from "./program.js";
 import { LogStream, logLevelValue, readLogTable, type LogLevel, type LogTable } from "./logs.js";
+import type { VmKernel } from "./vm/kernel.js";
+import type { VmOptions } from "./vm/machine.js";
 import "./dispose.js";
 
 export interface OpenOptions {
@@ -30,6 +32,13 @@ export interface OpenOptions {
    * `.rodata`, so a disabled level costs one branch the verifier prunes. "off": none.
    */
   logLevel?: LogLevel | "off";
+  /**
+   * "kernel" (default): libbpf and the running kernel. "vm": the BPF VM in this process
+   * (no root, no kernel, no native addon); `vm` holds its settings.
+   */
+  backend?: "kernel" | "vm";
+  /** VM backend settings: CPUs, clock, random seed, routing table, instruction budget. */
+  vm?: VmOptions;
 }
 
 /** Time limits of the isolated child (parse is milliseconds; load includes verification). */
@@ -62,9 +71,9 @@ export class BpfObject implements Disposable, AsyncDisposable {
   /** The log lines of the programs' log.* calls (empty when nothing in the object logs). */
   readonly logs: LogStream;
 
-  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean, private readonly logTable: LogTable | undefined) {
+  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean, private readonly logTable: LogTable | undefined, private readonly kernel: KernelCalls) {
     this.handle = handle;
-    const raw = native().objectBtf(handle);
+    const raw = kernel.objectBtf(handle);
     if (raw) {
       try {
         this.btf = new Btf(raw);
@@ -72,8 +81,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
         this.btf = undefined; // maps then get raw-byte codecs
       }
     }
-    this.mapInfos = native().objectMaps(handle);
-    for (const p of native().objectPrograms(handle)) this.programFds.set(p.name, p.fd);
+    this.mapInfos = this.kernel.objectMaps(handle);
+    for (const p of this.kernel.objectPrograms(handle)) this.programFds.set(p.name, p.fd);
     try {
       this.indexVariables();
     } catch (error) {
@@ -87,20 +96,25 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const bytes = typeof source === "string" ? await readObject(source) : source;
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
     const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
-    const isolate = options.isolate ?? true;
+    const backend = options.backend ?? "kernel";
+    if (backend !== "kernel" && backend !== "vm") throw new BpfError(`BpfObject.open: backend must be "kernel" or "vm", got ${JSON.stringify(backend)}`, "EINVAL");
+    if (backend === "vm" && options.pinMaps) throw new BpfError("BpfObject.open: pinMaps needs the kernel backend (the VM has no bpffs)", "EINVAL");
+    // The VM is loaded only for { backend: "vm" } (kernel users never load it or its ELF reader).
+    const kernel: KernelCalls = backend === "vm" ? new (await import("./vm/kernel.js")).VmKernel(options.vm) : native();
+    const isolate = backend === "vm" ? false : options.isolate ?? true;
     if (options.logLevel !== undefined) logLevelValue(options.logLevel); // a bad level throws before anything is opened
     let handle: unknown;
     try {
-      handle = native().objectOpen(bytes, name, "", isolate ? isolateParseMs : 0);
+      handle = kernel.objectOpen(bytes, name, "", isolate ? isolateParseMs : 0);
     } catch (error) {
       const what = `open BPF object${typeof source === "string" ? ` '${source}'` : ""}`;
       throw isolatedFailure(error, "parse", what) ?? explain(error, `${what} (is it a BPF ELF file?)`);
     }
     let object: BpfObject;
     try {
-      object = new BpfObject(handle, name, isolate, readLogTable(bytes));
+      object = new BpfObject(handle, name, isolate, readLogTable(bytes), kernel);
     } catch (error) {
-      native().objectClose(handle);
+      kernel.objectClose(handle);
       throw error;
     }
     try {
@@ -117,7 +131,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     ensureBpffsDir(dir);
     for (const m of this.mapInfos) {
       if (m.internal) continue;
-      native().mapSetPinPath(this.handle, m.name, path.join(dir, m.name));
+      this.kernel.mapSetPinPath(this.handle, m.name, path.join(dir, m.name));
     }
   }
 
@@ -142,7 +156,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const handle = this.live;
     if (this.loaded) return this;
     try {
-      native().objectLoad(handle, this.isolate ? isolateLoadMs : 0);
+      this.kernel.objectLoad(handle, this.isolate ? isolateLoadMs : 0);
     } catch (error) {
       const crashed = isolatedFailure(error, "load", `load BPF object '${this.name}'`);
       if (crashed) throw crashed;
@@ -154,8 +168,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
       throw this.pinnedMapMismatch(error, log) ?? explain(error, `load BPF object '${this.name}'`);
     }
     this.loaded = true;
-    this.mapInfos = native().objectMaps(this.live);
-    for (const p of native().objectPrograms(this.live)) this.programFds.set(p.name, p.fd);
+    this.mapInfos = this.kernel.objectMaps(this.live);
+    for (const p of this.kernel.objectPrograms(this.live)) this.programFds.set(p.name, p.fd);
     return this;
   }
 
@@ -214,11 +228,24 @@ export class BpfObject implements Disposable, AsyncDisposable {
     return this.loaded;
   }
 
+  /** "kernel" or "vm". */
+  get backend(): "kernel" | "vm" {
+    return this.kernel.backend === "vm" ? "vm" : "kernel";
+  }
+
+  /**
+   * The VM behind a { backend: "vm" } object (its clock, CPU, random seed and routing table
+   * can be changed between runs); undefined on the kernel backend.
+   */
+  get vm(): VmKernel["machine"] | undefined {
+    return this.kernel.backend === "vm" ? (this.kernel as VmKernel).machine : undefined;
+  }
+
   program(name: string): BpfProgram {
     let p = this.programCache.get(name);
     if (!p) {
       if (!this.programFds.has(name)) throw new BpfError(`no program '${name}' in '${this.name}' (it has: ${[...this.programFds.keys()].join(", ") || "none"})`, "ENOENT");
-      p = new BpfProgram(name, () => this.liveFd(this.programFds.get(name)));
+      p = new BpfProgram(name, () => this.liveFd(this.programFds.get(name)), this.kernel);
       this.programCache.set(name, p);
     }
     return p;
@@ -256,9 +283,9 @@ export class BpfObject implements Disposable, AsyncDisposable {
   /** A typed map of this object's spec over an fd (codecs from the object's BTF). */
   private typedMap(info: NativeMapInfo, fdOf: () => number): BpfMap | BpfRingBuf {
     const name = info.name;
-    if (info.type === MapType.RINGBUF) return new BpfRingBuf(name, this.ringRecordCodec(name), fdOf);
+    if (info.type === MapType.RINGBUF) return new BpfRingBuf(name, this.ringRecordCodec(name), fdOf, this.kernel);
     const { keyCodec, valueCodec } = mapCodecs(this.btf, info, `map '${name}' of '${this.name}'`);
-    return typedMap(name, info, keyCodec, valueCodec, fdOf);
+    return typedMap(name, info, keyCodec, valueCodec, fdOf, this.kernel);
   }
 
   /** What the object declares for its maps (name, type, sizes; `internal` for .rodata/.data/.bss). */
@@ -317,7 +344,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
   private sectionMapOf(info: NativeMapInfo): BpfMap<Uint8Array, Uint8Array> {
     let map = this.sectionMaps.get(info.name);
     if (!map) {
-      map = BpfMap.fromFd<Uint8Array, Uint8Array>(info.fd, { name: info.name, keyCodec: rawCodec(info.keySize), valueCodec: rawCodec(info.valueSize) });
+      // The object's own section map, through the object's backend (the VM has no fds to look up).
+      map = typedMap(info.name, info, rawCodec(info.keySize), rawCodec(info.valueSize), () => info.fd, this.kernel) as BpfMap<Uint8Array, Uint8Array>;
       this.sectionMaps.set(info.name, map);
     }
     return map;
@@ -330,7 +358,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     const read = (): Uint8Array => {
       const handle = this.live;
       const info = this.sectionMap(spec.section);
-      if (!this.loaded) return native().mapInitialValue(handle, info.name);
+      if (!this.loaded) return this.kernel.mapInitialValue(handle, info.name);
       const value = this.sectionMapOf(info).get(sectionKey);
       if (!value) throw new BpfError(`cannot read ${spec.section}`, "EIO");
       return value;
@@ -349,7 +377,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
         }
         const bytes = new Uint8Array(read());
         bytes.set(encoded, spec.offset);
-        if (!this.loaded) native().mapSetInitialValue(this.live, info.name, bytes);
+        if (!this.loaded) this.kernel.mapSetInitialValue(this.live, info.name, bytes);
         else this.sectionMapOf(info).set(sectionKey, bytes);
       },
     };
@@ -360,7 +388,7 @@ export class BpfObject implements Disposable, AsyncDisposable {
     for (const m of this.mapCache.values()) m instanceof BpfRingBuf ? m.close() : m.release();
     for (const m of this.sectionMaps.values()) m.release();
     this.sectionMaps.clear();
-    native().objectClose(this.handle);
+    this.kernel.objectClose(this.handle);
     this.handle = undefined;
   }
 

@@ -1,11 +1,12 @@
 // XDP programs of a loaded object: test-run (BPF_PROG_TEST_RUN), attach to an interface
 // (a BPF link where the kernel has them, so a crashed process leaves nothing behind;
 // netlink as the fallback), pinning.
-import { native } from "./native.js";
+import { native, type KernelCalls } from "./native.js";
 import { BpfError, alreadyAttached, explain, integerArgument, invalidArgument, u32Max } from "./errors.js";
 import { XDP } from "./xdp.js";
 import { kernelObjects } from "./kernel-ids.js";
 import { BPF_F_TEST_XDP_LIVE_FRAMES, BPF_LINK_TYPE_XDP, Errno, XdpAttached, XdpFlags, XdpMd } from "./kernel.js";
+import type { RedirectTarget } from "./vm/helpers.js";
 
 const modeFlags = { native: XdpFlags.DRV_MODE, generic: XdpFlags.SKB_MODE, offload: XdpFlags.HW_MODE } as const;
 export type AttachMode = keyof typeof modeFlags;
@@ -42,6 +43,10 @@ export interface RunResult {
   action: XDP;
   packet: Uint8Array;
   durationNs: number;
+  /** VM backend: where XDP_REDIRECT sends the packet (bpf_redirect's ifindex or the map slot). */
+  redirect?: RedirectTarget;
+  /** VM backend: the lines bpf_trace_printk wrote during the run. */
+  printk?: string[];
 }
 
 export interface Link extends Disposable {
@@ -63,10 +68,10 @@ export interface XdpProgram {
 
 const xdpMdBytes = XdpMd.size;
 
-function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }): Uint8Array {
+function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }, kernel: KernelCalls): Uint8Array {
   const bytes = new Uint8Array(xdpMdBytes);
   const view = new DataView(bytes.buffer);
-  if (ctx.ingressIfindex !== undefined) view.setUint32(XdpMd.ingressIfindex, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex"), true);
+  if (ctx.ingressIfindex !== undefined) view.setUint32(XdpMd.ingressIfindex, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex", kernel), true);
   if (ctx.rxQueueIndex !== undefined) view.setUint32(XdpMd.rxQueueIndex, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
   return bytes;
 }
@@ -90,18 +95,23 @@ function rawXdpMd(ctx: Uint8Array, packetLength: number): Uint8Array {
 /** Interface indexes are positive ints in the kernel (`int ifindex`). */
 const ifindexMax = 0x7fff_ffff;
 
-export function ifindexOf(target: string | number, what = "interface index"): number {
+export function ifindexOf(target: string | number, what = "interface index", kernel?: Pick<KernelCalls, "ifIndex">): number {
   if (typeof target === "number") return integerArgument(what, target, 1, ifindexMax);
   if (typeof target !== "string") throw invalidArgument("type", `${what}: expected an interface name or index, not ${target === null ? "null" : typeof target}`);
   try {
-    return native().ifIndex(target);
+    return (kernel ?? native()).ifIndex(target);
   } catch (error) {
     throw explain(Object.assign(error as object, { errno: Errno.ENODEV }), `interface '${target}'`, { ifname: target });
   }
 }
 
 export class BpfProgram implements XdpProgram {
-  constructor(readonly name: string, private readonly fdOf: () => number) {}
+  constructor(readonly name: string, private readonly fdOf: () => number, private readonly calls?: KernelCalls) {}
+
+  /** The backend: the native addon (default) or the VM. */
+  private get kernel(): KernelCalls {
+    return this.calls ?? native();
+  }
 
   /**
    * A program pinned on bpffs (`pin()`, `tsxdp attach --pin`), opened again in this process:
@@ -134,10 +144,15 @@ export class BpfProgram implements XdpProgram {
     const outSize = flags & BPF_F_TEST_XDP_LIVE_FRAMES ? 0 : packet.length + 512; // live frames: no output
     const given = options.ctx;
     if (given !== undefined && (given === null || typeof given !== "object")) throw invalidArgument("type", "run(): ctx must be { ingressIfindex, rxQueueIndex } or a struct xdp_md as a Uint8Array");
-    const ctx = given === undefined ? null : rawXdpMd(given instanceof Uint8Array ? given : xdpMd(given), packet.length);
+    const ctx = given === undefined ? null : rawXdpMd(given instanceof Uint8Array ? given : xdpMd(given, this.kernel), packet.length);
     try {
-      const r = native().progTestRun(this.fd, packet, repeat, outSize, flags, ctx);
-      return { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
+      const r: ReturnType<KernelCalls["progTestRun"]> & { redirect?: RedirectTarget; printk?: string[] } = this.kernel.progTestRun(this.fd, packet, repeat, outSize, flags, ctx);
+      const result: RunResult = { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
+      if (this.kernel.backend === "vm") {
+        result.redirect = r.redirect;
+        result.printk = r.printk;
+      }
+      return result;
     } catch (error) {
       if ((error as { errno?: number }).errno === Errno.EINVAL && ctx) {
         throw explain(error, `test run of '${this.name}': the kernel refused the ctx (ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues; data, data_meta and egress_ifindex 0)`);
@@ -147,6 +162,7 @@ export class BpfProgram implements XdpProgram {
   }
 
   attach(target: string | number, options: AttachOptions = {}): Link {
+    if (this.kernel.backend === "vm") throw new BpfError(`attach '${this.name}': programs of the VM backend run only in this process (run() them); attaching to an interface needs the kernel backend (open the object without { backend: "vm" })`, "EOPNOTSUPP");
     const ifindex = ifindexOf(target, "attach(): interface index");
     const ifname = typeof target === "string" ? target : undefined;
     const what = `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`;
@@ -211,7 +227,7 @@ export class BpfProgram implements XdpProgram {
 
   pin(path: string): void {
     try {
-      native().objPin(this.fd, path);
+      this.kernel.objPin(this.fd, path);
     } catch (error) {
       throw explain(error, `pin program '${this.name}' at ${path}`);
     }
@@ -219,7 +235,7 @@ export class BpfProgram implements XdpProgram {
 
   /** What the kernel reports: id, instructions after load (xlated), verifier work, JIT size. */
   info(): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number } {
-    return native().progInfo(this.fd);
+    return this.kernel.progInfo(this.fd);
   }
 }
 

@@ -17,7 +17,8 @@
 // be32); "02:00:00:00:00:01" for a MAC (Uint8Array); objects for structs; null for absent;
 // "program:NAME" for the fd of another program of the object (a ProgArray slot for tail calls).
 import fs from "node:fs";
-import { BpfObject, BpfPerCpuMap, XDP, formatLogLine, ipv4, mac } from "../../runtime/index.js";
+import { casesFileOf, examplePrograms, passPrograms } from "./programs.js";
+import { BpfObject, BpfPerCpuMap, XDP, formatLogLine, ipv4, mac, type OpenOptions } from "../../runtime/index.js";
 import { build, checksumProblems, type Layer } from "./packets.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -42,6 +43,11 @@ export interface Case {
 export interface CasesFile {
   program: string;
   cases: Case[];
+}
+
+/** Every NAME.cases.json of verifier-tests/pass and examples/, sorted. */
+export function casesFiles(): string[] {
+  return [...passPrograms(), ...examplePrograms()].map(casesFileOf).filter((f): f is string => f !== undefined).sort();
 }
 
 export function readCases(file: string): CasesFile {
@@ -79,7 +85,7 @@ function matches(actual: unknown, expected: unknown): boolean {
 }
 
 /** A map value of a case: "program:NAME" is that program's fd (ProgArray slots). */
-function valueFor(obj: BpfObject, v: Json): unknown {
+export function valueFor(obj: BpfObject, v: Json): unknown {
   if (typeof v === "string" && v.startsWith("program:")) return obj.program(v.slice("program:".length)).fd;
   return toValue(v);
 }
@@ -92,22 +98,30 @@ function hexMatches(actual: string, pattern: string): boolean {
   return true;
 }
 
-function bytesOf(p: Layer[] | string): Uint8Array {
+export function bytesOf(p: Layer[] | string): Uint8Array {
   return typeof p === "string" ? Uint8Array.from(Buffer.from(p.replace(/\s+/g, ""), "hex")) : build(p);
 }
 
 const hexdump = (b: Uint8Array) => Buffer.from(b).toString("hex").replace(/(.{32})/g, "$1\n").trim();
 
-/** Runs every case on a fresh load of `object`; returns one message per failure. */
-export async function runCases(object: string, cases: CasesFile): Promise<string[]> {
+/** Sets a case's map entries before its runs. */
+export function setCaseMaps(obj: BpfObject, c: Case): void {
+  for (const [name, entries] of Object.entries(c.maps ?? {})) {
+    const map = obj.map(name);
+    for (const [k, v] of entries) map.set(toValue(k), valueFor(obj, v) as never);
+  }
+}
+
+/**
+ * Runs every case on a fresh load of `object` (on the kernel, or with `open.backend` "vm" on
+ * the VM); returns one message per failure.
+ */
+export async function runCases(object: string, cases: CasesFile, open: OpenOptions = {}): Promise<string[]> {
   const failures: string[] = [];
   for (const c of cases.cases) {
-    const obj = await (await BpfObject.open(object)).load();
+    const obj = await (await BpfObject.open(object, open)).load();
     try {
-      for (const [name, entries] of Object.entries(c.maps ?? {})) {
-        const map = obj.map(name);
-        for (const [k, v] of entries) map.set(toValue(k), valueFor(obj, v) as never);
-      }
+      setCaseMaps(obj, c);
       const program = obj.program(c.program ?? cases.program);
       for (const p of c.before ?? []) program.run(bytesOf(p));
       obj.logs.drain(); // lines of the "before" packets are not this case's
