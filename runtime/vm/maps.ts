@@ -481,7 +481,9 @@ export class RingBufVmMap extends VmMap {
   /** bpf_ringbuf_reserve: a zeroed record, or undefined when the ring is full. */
   reserve(size: number): RingRecord | undefined {
     const foot = this.footprint(size);
-    if (size > this.spec.maxEntries || this.used + foot > this.spec.maxEntries) return undefined;
+    // The kernel refuses a record that would bring the producer more than size - 1 bytes
+    // ahead of the consumer: a ring is never completely full.
+    if (this.used + foot > this.spec.maxEntries - 1) return undefined;
     this.used += foot;
     const region = new Region(new Uint8Array(size), RegionKind.memory, `record of ring buffer '${this.name}'`);
     const record = new RingRecord(region, this);

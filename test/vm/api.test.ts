@@ -53,7 +53,7 @@ test("Skel.load({ backend: 'vm' }): typed maps, configuration, printk and redire
     assert.equal(gate.maps.verdicts.get(1), [0n, 1n], "one value per VM CPU, counted on CPU 1");
     const passed = gate.programs.gate.run(udp("10.0.0.9"));
     assert.is(passed.action, XDP.PASS);
-    assert.equal(passed.printk, ["len 42 proto 800"]);
+    assert.equal(passed.printk, ["gate: len 42 proto 800"], "the compiler prefixes the program name");
     assert.is(gate.programs.gate.run(new Uint8Array(61)).action, XDP.DROP, "the configured limit");
     const arp = build([{ eth: {} }, { arp: {} }]).subarray(0, 20); // too short for an IPv4 header
     assert.is(gate.programs.gate.run(arp).action, XDP.PASS, "an empty DevMap slot falls back");
