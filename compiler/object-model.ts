@@ -4,9 +4,8 @@
 // API share. The subset check, the lowering, the skeleton and the CLI import it from here,
 // so no earlier pass reaches into a later one for a definition.
 import ts from "typescript";
-import { isStdlibFile } from "./frontend.js";
 import type { LogTable } from "./log-calls.js";
-import { type FieldType, type IntType, type StructLayout, type ArrayLayout, stdlibName } from "./types.js";
+import { type FieldType, type IntType, type StructLayout, type ArrayLayout, stdlibCallee, stdlibName } from "./types.js";
 
 /** How a stdlib map class becomes a BTF-defined map. */
 export interface MapKind {
@@ -125,11 +124,6 @@ export function mapKindOf(className: string | undefined): MapKind | undefined {
 
 /** `config<T>(…)` or `global<T>(…)` from the stdlib: which one, else undefined. */
 export function globalKindOf(call: ts.Expression, checker: ts.TypeChecker): "config" | "global" | undefined {
-  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression)) return undefined;
-  let symbol = checker.getSymbolAtLocation(call.expression);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  const decl = symbol?.declarations?.[0];
-  if (!decl || !isStdlibFile(decl.getSourceFile())) return undefined;
-  const name = symbol!.getName();
+  const name = stdlibCallee(call, checker);
   return name === "config" || name === "global" ? name : undefined;
 }

@@ -6,7 +6,7 @@ import ts from "typescript";
 import { logCallLevel } from "./log-calls.js";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
-import { intFromType, stdlibName } from "./types.js";
+import { intFromType, stdlibCallee, stdlibName } from "./types.js";
 import { globalKindOf, isProgram, mapKindOf } from "./object-model.js";
 
 const maxHelperParameters = 5;
@@ -103,9 +103,8 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
       return false;
     }
     case ts.SyntaxKind.BigIntLiteral: {
-      const call = node.parent;
-      const ok = ts.isCallExpression(call) && ts.isIdentifier(call.expression) && ["u64", "i64"].includes(call.expression.text);
-      if (!ok) report(Diagnostics.BigIntNotAllowed, node, node.getText());
+      const conversion = stdlibCallee(node.parent, checker);
+      if (conversion !== "u64" && conversion !== "i64") report(Diagnostics.BigIntNotAllowed, node, node.getText());
       return false;
     }
     case ts.SyntaxKind.AnyKeyword:
@@ -215,7 +214,7 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
       return false;
     case ts.SyntaxKind.CallExpression: {
       const call = node as ts.CallExpression;
-      if (ts.isIdentifier(call.expression) && call.expression.text === "printk") {
+      if (stdlibCallee(call, checker) === "printk") {
         const fmt = call.arguments[0];
         if (!fmt || !ts.isStringLiteralLike(fmt) || call.arguments.length > 4) report(Diagnostics.PrintkFormat, fmt ?? call);
       }
@@ -234,10 +233,16 @@ function stringAllowed(node: ts.Node, checker: ts.TypeChecker): boolean {
   const parent = node.parent;
   if (ts.isCallExpression(parent) && parent.arguments[0] === node && logCallLevel(checker, parent)) return true;
   if (ts.isImportDeclaration(parent) || ts.isExportDeclaration(parent) || ts.isLiteralTypeNode(parent)) return true;
-  if (ts.isCallExpression(parent) && ts.isIdentifier(parent.expression) && parent.arguments[0] === node) {
-    return ["printk", "offsetof"].includes(parent.expression.text);
+  if (ts.isCallExpression(parent) && parent.arguments[0] === node) {
+    const callee = stdlibCallee(parent, checker);
+    return callee === "printk" || callee === "offsetof";
   }
-  if (ts.isPropertyAssignment(parent) && parent.name.getText() === "pinning") return true;
+  if (ts.isPropertyAssignment(parent) && ts.isObjectLiteralExpression(parent.parent)) {
+    // A map's `pinning: "byName"`: the option as the stdlib's map options declare it.
+    const option = checker.getContextualType(parent.parent)?.getProperty(parent.name.getText());
+    const decl = option?.declarations?.[0];
+    return option?.getName() === "pinning" && decl !== undefined && isStdlibFile(decl.getSourceFile());
+  }
   return false;
 }
 

@@ -153,6 +153,23 @@ export function stdlibName(type: ts.Type): string | undefined {
   return symbol.getName();
 }
 
+/**
+ * The name of the stdlib declaration `node` (an identifier, usually a callee) refers to,
+ * through imports and aliases; undefined for the user's own names, so a user's `htons` or
+ * `sizeof` is never taken for the stdlib's.
+ */
+export function stdlibSymbolName(node: ts.Node, checker: ts.TypeChecker): string | undefined {
+  let symbol = checker.getSymbolAtLocation(node);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const decl = symbol?.declarations?.[0];
+  return symbol && decl && isStdlibFile(decl.getSourceFile()) ? symbol.getName() : undefined;
+}
+
+/** The stdlib function a call calls (`u64`, `htons`, `printk`, …), resolved through the checker. */
+export function stdlibCallee(call: ts.Node, checker: ts.TypeChecker): string | undefined {
+  return ts.isCallExpression(call) && ts.isIdentifier(call.expression) ? stdlibSymbolName(call.expression, checker) : undefined;
+}
+
 const intBrandOrder: IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "be16", "be32", "be64"];
 
 export function intFromType(type: ts.Type, checker: ts.TypeChecker): IntType | undefined {

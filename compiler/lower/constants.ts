@@ -2,7 +2,7 @@
 // values, loop bounds. Integers fold with arbitrary precision (they are untyped until they
 // meet a type); conversions such as u16(100) give typed constants.
 import ts from "typescript";
-import { Int } from "../types.js";
+import { Int, stdlibCallee } from "../types.js";
 import { type FunctionState, type ModuleState, type Value, constValue } from "./context.js";
 import { byteSwaps, foldBinary, foldByteSwap, typedConst } from "./integers.js";
 
@@ -49,9 +49,9 @@ export function evaluateConstantExpression(state: ModuleState, expr: ts.Expressi
     const typed = a.ty.kind === "int" ? a.ty.int : b.ty.kind === "int" ? b.ty.int : undefined;
     return typed && !typed.be ? typedConst(folded, typed) : a.ty.kind === "const" && b.ty.kind === "const" ? constValue(folded) : undefined;
   }
-  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.arguments.length === 1) {
+  const name = stdlibCallee(expr, state.checker);
+  if (name !== undefined && ts.isCallExpression(expr) && expr.arguments.length === 1) {
     // Typed constants such as u16(100) or htons(ETH_P_IP) at module level.
-    const name = expr.expression.text;
     const v = evaluateConstantExpression(state, expr.arguments[0]!);
     if (!v || v.constant === undefined) return undefined;
     const target = name in Int ? Int[name as keyof typeof Int] : undefined;
@@ -70,6 +70,6 @@ export function evalConstant(fs: FunctionState, expr: ts.Expression): bigint | u
     const local = fs.locals.get(fs.symbolOf(expr)!);
     if (local) return local.kind === "constant" ? local.value.constant : undefined;
   }
-  if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "sizeof") return fs.lowerExpression(expr).constant;
+  if (stdlibCallee(expr, fs.checker) === "sizeof") return fs.lowerExpression(expr).constant;
   return evaluateConstantExpression(fs.mod, expr)?.constant;
 }

@@ -10,8 +10,9 @@ import { load, placeOfMember, placeOfElement } from "../places.js";
 import { lowerContextField } from "../packet.js";
 
 export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
-  if (node.text === "undefined") return { ty: { kind: "null" }, ir: "null" };
   const symbol = fs.symbolOf(node);
+  // The language's own `undefined` has no declaration; a user's variable of that name has one.
+  if (node.text === "undefined" && !symbol?.declarations?.length) return { ty: { kind: "null" }, ir: "null" };
   if (!symbol) {
     fs.error(Diagnostics.UnsupportedSyntax, node, `'${node.text}'`);
     return constValue(0n);
@@ -34,6 +35,11 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
   }
   // A declaration already reported as an error: no second error for each use.
   if (fs.poisonedLocals.has(symbol) || fs.mod.poisoned.has(symbol)) return poisonedValue;
+  const decl = symbol.valueDeclaration;
+  if (decl && ts.isVariableDeclaration(decl) && ts.isSourceFile(decl.parent.parent.parent)) {
+    fs.error(Diagnostics.ConstantRequired, node, `Module-level const '${node.text}'`);
+    return poisonedValue;
+  }
   fs.error(Diagnostics.UnsupportedSyntax, node, `A reference to '${node.text}'`);
   return constValue(0n);
 }
