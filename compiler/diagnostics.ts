@@ -58,6 +58,7 @@ export const Diagnostics = {
   AssignToConst: { code: 2016, message: "Cannot assign to '{0}': it is not a variable, a view field or a Ref's value." },
   HeaderNeedsStruct: { code: 2018, message: "ctx.header<{0}>() needs a struct type: a view is a struct laid over the packet.", hint: "Declare one, e.g. interface Word { value: {0} }, and read ctx.header<Word>(offset).value." },
   StructCopy: { code: 2017, message: "Struct values are references: assign fields one by one, or use a helper that copies.", hint: "A view aliases the packet or map; a struct literal lives on the stack." },
+  LiteralTooLarge: { code: 2020, message: "Integer literal {0} does not fit in 64 bits.", hint: "The widest types are u64 (at most 0xffff_ffff_ffff_ffff) and i64." },
   ConfigReadOnly: { code: 2019, message: "'{0}' is configuration (.rodata): programs can read it but not write it.", hint: "Set it from Node before load (skel.config.{0} = …), or declare it with global<T>() to share a mutable value." },
 
   // ---- 3xxx: BPF limits -----------------------------------------------------------------

@@ -100,11 +100,13 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
     case ts.SyntaxKind.NumericLiteral: {
       const text = (node as ts.NumericLiteral).getText();
       if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) report(Diagnostics.FloatNotAllowed, node, text);
+      else if (literalValue(text) >= 1n << 64n) report(Diagnostics.LiteralTooLarge, node, text);
       return false;
     }
     case ts.SyntaxKind.BigIntLiteral: {
       const conversion = stdlibCallee(node.parent, checker);
       if (conversion !== "u64" && conversion !== "i64") report(Diagnostics.BigIntNotAllowed, node, node.getText());
+      else if (literalValue(node.getText().replace(/n$/, "")) >= 1n << 64n) report(Diagnostics.LiteralTooLarge, node, node.getText());
       return false;
     }
     case ts.SyntaxKind.AnyKeyword:
@@ -226,6 +228,15 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
   }
   // Type positions may use literal types (strings in `keyof`, `"byName"` options, …).
   return !ts.isTypeNode(node) || node.kind === ts.SyntaxKind.TypeReference;
+}
+
+/** The value of an integer literal's source text (decimal, 0x, 0o, 0b; `_` separators). */
+function literalValue(text: string): bigint {
+  try {
+    return BigInt(text.replace(/_/g, ""));
+  } catch {
+    return 0n; // not an integer literal TypeScript accepted; its own error says so
+  }
 }
 
 /** Strings are allowed only as printk and log formats, module specifiers, offsetof field names and map options. */

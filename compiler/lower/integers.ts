@@ -30,7 +30,7 @@ export function foldByteSwap(v: bigint, to: IntType): Value {
   return typedConst(swapped, to);
 }
 
-function fits(v: bigint, t: IntType): boolean {
+export function fits(v: bigint, t: IntType): boolean {
   if (t.be) return v === 0n;
   const [lo, hi] = intRange(t);
   return v >= lo && v <= hi;

@@ -9,12 +9,12 @@ import { ModuleBuilder } from "../ir/module.js";
 import { FunctionBuilder } from "../ir/function.js";
 import { DebugInfo } from "../ir/debug.js";
 import { Layouts } from "../layout.js";
-import { type Ty, Int, intTy, llType } from "../types.js";
+import { type Ty, Int, intName, intTy, llType } from "../types.js";
 import { type CompiledObject, type MapDefinition, type GlobalDefinition, exportedConstEnums, isProgram } from "../object-model.js";
 import { FunctionState, Reporter, type ModuleState, type Value } from "./context.js";
 import { emitMap, readMapDeclaration } from "./map-declarations.js";
 import { emitGlobal, readGlobalDeclaration } from "./globals.js";
-import { typedConst } from "./integers.js";
+import { fits, typedConst } from "./integers.js";
 import { evaluateConstantExpression } from "./constants.js";
 import { lowerExpression } from "./expressions/index.js";
 import { lowerStatement } from "./statements/index.js";
@@ -205,6 +205,9 @@ function evaluateModuleConstant(state: ModuleState, symbol: ts.Symbol): Value | 
   if (!value || !decl.type) return value;
   const ty = declaredTy(state, decl);
   if (ty.kind !== "int") return value;
-  return value.ty.kind === "const" ? typedConst(value.constant!, ty.int) : value;
+  if (value.ty.kind !== "const") return value;
+  // `const A: u8 = 300` is an error where it is written, as the same line in a function is.
+  if (!fits(value.constant!, ty.int)) state.reporter.error(ty.int.be ? Diagnostics.ByteOrderMix : Diagnostics.ConstantOutOfRange, decl.initializer, ...(ty.int.be ? [intName(ty.int), "an integer constant"] : [value.constant!.toString(), intName(ty.int)]));
+  return typedConst(value.constant!, ty.int);
 }
 

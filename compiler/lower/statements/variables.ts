@@ -6,7 +6,7 @@ import ts from "typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type Ty, llType } from "../../types.js";
 import type { FunctionState, Value } from "../context.js";
-import { convertImplicit, defaultLetType, typedConst } from "../integers.js";
+import { convertImplicit, defaultLetType } from "../integers.js";
 import { declaredTy } from "../typing.js";
 import { maxPacketOffset, packetPointerAt } from "../packet.js";
 
@@ -54,7 +54,8 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
     fs.error(Diagnostics.UnsupportedType, decl, ty.kind === "map" ? "a map in a variable" : ty.kind);
     return;
   }
-  if (value && value.ty.kind === "const" && ty.kind === "int") value = typedConst(value.constant!, ty.int);
+  // An unannotated `let` of a constant too wide even for u64/i64 is an error, not a wrap.
+  if (value && value.ty.kind === "const" && ty.kind === "int") value = convertImplicit(fs, value, ty, decl.initializer!);
   const ptr = fs.fb.alloca(llType(ty), 8);
   const initial = value ? value.ir : ty.kind === "int" ? "0" : ty.kind === "bool" ? "false" : "null";
   fs.fb.inst(`store ${llType(ty)} ${initial}, ptr ${ptr}`);
