@@ -70,6 +70,7 @@ export const Diagnostics = {
   ViewEscapes: { code: 3006, message: "A packet or map view cannot be stored in a map or a struct." },
   TooManyArguments: { code: 3007, message: "Function '{0}' has {1} parameters; BPF calls take at most 5.", hint: "Pass a struct instead." },
   NullRemoved: { code: 3009, message: "{0} removes null from '{1}' without a check: the value may be null, and the kernel verifier rejects using it unchecked.", hint: "Keep the null and check it: const view = …; if (view === null) return XDP.PASS;" },
+  NestingTooDeep: { code: 3010, message: "{0} nested more than {1} levels deep (expressions, statements and blocks inside each other): the compiler's limit.", hint: "Split it: move inner parts into local constants or helper functions; write a long else-if chain as a switch." },
   LoopTooLong: { code: 3008, message: "Loop bound {0} exceeds {1} iterations.", hint: "The verifier walks every iteration; keep loops short." },
 
   // ---- 4xxx: maps and helpers -----------------------------------------------------------

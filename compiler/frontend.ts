@@ -7,7 +7,8 @@ import ts from "typescript";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fromTypeScript, type TsxDiagnostic } from "./diagnostics.js";
+import { Diagnostics, fromTypeScript, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
+import { maxNestingDepth, tooDeeplyNested } from "./nesting.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository (or installed package) root: compiler/ sits below it, or dist/compiler/. */
@@ -45,6 +46,8 @@ export interface Frontend {
   /** The roots and the user files they import (never the stdlib): what the passes check. */
   readonly userFiles: readonly ts.SourceFile[];
   readonly diagnostics: TsxDiagnostic[];
+  /** A file nests deeper than the limit: nothing may walk its tree recursively. */
+  readonly nestingTooDeep: boolean;
 }
 
 const stdlibByFileName = new Map<string, boolean>();
@@ -99,15 +102,20 @@ export class FrontendSession {
 
 export function parseAndCheck(files: readonly string[], session?: FrontendSession): Frontend {
   const rootNames = [stdlibLib, ...files.map((f) => path.resolve(f))];
-  const host = session?.host ?? ts.createCompilerHost(compilerOptions, true);
+  const nesting: TsxDiagnostic[] = [];
+  const host = guardedHost(session?.host ?? ts.createCompilerHost(compilerOptions, true), nesting);
   const program = ts.createProgram({ rootNames, options: compilerOptions, host, oldProgram: session?.lastProgram });
   if (session) session.lastProgram = program;
-  const checker = program.getTypeChecker();
   const roots = files.map((f) => program.getSourceFile(path.resolve(f))).filter((f): f is ts.SourceFile => f !== undefined);
   // The stdlib is checked by its own tests; checking only user files halves a cold build.
   const userFiles = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !isStdlibFile(f));
+  nesting.push(...nestingDiagnostics(userFiles));
+  // TypeScript's binder and checker recurse as deep as the tree: they must not see a tree
+  // over the limit, so the checker is created only after this test.
+  if (nesting.length) return { program, get checker(): ts.TypeChecker { throw new Error("no checker: a file nests too deeply"); }, roots, userFiles, diagnostics: nesting, nestingTooDeep: true };
+  const checker = program.getTypeChecker();
   const diagnostics = [...program.getOptionsDiagnostics().map(fromTypeScript), ...typeScriptDiagnostics(program, userFiles)];
-  return { program, checker, roots, userFiles, diagnostics };
+  return { program, checker, roots, userFiles, diagnostics, nestingTooDeep: false };
 }
 
 /**
@@ -116,7 +124,9 @@ export function parseAndCheck(files: readonly string[], session?: FrontendSessio
  * ROOT`. TypeScript's diagnostics come from the program's cache (the editor computed them).
  */
 export function frontendOf(program: ts.Program, roots: readonly ts.SourceFile[], userFiles: readonly ts.SourceFile[]): Frontend {
-  return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: typeScriptDiagnostics(program, userFiles) };
+  const nesting = nestingDiagnostics(userFiles);
+  if (nesting.length) return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: nesting, nestingTooDeep: true };
+  return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: typeScriptDiagnostics(program, userFiles), nestingTooDeep: false };
 }
 
 function typeScriptDiagnostics(program: ts.Program, userFiles: readonly ts.SourceFile[]): TsxDiagnostic[] {
@@ -124,4 +134,44 @@ function typeScriptDiagnostics(program: ts.Program, userFiles: readonly ts.Sourc
     ...program.getGlobalDiagnostics(),
     ...userFiles.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
   ].map(fromTypeScript);
+}
+
+/** TSX3010 for each file nested deeper than the limit. */
+function nestingDiagnostics(userFiles: readonly ts.SourceFile[]): TsxDiagnostic[] {
+  return userFiles.flatMap((file) => {
+    const deep = tooDeeplyNested(file);
+    return deep ? [makeDiagnostic(Diagnostics.NestingTooDeep, deep.node, "This is", maxNestingDepth)] : [];
+  });
+}
+
+/**
+ * `host`, whose parser never throws a stack overflow: TypeScript's parser recursed off the
+ * stack (far deeper than the limit), so the file stands in empty, the program still forms,
+ * and TSX3010 says where.
+ */
+function guardedHost(host: ts.CompilerHost, nesting: TsxDiagnostic[]): ts.CompilerHost {
+  return {
+    ...host,
+    getSourceFile: (fileName, languageVersion, onError, shouldCreate) => {
+      try {
+        return host.getSourceFile(fileName, languageVersion, onError, shouldCreate);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        nesting.push(makeDiagnostic(Diagnostics.NestingTooDeep, undefined, `'${fileName}'${deepestBracketLine(ts.sys.readFile(fileName) ?? "")} is`, maxNestingDepth));
+        return ts.createSourceFile(fileName, "", languageVersion);
+      }
+    },
+  };
+}
+
+/** " at line N", N where brackets first nest deeper than the limit (scanned, not parsed). */
+function deepestBracketLine(text: string): string {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (token === ts.SyntaxKind.OpenParenToken || token === ts.SyntaxKind.OpenBracketToken || token === ts.SyntaxKind.OpenBraceToken) depth++;
+    else if (token === ts.SyntaxKind.CloseParenToken || token === ts.SyntaxKind.CloseBracketToken || token === ts.SyntaxKind.CloseBraceToken) depth--;
+    if (depth > maxNestingDepth) return ` at line ${text.slice(0, scanner.getTokenStart()).split("\n").length}`;
+  }
+  return "";
 }

@@ -51,6 +51,7 @@ const inReadingOrder = (diagnostics: readonly TsxDiagnostic[]): PublicDiagnostic
 
 /** Subset and call-graph passes over the front end's files; stops at the first failing pass. */
 function analyse(front: Frontend) {
+  if (front.nestingTooDeep) return { front, diagnostics: front.diagnostics };
   const userFiles = front.userFiles;
   // The subset pass is syntactic, so it runs even after TypeScript errors: `async` then gets
   // "not supported in .xdp.ts" beside TypeScript's "cannot find Promise".

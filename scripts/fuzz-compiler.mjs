@@ -1,17 +1,22 @@
-// Mutation fuzzing of the compiler, longer than the test suite's fixed-seed run
-// (test/compiler/mutations.test.ts): variants of every pass program and example (truncated,
+// Fuzzing of the compiler. First the hostile corpus (scripts/hostile-corpus.mjs: deep
+// nesting, huge functions, hostile names), each with the outcome it must have; then, until
+// the time is up, mutation fuzzing: variants of every pass program and example (truncated,
 // lines deleted, tokens inserted) must give diagnostics or an object the kernel verifier
 // accepts — never an exception, an internal error (TSX9001), or a rejected object.
 //   npm run build && node scripts/fuzz-compiler.mjs [seed] [seconds]     (root, for the verifier)
-// Failing variants are kept in the printed folder.
+// CI runs it for a few seconds (test/compiler/fuzz-script.test.ts). Failing inputs are kept
+// in the printed folder; the last line is a JSON summary; the exit code is 1 on a problem.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { compile } = await import(path.join(root, "dist/compiler/index.js"));
+const { compile, check } = await import(path.join(root, "dist/compiler/index.js"));
 const { verifyObject } = await import(path.join(root, "dist/compiler/verify.js"));
+const { hostileCorpus } = await import(path.join(root, "scripts/hostile-corpus.mjs"));
+// Verifying needs root (BPF_PROG_LOAD); without it accepted objects are counted, not loaded.
+const canVerify = process.getuid?.() === 0;
 
 const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)", "+ 1", "* 4", "u32(", "ip.ihl", "65535", "let ", "const ", "return XDP.DROP;", "if (", "=== null"];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fuzz-"));
@@ -22,7 +27,6 @@ const sources = [
 ];
 let state = Number(process.argv[2] ?? 7);
 const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
-const deadline = Date.now() + Number(process.argv[3] ?? 300) * 1000;
 let variants = 0, accepted = 0, problems = 0;
 
 function mutate(text) {
@@ -40,6 +44,40 @@ function mutate(text) {
   return text;
 }
 
+let corpusRun = 0;
+for (const entry of hostileCorpus()) {
+  corpusRun++;
+  const at = path.join(dir, "corpus", String(corpusRun));
+  const file = path.join(at, entry.path);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, entry.source);
+  const problem = (what) => {
+    problems++;
+    console.log(`corpus '${entry.name}': ${what} (kept in ${at})`);
+  };
+  try {
+    const checked = await check({ files: [file] });
+    const result = await compile({ files: [file], outDir: path.join(at, "out") });
+    const all = [...checked.diagnostics, ...result.diagnostics];
+    const internal = all.find((d) => d.code === 9001 && d.prefix === "TSX");
+    if (internal) problem(`internal error: ${internal.message}`);
+    else if (entry.expect === "object") {
+      if (checked.diagnostics.length || result.diagnostics.length || result.objects.length !== 1) problem(`expected an object, got ${all.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "nothing"}`);
+      else if (canVerify) {
+        const outcome = verifyObject(result.objects[0]);
+        if (!outcome.ok) problem(`accepted by check, refused by the kernel: ${outcome.report.split("\n").slice(0, 3).join(" | ")}`);
+      }
+    } else if (!checked.diagnostics.some((d) => d.prefix === "TSX" && d.code === entry.expect)) {
+      problem(`expected TSX${entry.expect} from check, got ${checked.diagnostics.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "no diagnostic"}`);
+    }
+  } catch (error) {
+    problem(`exception: ${error.stack}`);
+  }
+  if (!problems) fs.rmSync(at, { recursive: true, force: true });
+}
+
+// The time budget is for mutation fuzzing: the corpus always runs whole.
+const deadline = Date.now() + Number(process.argv[3] ?? 300) * 1000;
 while (Date.now() < deadline) {
   for (const source of sources) {
     if (Date.now() >= deadline) break;
@@ -59,6 +97,7 @@ while (Date.now() < deadline) {
       if (internal) console.log(`internal error: ${keep("internal")}: ${internal.message}`);
       for (const object of result.objects) {
         accepted++;
+        if (!canVerify) continue;
         const outcome = verifyObject(object);
         if (!outcome.ok) console.log(`verifier rejected an accepted program: ${keep("rejected")}\n${outcome.report.split("\n").slice(0, 3).join("\n")}`);
       }
@@ -69,5 +108,6 @@ while (Date.now() < deadline) {
     }
   }
 }
-console.log(JSON.stringify({ variants, accepted, problems, kept: dir }));
+console.log(JSON.stringify({ corpus: corpusRun, variants, accepted, verified: canVerify, problems, kept: dir }));
+if (!problems) fs.rmSync(dir, { recursive: true, force: true });
 process.exitCode = problems ? 1 : 0;

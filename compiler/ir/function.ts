@@ -191,16 +191,17 @@ export class FunctionBuilder {
   }
 
   toString(signature: string, attributes: string): string {
-    const lines = [`define ${signature} ${attributes} {`];
+    // Joined piece by piece: spreading a block of 50,000 lines into push() overflows the stack.
+    const parts = [`define ${signature} ${attributes} {`];
     this.layout().forEach((b, i) => {
-      lines.push(`${b.label}:`);
-      if (i === 0) lines.push(...this.entryAllocas);
-      lines.push(...b.lines);
-      if (!b.terminated) lines.push("  unreachable");
+      parts.push(`${b.label}:`);
+      if (i === 0 && this.entryAllocas.length) parts.push(this.entryAllocas.join("\n"));
+      if (b.lines.length) parts.push(b.lines.join("\n"));
+      if (!b.terminated) parts.push("  unreachable");
     });
-    if (this.returnBlock) lines.push("return:", ...this.returnBlock.lines);
-    lines.push("}");
-    return lines.join("\n");
+    if (this.returnBlock) parts.push("return:", this.returnBlock.lines.join("\n"));
+    parts.push("}");
+    return parts.join("\n");
   }
 }
 
