@@ -37,6 +37,9 @@ export const Diagnostics = {
   PrintkFormat: { code: 1022, message: "printk() needs a string literal format and at most 3 integer arguments." },
   ProgramNeedsName: { code: 1024, message: "An exported function needs a name: a program's name is its function's name (ELF symbol and skeleton field).", hint: "Write export function firewall(ctx: XdpContext): XDP { … }." },
   RuntimeGlobal: { code: 1025, message: "'{0}' does not exist in .xdp.ts programs: they run in the kernel, without JavaScript's runtime library.", hint: "{1}" },
+  ObjectNameInvalid: { code: 1026, message: "'{0}' cannot name a {1}: names in a BPF object are C identifiers (ASCII letters, digits and '_', not starting with a digit, at most {2} characters).", hint: "Rename it; the name is the ELF symbol and the skeleton's field." },
+  ObjectNameReserved: { code: 1027, message: "'{0}' cannot name a {1}: the BPF object uses it for {2}.", hint: "Rename it." },
+  ObjectNameTwice: { code: 1028, message: "'{0}' names both a {1} and a {2} of this object: each program, map and global needs its own name.", hint: "Rename one of them (they are in the files this program imports)." },
   LabelNotAllowed: { code: 1023, message: "Labeled statements are not supported.", hint: "Restructure the loop, or move it into a helper that returns." },
 
   // ---- 2xxx: types and conversions ------------------------------------------------------

@@ -73,7 +73,8 @@ export function generateSkeleton(input: CompiledObject): { js: string; dts: stri
   };
   const configLines = configs.flatMap(variable);
   const globalLines = globals.flatMap(variable);
-  const sourceName = path.basename(input.source);
+  // Quoted and escaped: a newline (or U+2028) in a file name would end the comment it is in.
+  const sourceName = JSON.stringify(path.basename(input.source)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   const elf = fs.readFileSync(input.object).toString("base64");
 
   const enums = input.enums ?? [];

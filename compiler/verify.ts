@@ -25,7 +25,9 @@ export function verifyObject({ object, programs, maps }: CompiledObject): Verify
   // option to move them): the pins this load creates are removed again, earlier ones stay.
   const createdPins = maps.filter((m) => m.pinByName).map((m) => path.join("/sys/fs/bpf", m.name)).filter((pin) => !fs.existsSync(pin));
   try {
-    const run = spawnSync("bpftool", ["prog", "loadall", object, pinDir, "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
+    // `prog load` loads every program and pins only the first, under a short name: `loadall`
+    // pins each under its own name, which fails past 255 bytes (a name the kernel loads fine).
+    const run = spawnSync("bpftool", ["prog", "load", object, path.join(pinDir, "first"), "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
     if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
     if (run.status !== 0 && !/BEGIN PROG LOAD LOG/.test(run.stderr)) {
       const libbpf = run.stderr.split("\n").filter((l) => l.startsWith("libbpf:")).join("\n");

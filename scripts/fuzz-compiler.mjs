@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { compile, check } = await import(path.join(root, "dist/compiler/index.js"));
@@ -44,6 +45,13 @@ function mutate(text) {
   return text;
 }
 
+/** Whether a generated skeleton parses (node --check, as an ES module). */
+function skeletonParses(skeleton) {
+  const copy = path.join(dir, "skeleton-check.mjs");
+  fs.copyFileSync(skeleton, copy);
+  return spawnSync(process.execPath, ["--check", copy]).status === 0;
+}
+
 let corpusRun = 0;
 for (const entry of hostileCorpus()) {
   corpusRun++;
@@ -51,18 +59,22 @@ for (const entry of hostileCorpus()) {
   const file = path.join(at, entry.path);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, entry.source);
+  for (const [extraPath, text] of Object.entries(entry.extra ?? {})) fs.writeFileSync(path.join(at, extraPath), text);
   const problem = (what) => {
     problems++;
     console.log(`corpus '${entry.name}': ${what} (kept in ${at})`);
   };
   try {
-    const checked = await check({ files: [file] });
-    const result = await compile({ files: [file], outDir: path.join(at, "out") });
+    // An entry that must compile is compiled (the passes of `check`, then LLVM); one that must
+    // be refused is checked, as `tsxdp check` would.
+    const checked = entry.expect === "object" ? { diagnostics: [] } : await check({ files: [file] });
+    const result = entry.expect === "object" ? await compile({ files: [file], outDir: path.join(at, "out") }) : { diagnostics: [], objects: [] };
     const all = [...checked.diagnostics, ...result.diagnostics];
     const internal = all.find((d) => d.code === 9001 && d.prefix === "TSX");
     if (internal) problem(`internal error: ${internal.message}`);
     else if (entry.expect === "object") {
-      if (checked.diagnostics.length || result.diagnostics.length || result.objects.length !== 1) problem(`expected an object, got ${all.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "nothing"}`);
+      if (result.diagnostics.length || result.objects.length !== 1) problem(`expected an object, got ${all.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "nothing"}`);
+      else if (!skeletonParses(result.objects[0].skeleton)) problem(`the skeleton ${result.objects[0].skeleton} is not valid JavaScript`);
       else if (canVerify) {
         const outcome = verifyObject(result.objects[0]);
         if (!outcome.ok) problem(`accepted by check, refused by the kernel: ${outcome.report.split("\n").slice(0, 3).join(" | ")}`);

@@ -33,6 +33,39 @@ function deepNesting() {
   return cases;
 }
 
+/** Names the kernel, LLVM or the IR text cannot take, in every role a name has in an object. */
+function hostileNames() {
+  const roles = {
+    program: (n) => `export function ${n}(ctx: XdpContext): XDP {\n  return XDP.PASS;\n}\n`,
+    map: (n) => `export const ${n} = new ArrayMap<u32>({ maxEntries: 1 });\nexport function p(ctx: XdpContext): XDP {\n  const v = ${n}.lookup(0);\n  return v !== null && v.value === 1 ? XDP.DROP : XDP.PASS;\n}\n`,
+    global: (n) => `export const ${n} = global<u32>(1);\nexport function p(ctx: XdpContext): XDP {\n  return ${n}.value === 2 ? XDP.DROP : XDP.PASS;\n}\n`,
+    config: (n) => `export const ${n} = config<u32>(1);\nexport function p(ctx: XdpContext): XDP {\n  return ${n} === 2 ? XDP.DROP : XDP.PASS;\n}\n`,
+    helper: (n) => `function ${n}(x: u32): u32 {\n  return x + 1;\n}\nexport function p(ctx: XdpContext): XDP {\n  return ${n}(ctx.len) === 2 ? XDP.DROP : XDP.PASS;\n}\n`,
+    struct: (n) => `interface ${n} { a: u32; }\nexport const m = new HashMap<${n}, u32>({ maxEntries: 4 });\nexport function p(ctx: XdpContext): XDP {\n  const k: ${n} = { a: 1 };\n  return m.lookup(k) === null ? XDP.PASS : XDP.DROP;\n}\n`,
+    field: (n) => `interface K { ${n}: u32; }\nexport const m = new HashMap<K, u32>({ maxEntries: 4 });\nexport function p(ctx: XdpContext): XDP {\n  const k: K = { ${n}: 1 };\n  return m.lookup(k) === null ? XDP.PASS : XDP.DROP;\n}\n`,
+    parameter: (n) => `function h(${n}: u32): u32 {\n  return ${n} + 1;\n}\nexport function p(ctx: XdpContext): XDP {\n  return h(ctx.len) === 2 ? XDP.DROP : XDP.PASS;\n}\n`,
+  };
+  const invalid = 1026, reserved = 1027;
+  // What an object-level name (program, map, global, config) must give; helpers, structs,
+  // fields and parameters take every name.
+  const names = [["prögram", invalid], ["名前", invalid], ["a$b", invalid], ["xdp", reserved], ["license", reserved], ["_license", reserved], ["maps", "object"], ["rodata", "object"], ["bss", "object"], ["text", "object"], ["L".repeat(301), "object"], ["L".repeat(512), invalid]];
+  const head = 'import { XdpContext, XDP, u32, ArrayMap, HashMap, global, config } from "tsxdp";\n';
+  const cases = [];
+  for (const [role, make] of Object.entries(roles)) {
+    names.forEach(([name, objectLevel], i) => {
+      const expect = ["program", "map", "global", "config"].includes(role) ? objectLevel : "object";
+      cases.push({ name: `${role} named '${name.length > 20 ? `${name[0]}×${name.length}` : name}'`, path: `name-${role}-${i}.xdp.ts`, source: head + make(name), expect });
+    });
+  }
+  // A name defined by two files of one object.
+  cases.push({ name: "a map and a program of one name, in two files", path: "twice/main.xdp.ts", source: `${head}import { counts } from "./maps.xdp.ts";\nexport function stats(ctx: XdpContext): XDP {\n  return counts.lookup(0) === null ? XDP.PASS : XDP.DROP;\n}\n`, extra: { "twice/maps.xdp.ts": `import { ArrayMap, u32 } from "tsxdp";\nexport const counts = new ArrayMap<u32>({ maxEntries: 1 });\nexport const stats = new ArrayMap<u32>({ maxEntries: 1 });\n` }, expect: 1028 });
+  // File and folder names reach the IR (source_filename, !DIFile) and the skeleton's comments.
+  for (const [what, folder, file] of [["a quote", 'q"uote', 'a"b.xdp.ts'], ["a newline", "new\nline", "a\nb.xdp.ts"], ["U+2028", "line\u2028sep", "a\u2029b.xdp.ts"], ["non-ASCII and spaces", "fö ld", "prö gram.xdp.ts"]]) {
+    cases.push({ name: `${what} in the file and folder name`, path: `${folder}/${file}`, source: program("  if (ctx.len === 2) return XDP.DROP;"), expect: "object" });
+  }
+  return cases;
+}
+
 export function hostileCorpus() {
-  return [...deepNesting()];
+  return [...deepNesting(), ...hostileNames()];
 }

@@ -4,7 +4,7 @@
 // info. Big-endian integers become typedefs `__be16`/`__be32`/`__be64`, as in kernel
 // headers, so runtimes can tell network order from host order.
 import path from "node:path";
-import type { ModuleBuilder } from "./module.js";
+import { type ModuleBuilder, irString } from "./module.js";
 import { type FieldDisplay, type FieldType, type IntType, type StructLayout, type ArrayLayout, intName } from "../types.js";
 
 export class DebugInfo {
@@ -32,7 +32,7 @@ export class DebugInfo {
   file(fileName: string): string {
     let ref = this.files.get(fileName);
     if (!ref) {
-      ref = this.m.meta(`!DIFile(filename: "${path.basename(fileName)}", directory: "${path.dirname(path.resolve(fileName))}")`);
+      ref = this.m.meta(`!DIFile(filename: ${irString(path.basename(fileName))}, directory: ${irString(path.dirname(path.resolve(fileName)))})`);
       this.files.set(fileName, ref);
     }
     return ref;
@@ -43,7 +43,7 @@ export class DebugInfo {
     let ref = this.ints.get(key);
     if (!ref) {
       const encoding = name === "char" ? "DW_ATE_signed_char" : name === "_Bool" ? "DW_ATE_boolean" : signed ? "DW_ATE_signed" : "DW_ATE_unsigned";
-      ref = this.m.meta(`!DIBasicType(name: "${name}", size: ${bits}, encoding: ${encoding})`);
+      ref = this.m.meta(`!DIBasicType(name: ${irString(name)}, size: ${bits}, encoding: ${encoding})`);
       this.ints.set(key, ref);
     }
     return ref;
@@ -89,8 +89,8 @@ export class DebugInfo {
    */
   private displayed(base: string, bits: number, display: FieldDisplay): string {
     if ("address" in display) return this.m.meta(`!DIDerivedType(tag: DW_TAG_typedef, name: "tsxdp_${display.address}", baseType: ${base})`);
-    const enumerators = display.members.map(([name, value]) => this.m.meta(`!DIEnumerator(name: "${name}", value: ${value}, isUnsigned: true)`));
-    return this.m.meta(`!DICompositeType(tag: DW_TAG_enumeration_type, name: "${display.enum}", baseType: ${base}, size: ${bits}, elements: !{${enumerators.join(", ")}})`);
+    const enumerators = display.members.map(([name, value]) => this.m.meta(`!DIEnumerator(name: ${irString(name)}, value: ${value}, isUnsigned: true)`));
+    return this.m.meta(`!DICompositeType(tag: DW_TAG_enumeration_type, name: ${irString(display.enum)}, baseType: ${base}, size: ${bits}, elements: !{${enumerators.join(", ")}})`);
   }
 
   arrayLayout(a: ArrayLayout): string {
@@ -107,12 +107,12 @@ export class DebugInfo {
       const base = this.fieldType(f.type);
       if (f.bitField) {
         const bitOffset = f.offset * 8 + f.bitField.bitOffset;
-        return this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${f.name}", scope: ${ref}, file: ${file}, baseType: ${base}, size: ${f.bitField.bits}, offset: ${bitOffset}, flags: DIFlagBitField, extraData: i64 ${f.offset * 8})`);
+        return this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: ${irString(f.name)}, scope: ${ref}, file: ${file}, baseType: ${base}, size: ${f.bitField.bits}, offset: ${bitOffset}, flags: DIFlagBitField, extraData: i64 ${f.offset * 8})`);
       }
-      return this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${f.name}", scope: ${ref}, file: ${file}, baseType: ${base}, size: ${fieldBits(f.type)}, offset: ${f.offset * 8})`);
+      return this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: ${irString(f.name)}, scope: ${ref}, file: ${file}, baseType: ${base}, size: ${fieldBits(f.type)}, offset: ${f.offset * 8})`);
     });
     const elements = this.m.meta(`!{${members.join(", ")}}`);
-    this.m.fillMeta(ref, `distinct !DICompositeType(tag: DW_TAG_structure_type, name: "${s.name}", file: ${file}, size: ${s.size * 8}, align: ${s.align * 8}, elements: ${elements})`);
+    this.m.fillMeta(ref, `distinct !DICompositeType(tag: DW_TAG_structure_type, name: ${irString(s.name)}, file: ${file}, size: ${s.size * 8}, align: ${s.align * 8}, elements: ${elements})`);
     return ref;
   }
 
@@ -122,7 +122,7 @@ export class DebugInfo {
     const u32 = this.basic("unsigned int", 32, false);
     const ref = this.m.reserveMeta();
     const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
-    const members = names.map((n, i) => this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${n}", scope: ${ref}, baseType: ${u32}, size: 32, offset: ${i * 32})`));
+    const members = names.map((n, i) => this.m.meta(`!DIDerivedType(tag: DW_TAG_member, name: ${irString(n)}, scope: ${ref}, baseType: ${u32}, size: 32, offset: ${i * 32})`));
     this.m.fillMeta(ref, `distinct !DICompositeType(tag: DW_TAG_structure_type, name: "xdp_md", size: 192, elements: ${this.m.meta(`!{${members.join(", ")}}`)})`);
     this.xdpMdPtr = this.pointer(ref);
     return this.xdpMdPtr;
@@ -136,7 +136,7 @@ export class DebugInfo {
   /** A global variable of a BTF-defined map or other data; returns its expression ref. */
   globalVariable(name: string, type: string, fileName: string, line: number): string {
     const file = this.file(fileName);
-    const v = this.m.meta(`distinct !DIGlobalVariable(name: "${name}", scope: ${this.cu}, file: ${file}, line: ${line}, type: ${type}, isLocal: false, isDefinition: true)`);
+    const v = this.m.meta(`distinct !DIGlobalVariable(name: ${irString(name)}, scope: ${this.cu}, file: ${file}, line: ${line}, type: ${type}, isLocal: false, isDefinition: true)`);
     const expr = this.m.meta(`!DIGlobalVariableExpression(var: ${v}, expr: !DIExpression())`);
     this.m.cuGlobals.push(expr);
     return expr;
@@ -147,10 +147,10 @@ export class DebugInfo {
     const typeList = this.m.meta(`!{${[returnType ?? "null", ...params.map((p) => p.type)].join(", ")}}`);
     const subroutine = this.m.meta(`!DISubroutineType(types: ${typeList})`);
     const scope = this.m.reserveMeta();
-    const paramVars = params.map((p, i) => this.m.meta(`!DILocalVariable(name: "${p.name}", arg: ${i + 1}, scope: ${scope}, file: ${file}, line: ${line}, type: ${p.type})`));
+    const paramVars = params.map((p, i) => this.m.meta(`!DILocalVariable(name: ${irString(p.name)}, arg: ${i + 1}, scope: ${scope}, file: ${file}, line: ${line}, type: ${p.type})`));
     const retained = this.m.meta(`!{${paramVars.join(", ")}}`);
     const spFlags = local ? "DISPFlagLocalToUnit | DISPFlagDefinition | DISPFlagOptimized" : "DISPFlagDefinition | DISPFlagOptimized";
-    this.m.fillMeta(scope, `distinct !DISubprogram(name: "${name}", scope: ${file}, file: ${file}, line: ${line}, type: ${subroutine}, scopeLine: ${line}, flags: DIFlagPrototyped, spFlags: ${spFlags}, unit: ${this.cu}, retainedNodes: ${retained})`);
+    this.m.fillMeta(scope, `distinct !DISubprogram(name: ${irString(name)}, scope: ${file}, file: ${file}, line: ${line}, type: ${subroutine}, scopeLine: ${line}, flags: DIFlagPrototyped, spFlags: ${spFlags}, unit: ${this.cu}, retainedNodes: ${retained})`);
     return { scope, params: paramVars };
   }
 }

@@ -53,9 +53,7 @@ export class ModuleBuilder {
     const known = this.strings.get(value);
     if (known) return known;
     const name = `@.str.${this.strings.size}`;
-    const bytes = [...Buffer.from(value + "\0", "utf8")];
-    const escaped = bytes.map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : "\\" + b.toString(16).padStart(2, "0").toUpperCase())).join("");
-    this.globals.push(`${name} = private unnamed_addr constant [${bytes.length} x i8] c"${escaped}", align 1`);
+    this.globals.push(`${name} = private unnamed_addr constant [${Buffer.byteLength(value) + 1} x i8] c${irString(value + "\0")}, align 1`);
     this.strings.set(value, name);
     return name;
   }
@@ -73,4 +71,14 @@ export class ModuleBuilder {
     out.push(this.named.join("\n"), this.metadata.map((text, i) => `!${i} = ${text}`).join("\n"));
     return out.join("\n") + "\n";
   }
+}
+
+/**
+ * `value` as a quoted LLVM string (metadata strings, names, `c"…"` constants): every byte
+ * outside printable ASCII, and `"` and `\`, as `\XX`. File and folder names reach the IR,
+ * and a quote or a newline in one would otherwise end the string or the line.
+ */
+export function irString(value: string): string {
+  const bytes = [...Buffer.from(value, "utf8")];
+  return `"${bytes.map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : "\\" + b.toString(16).padStart(2, "0").toUpperCase())).join("")}"`;
 }
