@@ -102,6 +102,13 @@ async function build(args: string[]): Promise<number> {
 
 async function buildOnce(files: readonly string[], values: { out?: string; "emit-llvm"?: boolean; "no-skeleton"?: boolean; verify?: boolean }, session?: FrontendSession): Promise<number> {
   const result = await compile({ files, outDir: values.out, emitLlvm: values["emit-llvm"], noSkeleton: values["no-skeleton"], session });
+  // An output folder that cannot be written, or two inputs that would overwrite each
+  // other, is a usage error: one line, exit 2.
+  const outputProblem = result.diagnostics.find((d) => d.prefix === "TSX" && (d.code === Diagnostics.OutputNotWritable.code || d.code === Diagnostics.OutputNameClash.code));
+  if (outputProblem) {
+    process.stderr.write(`tsxdp build: ${outputProblem.message}\n`);
+    return 2;
+  }
   printDiagnostics(result.diagnostics);
   if (environmentError(result.diagnostics)) return 2;
   if (result.diagnostics.length) return 1;

@@ -103,6 +103,8 @@ export const Diagnostics = {
   LoadFailed: { code: 5004, message: "Loading '{0}' into the kernel failed: {1}" },
   EditorTypeScriptMismatch: { code: 5006, message: "tsxdp's checks are off in this editor: it runs TypeScript {0}, and tsxdp's compiler is built on TypeScript {1} ({2}).", hint: "Use the project's TypeScript (VS Code: 'TypeScript: Select TypeScript Version' → 'Use Workspace Version') and install typescript@{1} in the project." },
   UnsupportedTypeScript: { code: 5007, message: "This project installs TypeScript {0}; tsxdp supports {1}: {2}.", hint: "Install the supported version: npm install --save-dev typescript@{3}" },
+  OutputNotWritable: { code: 5008, message: "Cannot write the output '{0}': {1}.", hint: "Give -o (outDir) a folder you can write to." },
+  OutputNameClash: { code: 5009, message: "'{0}' and '{1}' would both be written as '{2}'.", hint: "Build them into different folders (-o), or rename one of them." },
   NoPrograms: { code: 5005, message: "No XDP program found: export a function (ctx: XdpContext): XDP." },
 
   // ---- 9xxx: internal -------------------------------------------------------------------

@@ -2,7 +2,6 @@
 //   frontend (parse + TypeScript check) → subset → call graph → lowering → LLVM → ELF.
 // Each pass reports diagnostics; the pipeline stops after the first pass that reports an
 // error, so later passes never see a program an earlier one rejected.
-import fs from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine, compareDiagnostics } from "./diagnostics.js";
@@ -14,6 +13,7 @@ import { lowerModule, importClosure } from "./lower/module.js";
 import { compileIr, findLlvm, LlvmError } from "./llvm.js";
 import type { CompiledObject } from "./object-model.js";
 import { generateSkeleton } from "./skeleton.js";
+import { OutputError, prepareOutputFolder, writeOutput } from "./output.js";
 
 export { formatDiagnostic, Diagnostics } from "./diagnostics.js";
 export type { TsxDiagnostic } from "./diagnostics.js";
@@ -106,33 +106,61 @@ function compileSync(options: CompileOptions): CompileResult {
   if (loweringDiagnostics.length) return { diagnostics: inReadingOrder(loweringDiagnostics), objects: [] };
   const tools = findLlvm();
   if (!tools) return { diagnostics: [withLine(makeDiagnostic(Diagnostics.LlvmNotFound, undefined))], objects: [] };
+  // Every output path is known, and every folder usable, before anything is written: two
+  // inputs of one base name would overwrite each other's files.
+  const outputs = lowered.map(({ root }) => ({ dir: options.outDir ?? path.dirname(root.fileName), base: path.basename(root.fileName).replace(/\.xdp\.ts$|\.ts$/, "") }));
+  const clash = outputClash(lowered.map((l) => l.root), outputs);
+  if (clash) return { diagnostics: [clash], objects: [] };
+  try {
+    for (const dir of new Set(outputs.map((o) => o.dir))) prepareOutputFolder(dir);
+  } catch (error) {
+    if (!(error instanceof OutputError)) throw error;
+    return { diagnostics: [withLine(makeDiagnostic(Diagnostics.OutputNotWritable, undefined, error.target, error.reason))], objects: [] };
+  }
   const objects: CompiledObject[] = [];
   const out: TsxDiagnostic[] = [];
-  for (const { root, module } of lowered) {
+  for (const [i, { root, module }] of lowered.entries()) {
     if (!module) continue;
-    const base = path.basename(root.fileName).replace(/\.xdp\.ts$|\.ts$/, "");
-    const dir = options.outDir ?? path.dirname(root.fileName);
-    fs.mkdirSync(dir, { recursive: true });
+    const { dir, base } = outputs[i]!;
     const object = path.join(dir, `${base}.o`);
-    if (options.emitLlvm) fs.writeFileSync(path.join(dir, `${base}.ll`), module.ir);
+    let elf: Buffer;
     try {
-      compileIr(tools, module.ir, object);
+      elf = compileIr(tools, module.ir);
     } catch (error) {
       if (!(error instanceof LlvmError)) throw error;
       out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
       continue;
     }
-    const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, logs: module.logs, enums: module.enums, ir: module.ir };
-    let skeleton: string | undefined;
-    if (!options.noSkeleton) {
-      const { js, dts } = generateSkeleton(compiled);
-      skeleton = path.join(dir, `${base}.skel.js`);
-      fs.writeFileSync(skeleton, js);
-      fs.writeFileSync(path.join(dir, `${base}.skel.d.ts`), dts);
+    try {
+      if (options.emitLlvm) writeOutput(path.join(dir, `${base}.ll`), module.ir);
+      writeOutput(object, elf);
+      const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, logs: module.logs, enums: module.enums, ir: module.ir };
+      let skeleton: string | undefined;
+      if (!options.noSkeleton) {
+        const { js, dts } = generateSkeleton(compiled);
+        skeleton = path.join(dir, `${base}.skel.js`);
+        writeOutput(skeleton, js);
+        writeOutput(path.join(dir, `${base}.skel.d.ts`), dts);
+      }
+      objects.push({ ...compiled, skeleton });
+    } catch (error) {
+      if (!(error instanceof OutputError)) throw error;
+      out.push(makeDiagnostic(Diagnostics.OutputNotWritable, undefined, error.target, error.reason));
     }
-    objects.push({ ...compiled, skeleton });
   }
   return { diagnostics: inReadingOrder(out), objects };
+}
+
+/** Two inputs whose outputs would have one name (`a/x.xdp.ts` and `b/x.xdp.ts` into one -o folder, or `x.xdp.ts` beside `x.ts`). */
+function outputClash(roots: readonly ts.SourceFile[], outputs: readonly { dir: string; base: string }[]): PublicDiagnostic | undefined {
+  const first = new Map<string, number>();
+  for (const [i, o] of outputs.entries()) {
+    const key = path.resolve(o.dir, o.base);
+    const earlier = first.get(key);
+    if (earlier !== undefined) return withLine(makeDiagnostic(Diagnostics.OutputNameClash, undefined, roots[earlier]!.fileName, roots[i]!.fileName, path.join(o.dir, `${o.base}.o`)));
+    first.set(key, i);
+  }
+  return undefined;
 }
 
 /** The compiler never crashes: anything thrown becomes an internal-error diagnostic. */

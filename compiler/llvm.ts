@@ -57,12 +57,14 @@ export class LlvmError extends Error {}
 const verifierSafeOptFlags = ["-simplifycfg-sink-common=false"];
 
 /** Compiles textual IR to a BPF ELF object at `outFile`. */
-export function compileIr(tools: LlvmTools, ir: string, outFile: string, cpu = "v3"): void {
+/** The BPF ELF object for `ir` (llc writes it to stdout: the caller writes the file). */
+export function compileIr(tools: LlvmTools, ir: string, cpu = "v3"): Buffer {
   const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
   const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"], { input: ir, maxBuffer: 64 << 20 });
   if (opt.status !== 0) throw new LlvmError(firstLines(opt.stderr.toString()));
-  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", outFile, "-"], { input: opt.stdout, maxBuffer: 64 << 20 });
+  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", "-", "-"], { input: opt.stdout, maxBuffer: 64 << 20 });
   if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr.toString()));
+  return llc.stdout;
 }
 
 function firstLines(text: string): string {

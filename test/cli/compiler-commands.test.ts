@@ -80,6 +80,52 @@ test("usage errors exit 2 with a one-line reason", () => {
   }
 });
 
+test("an -o that cannot hold outputs is a usage error: exit 2, one line, no internal error", () => {
+  const dir = tempDir();
+  const file = path.join(dir, "file");
+  fs.writeFileSync(file, "");
+  for (const out of [file, "", "/dev/null", "/proc/tsxdp-out"]) {
+    // A timeout: Node's recursive mkdir looped forever under /proc.
+    const r = spawnSync(process.execPath, [bin, "build", firewall, "-o", out], { encoding: "utf8", cwd: repoRoot, timeout: 60_000 });
+    assert.is(r.status, 2, `-o '${out}': ${r.stderr}`);
+    assert.match(r.stderr, /^tsxdp build: Cannot write the output '[^']*': [^\n]+\.\n$/, `-o '${out}'`);
+  }
+  assert.is(fs.readFileSync(file, "utf8"), "", "the file named by -o is untouched");
+});
+
+test("two inputs that would write one output name are a usage error, and nothing is written", () => {
+  const dir = tempDir();
+  const source = fs.readFileSync(firewall, "utf8");
+  for (const sub of ["c1", "c2"]) {
+    fs.mkdirSync(path.join(dir, sub));
+    fs.writeFileSync(path.join(dir, sub, "same.xdp.ts"), source);
+  }
+  const out = path.join(dir, "out");
+  const r = tsxdp(["build", path.join(dir, "c1/same.xdp.ts"), path.join(dir, "c2/same.xdp.ts"), "-o", out]);
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^tsxdp build: '.*c1\/same\.xdp\.ts' and '.*c2\/same\.xdp\.ts' would both be written as '.*same\.o'\.\n$/);
+  assert.equal(fs.existsSync(out) ? fs.readdirSync(out) : [], [], "no output written");
+  fs.writeFileSync(path.join(dir, "x.xdp.ts"), source);
+  fs.writeFileSync(path.join(dir, "x.ts"), source);
+  const beside = tsxdp(["build", path.join(dir, "x.xdp.ts"), path.join(dir, "x.ts")]);
+  assert.is(beside.status, 2, beside.stderr);
+  assert.not.ok(fs.existsSync(path.join(dir, "x.o")), "no output written");
+});
+
+test("outputs replace a symlink at their path instead of writing through it", () => {
+  const dir = tempDir();
+  const victim = path.join(dir, "victim");
+  fs.writeFileSync(victim, "precious");
+  const out = path.join(dir, "out");
+  fs.mkdirSync(out);
+  for (const name of ["firewall.o", "firewall.skel.js", "firewall.skel.d.ts", "firewall.ll"]) fs.symlinkSync(victim, path.join(out, name));
+  const r = tsxdp(["build", firewall, "-o", out, "--emit-llvm"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(fs.readFileSync(victim, "utf8"), "precious");
+  for (const name of ["firewall.o", "firewall.skel.js", "firewall.skel.d.ts", "firewall.ll"]) assert.ok(fs.lstatSync(path.join(out, name)).isFile(), `${name} is a file of its own`);
+  assert.equal(fs.readdirSync(out).sort(), ["firewall.ll", "firewall.o", "firewall.skel.d.ts", "firewall.skel.js"], "no temporary file left behind");
+});
+
 test("a missing LLVM is an environment error (exit 2) that says what to install", () => {
   const r = tsxdp(["build", firewall, "-o", tempDir()], { ...process.env, TSXDP_LLVM_DIR: "/nonexistent" });
   assert.is(r.status, 2);
