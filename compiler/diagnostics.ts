@@ -56,7 +56,6 @@ export const Diagnostics = {
   FixedArrayIndex: { code: 2011, message: "Index into FixedArray<{0}, {1}> is not provably below {1}.", hint: "Check it first (if (i < {1})) or use a loop counter bounded by the length." },
   ConstantRequired: { code: 2012, message: "{0} must be a compile-time constant." },
   BigIntNotAllowed: { code: 2013, message: "A bigint literal must be converted: write u64({0}) or i64({0})." },
-  DivisionSigned: { code: 2014, message: "Signed division and remainder are slow on BPF; '{0}' is lowered to unsigned operations and a sign fix-up." },
   UnknownField: { code: 2015, message: "'{0}' has no field '{1}'." },
   AssignToConst: { code: 2016, message: "Cannot assign to '{0}': it is not a variable, a view field or a Ref's value." },
   HeaderNeedsStruct: { code: 2018, message: "ctx.header<{0}>() needs a struct type: a view is a struct laid over the packet.", hint: "Declare one, e.g. interface Word { value: {0} }, and read ctx.header<Word>(offset).value." },
@@ -70,7 +69,6 @@ export const Diagnostics = {
   StackTooLarge: { code: 3003, message: "Function '{0}' needs about {1} bytes of stack; BPF allows 512.", hint: "Keep large structs in a map (e.g. a PerCpuArray scratch entry) instead of on the stack." },
   UncheckedNull: { code: 3004, message: "'{0}' may be null here: check it before use.", hint: "if ({0} === null) return XDP.PASS;" },
   StaleView: { code: 3005, message: "View '{0}' was invalidated by {1} at line {2}.", hint: "Every earlier packet view is stale after adjustHead/adjustTail/adjustMeta: take the view again with ctx.header<T>(…)." },
-  ViewEscapes: { code: 3006, message: "A packet or map view cannot be stored in a map or a struct." },
   TooManyArguments: { code: 3007, message: "Function '{0}' has {1} parameters; BPF calls take at most 5.", hint: "Pass a struct instead." },
   NullRemoved: { code: 3009, message: "{0} removes null from '{1}' without a check: the value may be null, and the kernel verifier rejects using it unchecked.", hint: "Keep the null and check it: const view = …; if (view === null) return XDP.PASS;" },
   NestingTooDeep: { code: 3010, message: "{0} nested more than {1} levels deep (expressions, statements and blocks inside each other): the compiler's limit.", hint: "Split it: move inner parts into local constants or helper functions; write a long else-if chain as a switch." },
@@ -110,6 +108,15 @@ export const Diagnostics = {
   // ---- 9xxx: internal -------------------------------------------------------------------
   InternalError: { code: 9001, message: "Internal compiler error while compiling this: {0}", hint: "Please report it with this file; the compiler continued with the next declaration." },
 } as const satisfies Record<string, DiagnosticTemplate>;
+
+/**
+ * Codes once in the table and never to be given to another diagnostic, with why they went.
+ * A code stays here for good: tools and users may have it in notes and suppressions.
+ */
+export const retiredCodes: Readonly<Record<number, string>> = {
+  2014: "DivisionSigned: signed division is lowered without a warning (the subset has no warnings); it was never reported",
+  3006: "ViewEscapes: a view cannot reach a map or a struct: struct fields and map values are checked as TSX2009, TSX2017 and TSX4004",
+};
 
 export interface TsxDiagnostic {
   readonly code: number;
