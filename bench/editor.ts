@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
  * CPU time (ms) a process and its waited-for children have used, from /proc (clock ticks of
  * 10 ms): wall times on a loaded machine mostly measure waiting, CPU times compare fairly.
  */
-function cpuMs(pid: number | "self"): number {
+export function cpuMs(pid: number | "self"): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
   // After the name: state is field 3, so utime/stime/cutime/cstime (14–17) are at 11–14 here.
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) * 10;

@@ -4,6 +4,7 @@ import { runProgramBench, formatProgramRows } from "./programs.js";
 import { runMapBench } from "./maps.js";
 import { runEditorBench } from "./editor.js";
 import { runLogBench } from "./logs.js";
+import { runScalingBench } from "./scaling.js";
 
 const only = process.argv[2];
 if (!only || only === "programs") {
@@ -26,6 +27,10 @@ if (!only || only === "vm") {
   const { runVmBench, formatVmRows } = await import("./vm.js");
   console.log("\n== the VM backend vs the kernel's test run (ns/packet, same object and packet) ==");
   for (const line of formatVmRows(await runVmBench())) console.log(line);
+}
+if (!only || only === "scaling") {
+  console.log("\n== compile time against program size (CPU ms of tsxdp build, LLVM included) ==");
+  for (const line of await runScalingBench()) console.log(line);
 }
 if (!only || only === "xsk") {
   try {

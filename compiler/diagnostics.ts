@@ -61,6 +61,9 @@ export const Diagnostics = {
   HeaderNeedsStruct: { code: 2018, message: "ctx.header<{0}>() needs a struct type: a view is a struct laid over the packet.", hint: "Declare one, e.g. interface Word { value: {0} }, and read ctx.header<Word>(offset).value." },
   StructCopy: { code: 2017, message: "Struct values are references: assign fields one by one, or use a helper that copies.", hint: "A view aliases the packet or map; a struct literal lives on the stack." },
   LiteralTooLarge: { code: 2020, message: "Integer literal {0} does not fit in 64 bits.", hint: "The widest types are u64 (at most 0xffff_ffff_ffff_ffff) and i64." },
+  FixedArrayLength: { code: 2021, message: "FixedArray length {0} is not supported: it must be a whole number of at least 1, and the array at most {1} bytes." },
+  AlignTag: { code: 2022, message: "@align {0} is not supported: it must be a power of two from 1 to {1}." },
+  TypeTooLarge: { code: 2023, message: "'{0}' is {1} bytes; a struct is at most {2} bytes.", hint: "The kernel refuses map values of more than a few MiB when the map is created." },
   ConfigReadOnly: { code: 2019, message: "'{0}' is configuration (.rodata): programs can read it but not write it.", hint: "Set it from Node before load (skel.config.{0} = …), or declare it with global<T>() to share a mutable value." },
 
   // ---- 3xxx: BPF limits -----------------------------------------------------------------
@@ -72,6 +75,7 @@ export const Diagnostics = {
   TooManyArguments: { code: 3007, message: "Function '{0}' has {1} parameters; BPF calls take at most 5.", hint: "Pass a struct instead." },
   NullRemoved: { code: 3009, message: "{0} removes null from '{1}' without a check: the value may be null, and the kernel verifier rejects using it unchecked.", hint: "Keep the null and check it: const view = …; if (view === null) return XDP.PASS;" },
   NestingTooDeep: { code: 3010, message: "{0} nested more than {1} levels deep (expressions, statements and blocks inside each other): the compiler's limit.", hint: "Split it: move inner parts into local constants or helper functions; write a long else-if chain as a switch." },
+  SwitchTooLarge: { code: 3011, message: "This switch has {0} cases; the compiler's limit is {1}.", hint: "Look the value up in a map (HashMap or ArrayMap) instead: BPF has no jump tables, so a switch is a chain of compares." },
   LoopTooLong: { code: 3008, message: "Loop bound {0} exceeds {1} iterations.", hint: "The verifier walks every iteration; keep loops short." },
 
   // ---- 4xxx: maps and helpers -----------------------------------------------------------

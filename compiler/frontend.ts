@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Diagnostics, fromTypeScript, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
-import { maxNestingDepth, tooDeeplyNested } from "./nesting.js";
+import { maxNestingDepth, maxSwitchCases, switchTooLarge, tooDeeplyNested } from "./nesting.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository (or installed package) root: compiler/ sits below it, or dist/compiler/. */
@@ -136,11 +136,13 @@ function typeScriptDiagnostics(program: ts.Program, userFiles: readonly ts.Sourc
   ].map(fromTypeScript);
 }
 
-/** TSX3010 for each file nested deeper than the limit. */
+/** TSX3010 for each file nested deeper than the limit, TSX3011 for a switch with too many cases. */
 function nestingDiagnostics(userFiles: readonly ts.SourceFile[]): TsxDiagnostic[] {
   return userFiles.flatMap((file) => {
     const deep = tooDeeplyNested(file);
-    return deep ? [makeDiagnostic(Diagnostics.NestingTooDeep, deep.node, "This is", maxNestingDepth)] : [];
+    if (deep) return [makeDiagnostic(Diagnostics.NestingTooDeep, deep.node, "This is", maxNestingDepth)];
+    const large = switchTooLarge(file);
+    return large ? [makeDiagnostic(Diagnostics.SwitchTooLarge, large.node, large.cases, maxSwitchCases)] : [];
   });
 }
 

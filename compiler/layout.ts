@@ -10,10 +10,24 @@ import {
   fieldAlign, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments,
 } from "./types.js";
 
+/**
+ * The largest struct or FixedArray: a map value beyond about 4 MiB (KMALLOC_MAX_SIZE) is
+ * E2BIG when the map is created, long after `check` accepted the type.
+ */
+export const maxTypeBytes = 1 << 20;
+const maxAlign = 4096;
+
 export class Layouts {
   private readonly structs = new Map<ts.Type, StructLayout | undefined>();
 
+  private reported = 0;
+
   constructor(private readonly checker: ts.TypeChecker, private readonly report: (d: TsxDiagnostic) => void) {}
+
+  private error(d: TsxDiagnostic): void {
+    this.reported++;
+    this.report(d);
+  }
 
   /** The layout of a struct (interface) or FixedArray type; undefined when it has none. */
   layoutOf(type: ts.Type, at: ts.Node): StructLayout | ArrayLayout | undefined {
@@ -43,10 +57,15 @@ export class Layouts {
       const [element, length] = typeArguments(type, this.checker);
       const elementType = element && this.fieldTypeOf(element, at, fieldName, true);
       if (!elementType || !length || !length.isNumberLiteral()) {
-        this.report(makeDiagnostic(Diagnostics.StructFieldType, at, fieldName, this.checker.typeToString(type)));
+        this.error(makeDiagnostic(Diagnostics.StructFieldType, at, fieldName, this.checker.typeToString(type)));
         return undefined;
       }
       const n = length.value;
+      const size = fieldSize(elementType) * n;
+      if (!Number.isInteger(n) || n < 1 || size > maxTypeBytes) {
+        this.error(makeDiagnostic(Diagnostics.FixedArrayLength, at, n, maxTypeBytes));
+        return undefined;
+      }
       const array = { kind: "array", element: elementType, length: n, size: fieldSize(elementType) * n, align: fieldAlign(elementType) } as const;
       const display = isElement ? undefined : addressDisplay(at);
       return display ? { kind: "array", array, display } : { kind: "array", array };
@@ -73,15 +92,17 @@ export class Layouts {
       const where = propDecl ?? at;
       // An optional field (padding the user need not spell out) has the same layout.
       const propType = this.checker.getNonNullableType(this.checker.getTypeOfSymbol(prop));
+      const reportedBefore = this.reported;
       const ft = this.fieldTypeOf(propType, where, prop.getName());
       if (!ft) {
-        this.report(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));
+        // One error per field: a FixedArray's own (its length) says more than this one.
+        if (this.reported === reportedBefore) this.error(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));
         continue;
       }
       const bits = propDecl ? bitsTag(propDecl) : undefined;
       if (bits !== undefined) {
         if (ft.kind !== "int" || ft.int.signed || ft.int.be || bits < 1 || bits > ft.int.bits) {
-          this.report(makeDiagnostic(Diagnostics.BitFieldType, where, prop.getName()));
+          this.error(makeDiagnostic(Diagnostics.BitFieldType, where, prop.getName()));
           continue;
         }
         const unit = ft.int.bits;
@@ -105,9 +126,14 @@ export class Layouts {
     // `/** @align N */` on the interface: C's __attribute__((aligned(N))), for a struct whose
     // C twin is more aligned than its fields say (struct ipv6hdr: its in6_addr are 4-aligned).
     const alignTag = decl ? numberTag(decl, "align") : undefined;
-    if (alignTag !== undefined && alignTag > 0 && (alignTag & (alignTag - 1)) === 0) align = Math.max(align, alignTag);
+    if (alignTag !== undefined && alignTag > 0 && alignTag <= maxAlign && (alignTag & (alignTag - 1)) === 0) align = Math.max(align, alignTag);
+    else if (alignTag !== undefined) this.error(makeDiagnostic(Diagnostics.AlignTag, decl!.name, alignTag < 0 ? "not a number" : alignTag, maxAlign));
     let size = Math.ceil(bitPos / 8);
     size = Math.ceil(size / align) * align;
+    if (size > maxTypeBytes) {
+      this.error(makeDiagnostic(Diagnostics.TypeTooLarge, decl?.name ?? at, symbol.getName(), size, maxTypeBytes));
+      return undefined;
+    }
     const layout: StructLayout = { kind: "struct", name: symbol.getName(), size, align, fields, packed, declaration: decl };
     this.structs.set(type, layout);
     return layout;

@@ -29,6 +29,9 @@ function deepNesting() {
     }
     cases.push({ name: `${shape} just within the limit`, path: `deep-${shape}-within.xdp.ts`, source: program(body(shape === "ifs" ? 120 : 240), helper), expect: "object" });
   }
+  const switchOf = (n) => `  let a: u32 = 0;\n  switch (ctx.len) {\n${Array.from({ length: n }, (_, i) => `    case ${i}: a = ${i % 7}; break;\n`).join("")}  }\n  if (a === 2) return XDP.DROP;`;
+  cases.push({ name: "a 20,000-case switch", path: "switch-20000.xdp.ts", source: program(switchOf(20_000)), expect: 3011 });
+  cases.push({ name: "a switch of 1,024 cases (the limit)", path: "switch-1024.xdp.ts", source: program(switchOf(1024)), expect: "object" });
   cases.push({ name: "50,000 statements in one function", path: "many-statements.xdp.ts", source: program(`  let a: u32 = ctx.len;\n${"  a = a + 1;\n".repeat(50_000)}  if (a === 2) return XDP.DROP;`), expect: "object" });
   return cases;
 }
@@ -66,6 +69,19 @@ function hostileNames() {
   return cases;
 }
 
+/** Types and offsets `check` accepted and the kernel refused. */
+function hostileTypes() {
+  const head = 'import { XdpContext, XDP, u8, u32, FixedArray, ArrayMap, HashMap, EthHdr } from "tsxdp";\n';
+  const mapOf = (decl, type) => `${head}${decl}\nexport const m = new ArrayMap<${type}>({ maxEntries: 1 });\nexport function p(ctx: XdpContext): XDP {\n  return m.lookup(0) === null ? XDP.PASS : XDP.DROP;\n}\n`;
+  return [
+    ...[0, -1, 4294967295].map((n) => ({ name: `FixedArray<u8, ${n}>`, path: `fixed-array-${n}.xdp.ts`, source: mapOf(`interface V { bytes: FixedArray<u8, ${n}>; }`, "V"), expect: 2021 })),
+    { name: "a struct over the size limit", path: "struct-too-large.xdp.ts", source: mapOf("interface V { a: FixedArray<u8, 1048576>; b: FixedArray<u8, 1048576>; }", "V"), expect: 2023 },
+    { name: "an empty interface as a map key", path: "empty-key.xdp.ts", source: `${head}interface Nothing {}\nexport const m = new HashMap<Nothing, u32>({ maxEntries: 4 });\nexport function p(ctx: XdpContext): XDP {\n  return XDP.PASS;\n}\n`, expect: 4004 },
+    { name: "@align 3", path: "align-3.xdp.ts", source: mapOf("/** @align 3 */\ninterface V { a: u32; }", "V"), expect: 2022 },
+    { name: "ctx.header<EthHdr>(ctx.len)", path: "header-at-len.xdp.ts", source: `${head}export function p(ctx: XdpContext): XDP {\n  const eth = ctx.header<EthHdr>(ctx.len);\n  return eth === null ? XDP.PASS : XDP.DROP;\n}\n`, expect: "object" },
+  ];
+}
+
 export function hostileCorpus() {
-  return [...deepNesting(), ...hostileNames()];
+  return [...deepNesting(), ...hostileNames(), ...hostileTypes()];
 }

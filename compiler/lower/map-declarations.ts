@@ -24,6 +24,11 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
     if (int) return { kind: "int", int };
     if (isBooleanType(t)) return { kind: "bool" };
     const layout = state.layouts.layoutOf(t, decl);
+    if (layout?.kind === "struct" && layout.size === 0) {
+      // The kernel refuses a zero-sized key or value when it creates the map (EINVAL).
+      reporter.error(Diagnostics.MapKeyType, init, `${what} ${checker.typeToString(t)} (a struct without fields has no bytes)`);
+      return undefined;
+    }
     if (layout?.kind === "struct") return { kind: "struct", struct: layout };
     if (layout?.kind === "array") return { kind: "array", array: layout };
     reporter.error(Diagnostics.MapKeyType, init, `${what} ${checker.typeToString(t)}`);

@@ -88,7 +88,12 @@ export function lowerContextField(fs: FunctionState, ctx: string, name: string, 
       // difference whole.
       const len = fb.value(`sub i32 ${end}, ${data}`);
       fs.mod.module.declare("declare i32 @llvm.bpf.passthrough.i32.i32(i32, i32)");
-      return { ty: intTy(Int.u32), ir: fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${fs.mod.nextPassthroughSeq()}, i32 ${len})`) };
+      const whole = fb.value(`call i32 @llvm.bpf.passthrough.i32.i32(i32 ${fs.mod.nextPassthroughSeq()}, i32 ${len})`);
+      // The verifier knows nothing of a 32-bit difference of packet pointers, not even that
+      // its upper half is zero, so ctx.header<T>(ctx.len) was "math between pkt pointer and
+      // register with unbounded min value". The linear part of an XDP frame is below 64 KiB:
+      // the mask changes no value and bounds it for the verifier.
+      return { ty: intTy(Int.u32), ir: fb.value(`and i32 ${whole}, ${maxPacketOffset}`) };
     }
     case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
     case "rxQueueIndex": return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
