@@ -29,7 +29,7 @@ if (!only || only === "vm") {
   for (const line of formatVmRows(await runVmBench())) console.log(line);
 }
 if (!only || only === "scaling") {
-  console.log("\n== compile time against program size (CPU ms of tsxdp build, LLVM included) ==");
+  console.log("\n== compile time against program size (CPU ms of tsxdp check, and of build with LLVM) ==");
   for (const line of await runScalingBench()) console.log(line);
 }
 if (!only || only === "xsk") {
