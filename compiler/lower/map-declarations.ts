@@ -52,6 +52,10 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
     reporter.error(Diagnostics.RingBufOptions, init, maxEntries);
   }
   const key = pick(kind.keyFrom, "key");
+  const value = pick(kind.valueFrom, "value");
+  // A key or value type already reported: no map, so its uses are not lowered against a
+  // half-made definition (the map's symbol is poisoned instead).
+  if ((kind.keyFrom !== "none" && !key) || (kind.valueFrom !== "none" && !value)) return undefined;
   if (className === "LpmTrie" && !(key?.kind === "struct" && key.struct.fields[0]?.name === "prefixlen" && key.struct.fields[0].type.kind === "int" && key.struct.fields[0].type.int.bits === 32)) {
     reporter.error(Diagnostics.LpmKey, init);
   }
@@ -60,7 +64,7 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
     className,
     kind,
     key,
-    value: pick(kind.valueFrom, "value"),
+    value,
     record: className === "RingBuf" ? fieldOf(args[0], "record") : undefined,
     maxEntries,
     flags: (options.flags ?? 0) | (kind.flags ?? 0),
