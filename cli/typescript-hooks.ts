@@ -2,7 +2,8 @@
 // "typescript"` gets a two-line ES module that require()s TypeScript. Imported directly,
 // Node's ESM loader first scans all of typescript.js (9 MB) for its CommonJS export names,
 // which was 250 ms of a 600 ms cold build; require() skips that scan. The compiler only ever
-// uses the default export, which is the same object either way.
+// uses the default export, which is the same object either way. The require() goes through
+// typescript-code-cache.ts, which saves compiling typescript.js on every run.
 import type { ResolveHook, LoadHook } from "node:module";
 
 const shimUrl = "tsxdp:typescript";
@@ -17,6 +18,7 @@ export const resolve: ResolveHook = (specifier, context, nextResolve) => {
 export const load: LoadHook = (url, context, nextLoad) => {
   if (!url.startsWith(shimUrl)) return nextLoad(url, context);
   const from = decodeURIComponent(new URL(url).searchParams.get("from")!);
-  const source = `import { createRequire } from "node:module";\nexport default createRequire(${JSON.stringify(from)})("typescript");\n`;
+  const loader = new URL("./typescript-code-cache.js", import.meta.url).href;
+  const source = `import { loadTypeScript } from ${JSON.stringify(loader)};\nexport default loadTypeScript(${JSON.stringify(from)});\n`;
   return { format: "module", source, shortCircuit: true };
 };
