@@ -6,7 +6,7 @@
 // on, and depends on this tsxdp (see dependencySpec).
 import fs from "node:fs";
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 import { packageRoot, skeletonClassName } from "../compiler/index.js";
 
 export interface InitOptions {

@@ -58,6 +58,11 @@ function writeCache(cacheFile: string, key: string, data: Buffer): void {
   }
 }
 
+/** Loads TypeScript for the compiler's `#typescript` import (compiler/typescript-module.ts). */
+export function preloadTypeScript(): void {
+  loadTypeScript(new URL("../compiler/typescript-module.js", import.meta.url).href);
+}
+
 /**
  * TypeScript as `require("typescript")` from `fromUrl` returns it, compiled with the code cache
  * when there is a valid one. The module is entered in require's cache, so later require()s

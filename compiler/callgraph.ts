@@ -2,7 +2,7 @@
 // at the call that closes it. The same walk finds which functions move packet data
 // (adjustHead/adjustTail/adjustMeta, directly or through callees), so the lowering can mark
 // a caller's views stale after calling one.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
 import { stdlibName } from "./types.js";
 

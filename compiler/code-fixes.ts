@@ -4,7 +4,7 @@
 //   TSX2003 byte order vs constant  → wrap the constant in htons(…) / htonl(…)
 //   TSX3009 null removed by ! or as → drop the assertion, check the view on the next line
 // Each fix also imports the function it writes from "tsxdp" when the file does not yet.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, type TsxDiagnostic } from "./diagnostics.js";
 import { stdlibName } from "./types.js";
 

@@ -3,7 +3,7 @@
 // (stack, loops, recursion, packet views), 4xxx maps and helpers, 5xxx toolchain, verifier
 // and loader, 9xxx internal. Messages take `{0}`-style arguments; a hint says what to write
 // instead.
-import ts from "typescript";
+import ts from "#typescript";
 
 export interface DiagnosticTemplate {
   readonly code: number;

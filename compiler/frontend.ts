@@ -3,7 +3,7 @@
 // module "tsxdp" resolves to stdlib/index.xdp.ts, so the compiler sees exactly what an
 // editor using tsconfig.xdp.json sees. Output: a ts.Program, its checker, and TypeScript's
 // own diagnostics (reported as TSnnnn, like tsc).
-import ts from "typescript";
+import ts from "#typescript";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

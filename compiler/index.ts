@@ -3,7 +3,7 @@
 // Each pass reports diagnostics; the pipeline stops after the first pass that reports an
 // error, so later passes never see a program an earlier one rejected.
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic, diagnosticLine, compareDiagnostics } from "./diagnostics.js";
 import { parseAndCheck, frontendOf, isStdlibFile, FrontendSession, type Frontend } from "./frontend.js";
 import { checkSubset } from "./subset.js";

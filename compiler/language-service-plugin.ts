@@ -4,7 +4,7 @@
 // never a second checker — and adds their TSX diagnostics to a `.xdp.ts` file's semantic
 // diagnostics with the same code, span, message and hint, plus code fixes where the hint is
 // mechanical (code-fixes.ts). TypeScript's own diagnostics the editor shows itself.
-import ts from "typescript";
+import ts from "#typescript";
 import { checkInProgram, type PublicDiagnostic } from "./index.js";
 import { codeFixesFor, fixableCodes } from "./code-fixes.js";
 import { Diagnostics, makeDiagnosticAt } from "./diagnostics.js";

@@ -2,7 +2,7 @@
 // compiler for BPF would lay them out, bit fields (`/** @bits N */`) packed LSB-first into
 // storage units of their declared type (GCC's little-endian rule), `/** @packed */` for
 // no padding. The same layouts feed field access, BTF debug types and the skeleton.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
 import {

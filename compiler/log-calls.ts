@@ -2,7 +2,7 @@
 // through the stdlib's Logger declaration, the format's placeholders, and the table of call
 // sites the compiler writes into the object (".debug_tsxdp_logs") for the runtime to read.
 // The subset check and the lowering both use it; docs/language.md "Logs" is the user's view.
-import ts from "typescript";
+import ts from "#typescript";
 import { isStdlibFile } from "./frontend.js";
 
 export const logLevels = ["debug", "info", "warn", "error"] as const;

@@ -7,7 +7,7 @@
 // The same walk bounds the cases of one switch: TypeScript's binder links every `break` of
 // a switch to every other (quadratic: a 20,000-case switch took 46 s), and BPF has no jump
 // tables, so such a switch is a long chain of compares anyway — a map lookup is the tool.
-import ts from "typescript";
+import ts from "#typescript";
 
 export const maxNestingDepth = 256;
 export const maxSwitchCases = 1024;

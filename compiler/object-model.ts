@@ -3,7 +3,7 @@
 // description of a compiled object that the skeleton generator, `--verify` and the public
 // API share. The subset check, the lowering, the skeleton and the CLI import it from here,
 // so no earlier pass reaches into a later one for a definition.
-import ts from "typescript";
+import ts from "#typescript";
 import type { LogTable } from "./log-calls.js";
 import { type FieldType, type IntType, type StructLayout, type ArrayLayout, stdlibCallee, stdlibName } from "./types.js";
 

@@ -2,7 +2,7 @@
 // .xdp.ts subset with a diagnostic that names it and says what to write instead. It looks
 // at syntax (and at the checker where a construct depends on a type); integer typing,
 // bounds and views are checked later, during lowering.
-import ts from "typescript";
+import ts from "#typescript";
 import { logCallLevel } from "./log-calls.js";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";

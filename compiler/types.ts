@@ -4,7 +4,7 @@
 // byte order, C struct layouts, and which values are pointers (views, refs, the context).
 // Recognition goes through the type checker (brands and the stdlib's declarations), never
 // through identifier text, so aliases and re-exports keep working.
-import ts from "typescript";
+import ts from "#typescript";
 import { isStdlibFile } from "./frontend.js";
 
 export interface IntType {

@@ -5,7 +5,7 @@
 // keeps the two equal).
 import { createRequire } from "node:module";
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, makeDiagnosticAt, type TsxDiagnostic } from "./diagnostics.js";
 
 export const supportedTypeScript = { range: "~5.9.3", major: 5, minor: 9 } as const;

@@ -1,7 +1,7 @@
 // Constant folding outside any function: module constants, map options, config initial
 // values, loop bounds. Integers fold with arbitrary precision (they are untyped until they
 // meet a type); conversions such as u16(100) give typed constants.
-import ts from "typescript";
+import ts from "#typescript";
 import { Int, stdlibCallee } from "../types.js";
 import { type FunctionState, type ModuleState, type Value, constValue } from "./context.js";
 import { byteSwaps, foldBinary, foldByteSwap, typedConst } from "./integers.js";

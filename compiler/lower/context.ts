@@ -1,7 +1,7 @@
 // Shared state of the lowering pass (AST → LLVM IR): the module being built, and for each
 // function the builder, its local variables, loop targets and the packet "epoch" used to
 // detect views made stale by adjustHead/adjustTail/adjustMeta.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics, makeDiagnostic, type DiagnosticTemplate, type TsxDiagnostic } from "../diagnostics.js";
 import type { FunctionBuilder, Block } from "../ir/function.js";
 import type { ModuleBuilder } from "../ir/module.js";

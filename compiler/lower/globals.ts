@@ -9,7 +9,7 @@
 // loads from a global it may not assume constant, and libbpf finds `.rodata` by name.
 // Initial values are constant object/array literals, laid out to bytes here (zero-filled,
 // padding included); an all-zero global goes to `.bss`.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type FieldType, type IntType, Int, intFromType, isBooleanType, typeArguments, llInt, fieldSize, fieldAlign, intName, wrapTo, intRange } from "../types.js";
 import { type GlobalDefinition, globalKindOf } from "../object-model.js";

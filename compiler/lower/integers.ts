@@ -2,7 +2,7 @@
 // needs an explicit conversion, signed and unsigned do not mix, network-order types mix
 // only with themselves, literals take the type they meet (and must fit). Arithmetic wraps
 // at the type's width; `/` and `%` by zero give 0, as BPF defines them.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type IntType, type Ty, Int, intName, intRange, intTy, llInt, sameInt, wrapTo, describeTy } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";

@@ -1,6 +1,6 @@
 // Intrinsics: functions *declared* in the stdlib and implemented here, keyed by name.
 // Each handler carries its signature as a one-line comment.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type IntName, type IntType, Int, intTy, llInt, fieldSize } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";

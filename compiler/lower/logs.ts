@@ -13,7 +13,7 @@
 // load): the verifier sees it as a constant, so a disabled level is one branch it prunes.
 // Arguments are evaluated only when their level is enabled (as Rust's log macros do).
 import path from "node:path";
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type IntType, Int, intTy, llInt } from "../types.js";
 import type { FunctionState, ModuleState, Value } from "./context.js";

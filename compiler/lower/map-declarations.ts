@@ -1,7 +1,7 @@
 // BTF-defined maps: `export const m = new HashMap<K, V>({ maxEntries: N })` becomes a global
 // in section ".maps" whose debug type is the struct libbpf expects — the equivalent of
 // C's `struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, K); … } m SEC(".maps");`.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type FieldType, Int, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
 import { type MapDefinition, type MapKind, mapKindOf } from "../object-model.js";

@@ -1,7 +1,7 @@
 // Map methods: lookup / update / delete (bpf_map_*_elem), redirect (bpf_redirect_map) and
 // RingBuf.output (bpf_ringbuf_output). Scalar keys and values are spilled to the stack,
 // because the helpers take pointers; struct keys and values are already pointers.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type FieldType, Int, intTy, llInt, fieldSize } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";

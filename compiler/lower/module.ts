@@ -2,7 +2,7 @@
 // `(ctx: XdpContext): XDP` functions), the maps of every user file it includes, and emits
 // one LLVM module: programs in section "xdp", helpers as internal always-inline functions,
 // maps in ".maps", the license, and the debug info BTF is made from.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { isStdlibFile } from "../frontend.js";
 import { ModuleBuilder, irString } from "../ir/module.js";

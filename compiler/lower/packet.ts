@@ -2,7 +2,7 @@
 // data/data_end kept per function, `ctx.header<T>(offset)` and the calls that move packet
 // data. The bounds check is emitted in the shape the verifier understands: a packet pointer
 // plus a constant compared against data_end marks that many bytes safe.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { BoolTy, Int, intTy, llInt } from "../types.js";
 import { type FunctionState, type Value, constValue } from "./context.js";

@@ -2,7 +2,7 @@
 // value, a FixedArray element), finding the place an access or assignment target denotes,
 // loading from / storing to it — including bit fields and `bool` fields, which are a byte
 // in memory and an i1 in registers — and the stack structs and byte copies behind them.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type ArrayLayout, type FieldLayout, type FieldType, type IntType, type StructLayout, type Ty, Int, intTy, llInt, llType, BoolTy, fieldSize, describeTy } from "../types.js";
 import { type FunctionState, type Value, viewAlign, alignAt } from "./context.js";

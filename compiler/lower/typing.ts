@@ -1,7 +1,7 @@
 // From TypeScript types (of annotations, parameters, returns, intrinsic signatures) to the
 // lowering's types. A `number` without a brand has no width, so it is an error here: the
 // user must say which integer they mean.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
 import { type Ty, BoolTy, VoidTy, Int, intFromType, intTy, isBooleanType, stdlibName, typeArguments } from "../types.js";
 import type { ModuleState } from "./context.js";

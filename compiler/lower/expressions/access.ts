@@ -1,7 +1,7 @@
 // Access expressions: names (locals, module constants and enum members, maps, globals),
 // member access (context fields through packet.ts, struct fields of views, a Ref's
 // `.value`) and element access (FixedArray elements whose index is provably in range).
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { Int, intTy, llInt } from "../../types.js";
 import type { GlobalDefinition } from "../../object-model.js";

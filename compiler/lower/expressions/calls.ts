@@ -1,7 +1,7 @@
 // Calls: methods of the context and of maps, stdlib intrinsics, and calls of helper
 // functions (the user's, or the stdlib's own subset code), which are emitted once as
 // internal always-inline LLVM functions.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { isStdlibFile } from "../../frontend.js";
 import { llType } from "../../types.js";

@@ -1,7 +1,7 @@
 // Expression lowering: one visitor per syntax kind, registered in a table. A kind without a
 // visitor is an "unsupported syntax" diagnostic, never an exception. `expected` is the type
 // the context wants (an object literal needs it to know its struct).
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { Ty } from "../../types.js";
 import { type FunctionState, type Value, constValue, describeKind } from "../context.js";

@@ -1,6 +1,6 @@
 // Literals: integers are untyped constants until they meet a type; floats are rejected by
 // the subset pass; bigint literals exist only inside u64(…)/i64(…) conversions.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type FunctionState, type Value, constValue } from "../context.js";
 

@@ -3,7 +3,7 @@
 // the verifier knows may be null or past data_end ("R1 offset is outside of the packet",
 // "invalid mem access 'map_value_or_null'") and the kernel would refuse it at load. Reported
 // here, with the check to write instead, so the editor and `tsxdp check` say it first.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { FunctionState } from "../context.js";
 

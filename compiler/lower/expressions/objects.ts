@@ -1,7 +1,7 @@
 // Struct values on the stack: an object literal becomes a zero-filled stack slot (padding
 // included, so a map key never carries uninitialised bytes — the verifier rejects reads of
 // uninitialised stack) with each given field stored into it.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { StructLayout, Ty } from "../../types.js";
 import { type FunctionState, type Value, viewAlign, alignAt } from "../context.js";

@@ -2,7 +2,7 @@
 // null checks of views, short-circuit logic, assignment and compound assignment, ++/--,
 // and the conditional operator. Conditions branch directly (lowerCondition) so `&&`/`||`
 // chains become the jump sequences the verifier follows best.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type Ty, BoolTy, intTy, intName, llInt, llType, isPointer } from "../../types.js";
 import { type FunctionState, type Value, constValue } from "../context.js";

@@ -1,6 +1,6 @@
 // Control flow: if/else, return, break/continue, switch. The packet epoch is tracked per
 // path: a view is stale after an `if` when either branch moved packet data.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { llType } from "../../types.js";
 import type { FunctionState } from "../context.js";

@@ -1,6 +1,6 @@
 // Statement lowering: one visitor per syntax kind, registered in a table; a kind without a
 // visitor is an "unsupported syntax" diagnostic.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type FunctionState, describeKind } from "../context.js";
 import { lowerVariableStatement } from "./variables.js";

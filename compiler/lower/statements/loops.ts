@@ -2,7 +2,7 @@
 // has one loop form whose bound is visible in the source: `for (let i = A; i < B; i++)`
 // with constant A and B (also <=, >, >=, and += / -= a constant step), where the body does
 // not assign the counter. `while`/`do` loops are rejected with a hint to write that form.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import type { FunctionState } from "../context.js";
 import { evalConstant } from "../constants.js";

@@ -2,7 +2,7 @@
 // everything else gets a stack slot (promoted to a register by LLVM). Unannotated `let`s
 // initialised by a literal are u32 (i32 when negative; u64/i64 when wider), see
 // docs/language.md.
-import ts from "typescript";
+import ts from "#typescript";
 import { Diagnostics } from "../../diagnostics.js";
 import { type Ty, llType } from "../../types.js";
 import type { FunctionState, Value } from "../context.js";
