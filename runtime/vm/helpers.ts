@@ -4,7 +4,8 @@
 import { FIB_PARAMS_SIZE } from "./fib.js";
 import { HashVmMap, RingBufVmMap, RingRecord, SlotVmMap, VmMap } from "./maps.js";
 import { REGION_BASE, RegionKind } from "./memory.js";
-import { type Machine, MAX_TAIL_CALLS, VmFault, XDP_FRAME_SIZE } from "./machine.js";
+import type { Machine } from "./machine.js";
+import { MAX_TAIL_CALLS, VmFault, XDP_FRAME_SIZE } from "./fault.js";
 import { MapType } from "../map.js";
 import { formatPrintk } from "./printk.js";
 import { cString } from "./elf.js";

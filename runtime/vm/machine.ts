@@ -6,6 +6,7 @@
 import { BpfError } from "../errors.js";
 import { Fib, type VmFibTable } from "./fib.js";
 import { installHelpers, type RedirectTarget } from "./helpers.js";
+import { VmFault } from "./fault.js";
 import { ArrayVmMap, type VmMap } from "./maps.js";
 import { REGION_BASE, Region, RegionKind, RegionTable } from "./memory.js";
 import { Prandom } from "./random.js";
@@ -34,10 +35,7 @@ export const HEADROOM = 256;
 const FRAME_SIZE = 4096;
 const TAILROOM = 320;
 export const MAX_PACKET = FRAME_SIZE - HEADROOM - TAILROOM;
-/** sizeof(struct xdp_frame): adjust_head/meta never move data below it. */
-export const XDP_FRAME_SIZE = 40;
-/** MAX_TAIL_CALL_CNT: the 34th bpf_tail_call of a run fails and the program goes on. */
-export const MAX_TAIL_CALLS = 33;
+
 const STACK_SIZE = STACK_FRAME * MAX_CALL_FRAMES;
 
 export interface VmRunResult {
@@ -63,12 +61,6 @@ export interface RunEnv {
   trace?: (pc: number) => void;
 }
 
-/** A fault inside a program, before it is given the program's name and line. */
-export class VmFault extends Error {
-  constructor(readonly pc: number, message: string) {
-    super(message);
-  }
-}
 
 /** A program translated for this machine. */
 export class VmProgram {
