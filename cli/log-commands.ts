@@ -47,13 +47,21 @@ export async function stream(logs: LogStream, options: StreamOptions): Promise<n
   let n = 0;
   try {
     const iterator = logs[Symbol.asyncIterator]();
+    let pending = false;
     while (!signal.aborted && (options.count === undefined || n < options.count)) {
+      pending = true;
       const next = await Promise.race([iterator.next(), new Promise<"stop">((resolve) => signal.addEventListener("abort", () => resolve("stop"), { once: true }))]);
-      if (next === "stop" || next.done) break;
+      if (next === "stop") break;
+      pending = false;
+      if (next.done) break;
       options.write(formatLogLine(next.value));
       n++;
     }
-    await iterator.return?.();
+    // An async generator queues return() behind a pending next(), which waits until a record
+    // comes or the ring is closed: awaiting it here hung `tsxdp logs --timeout` on an idle
+    // ring. The caller closes the ring, which ends that next() and then the generator.
+    if (pending) void iterator.return?.().catch(() => undefined);
+    else await iterator.return?.();
   } finally {
     dispose();
   }

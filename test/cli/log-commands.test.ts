@@ -71,6 +71,19 @@ test("tsxdp logs streams the lines of the object loaded in the kernel", async ()
   assert.match(none.stderr, /never call log\.\*/);
 });
 
+test("tsxdp logs ends at its --timeout when no line comes (it hung on an idle ring)", async () => {
+  if (!requireKernel("BPF ring buffer")) return;
+  const { object } = await buildSource("idle-logs", source);
+  await using obj = await (await BpfObject.open(object)).load();
+  const started = Date.now();
+  const child = spawn(process.execPath, [tsxdp, "logs", object, "--count", "1", "--timeout", "1"], { stdio: ["ignore", "pipe", "pipe"] });
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const status = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  clearTimeout(killer);
+  assert.is(status, 0, `tsxdp logs did not end by itself (${Date.now() - started} ms)`);
+  assert.ok(obj.program("gate"), "the object stayed loaded while the reader waited");
+});
+
 test("printk lines come back from the trace pipe with the program that printed them", async () => {
   if (!requireKernel("tracefs + bpf_trace_printk")) return;
   const parsed = parseTraceLine("          <idle>-0       [001] b.s31  1234.500001: bpf_trace_printk: gate: ttl 1", new Set(["gate"]));
