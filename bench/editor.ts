@@ -19,7 +19,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
  * 10 ms): wall times on a loaded machine mostly measure waiting, CPU times compare fairly.
  */
 export function cpuMs(pid: number | "self"): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = fs
+    .readFileSync(`/proc/${pid}/stat`, "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   // After the name: state is field 3, so utime/stime/cutime/cstime (14–17) are at 11–14 here.
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) * 10;
 }
@@ -33,7 +36,8 @@ function measured(command: string, args: string[], runs = 5): { wallMs: number; 
   return { wallMs: median(walls), cpuMs: (cpuMs("self") - before - (own.user + own.system) / 1000) / runs };
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
 /** An init project linked to this checkout; without the plugin, TypeScript's own share is measured. */
 function benchProject(withPlugin: boolean): string {
@@ -48,13 +52,23 @@ function benchProject(withPlugin: boolean): string {
 function largestExample(): string {
   const files = fs.readdirSync(path.join(root, "examples")).flatMap((d) => {
     const dir = path.join(root, "examples", d);
-    return fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(dir, f)) : [];
+    return fs.statSync(dir).isDirectory()
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".xdp.ts"))
+          .map((f) => path.join(dir, f))
+      : [];
   });
   return files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
 }
 
 /** Edit-to-diagnostics times (ms) for `edits` one-character edits, after `warm` rounds. */
-async function editLatency(withPlugin: boolean, source: string, edits = 30, warm = 5): Promise<{ times: number[]; cpuPerEdit: number; tsxCodes: number }> {
+async function editLatency(
+  withPlugin: boolean,
+  source: string,
+  edits = 30,
+  warm = 5,
+): Promise<{ times: number[]; cpuPerEdit: number; tsxCodes: number }> {
   const dir = benchProject(withPlugin);
   const file = path.join(dir, "src", path.basename(source));
   fs.copyFileSync(source, file);
@@ -69,9 +83,10 @@ async function editLatency(withPlugin: boolean, source: string, edits = 30, warm
     const cpuBefore = cpuMs(server.pid);
     for (let i = 0; i < edits; i++) {
       const start = performance.now();
-      const change = i % 2 === 0
-        ? { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 1 }, newText: " " }
-        : { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 2 }, newText: "" };
+      const change =
+        i % 2 === 0
+          ? { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 1 }, newText: " " }
+          : { start: { line: lastLine, offset: 1 }, end: { line: lastLine, offset: 2 }, newText: "" };
       await server.edit(file, [change]);
       await server.semanticDiagnostics(file);
       times.push(performance.now() - start);
@@ -89,7 +104,9 @@ async function watchRebuilds(source: string, edits = 9): Promise<{ times: number
   const file = path.join(dir, path.basename(source));
   const original = fs.readFileSync(source, "utf8");
   fs.writeFileSync(file, original);
-  const child = spawn(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", "--watch", file, "-o", path.join(dir, "out")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", "--watch", file, "-o", path.join(dir, "out")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")));
   const waitFor = async (pattern: RegExp, from: number) => {
@@ -123,22 +140,41 @@ export async function runEditorBench(): Promise<string[]> {
   const plugin = await editLatency(true, largest);
   const plain = await editLatency(false, largest);
   const name = path.relative(root, largest);
-  lines.push(`edit → diagnostics, ${name} (${plugin.times.length} edits, warm): with tsxdp/ts-plugin median ${median(plugin.times).toFixed(1)} ms wall, p90 ${percentile(plugin.times, 0.9).toFixed(1)} ms, ${plugin.cpuPerEdit.toFixed(0)} ms tsserver CPU per edit (goal ≤ 100 ms); TypeScript alone median ${median(plain.times).toFixed(1)} ms wall, ${plain.cpuPerEdit.toFixed(0)} ms CPU`);
+  lines.push(
+    `edit → diagnostics, ${name} (${plugin.times.length} edits, warm): with tsxdp/ts-plugin median ${median(plugin.times).toFixed(1)} ms wall, p90 ${percentile(plugin.times, 0.9).toFixed(1)} ms, ${plugin.cpuPerEdit.toFixed(0)} ms tsserver CPU per edit (goal ≤ 100 ms); TypeScript alone median ${median(plain.times).toFixed(1)} ms wall, ${plain.cpuPerEdit.toFixed(0)} ms CPU`,
+  );
 
   const firewall = path.join(root, "examples", "firewall", "firewall.xdp.ts");
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-cold-"));
   try {
-    const clang = measured("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(root, "bench", "c", "firewall.c"), "-o", path.join(out, "firewall.c.o")]);
+    const clang = measured("clang-14", [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-mcpu=v3",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      path.join(root, "bench", "c", "firewall.c"),
+      "-o",
+      path.join(out, "firewall.c.o"),
+    ]);
     const cold = measured(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", firewall, "-o", out]);
     const rebuilds = await watchRebuilds(firewall);
     const rebuildMs = median(rebuilds.times);
-    const ratios = (wall: number, cpu: number) => `${(wall / clang.wallMs).toFixed(2)}× clang wall, ${(cpu / Math.max(clang.cpuMs, 1)).toFixed(2)}× CPU`;
-    lines.push(`clang-14 -O2 -target bpf bench/c/firewall.c: median ${clang.wallMs.toFixed(0)} ms wall, ${clang.cpuMs.toFixed(0)} ms CPU (5 runs)`);
-    lines.push(`tsxdp build --watch, one-line edit → rebuilt object + skeleton: median ${rebuildMs.toFixed(0)} ms wall, ${rebuilds.cpuPerRebuild.toFixed(0)} ms CPU (${rebuilds.times.length} edits) = ${ratios(rebuildMs, rebuilds.cpuPerRebuild)} (goal ≤ 2×)`);
-    lines.push(`tsxdp build (cold process, object + skeleton): median ${cold.wallMs.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU (5 runs) = ${ratios(cold.wallMs, cold.cpuMs)} (goal ≤ 6×)`);
+    const ratios = (wall: number, cpu: number) =>
+      `${(wall / clang.wallMs).toFixed(2)}× clang wall, ${(cpu / Math.max(clang.cpuMs, 1)).toFixed(2)}× CPU`;
+    lines.push(
+      `clang-14 -O2 -target bpf bench/c/firewall.c: median ${clang.wallMs.toFixed(0)} ms wall, ${clang.cpuMs.toFixed(0)} ms CPU (5 runs)`,
+    );
+    lines.push(
+      `tsxdp build --watch, one-line edit → rebuilt object + skeleton: median ${rebuildMs.toFixed(0)} ms wall, ${rebuilds.cpuPerRebuild.toFixed(0)} ms CPU (${rebuilds.times.length} edits) = ${ratios(rebuildMs, rebuilds.cpuPerRebuild)} (goal ≤ 2×)`,
+    );
+    lines.push(
+      `tsxdp build (cold process, object + skeleton): median ${cold.wallMs.toFixed(0)} ms wall, ${cold.cpuMs.toFixed(0)} ms CPU (5 runs) = ${ratios(cold.wallMs, cold.cpuMs)} (goal ≤ 6×)`,
+    );
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
   return lines;
 }
-

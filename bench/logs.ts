@@ -38,7 +38,12 @@ export async function runLogBench(rounds = 40, repeat = 4000): Promise<string[]>
     await using plain = await (await BpfObject.open(plainObject)).load();
     await using logged = await (await BpfObject.open(loggedObject)).load();
     await using disabled = await (await BpfObject.open(loggedObject, { logLevel: "warn" })).load();
-    const packet = buildPacket([{ eth: {} }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { udp: { sport: 1234, dport: 53 } }, { payload: new Uint8Array(18) }]);
+    const packet = buildPacket([
+      { eth: {} },
+      { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } },
+      { udp: { sport: 1234, dport: 53 } },
+      { payload: new Uint8Array(18) },
+    ]);
     const samples = { plain: [] as number[], logged: [] as number[], disabled: [] as number[] };
     let records = 0;
     for (let round = 0; round < rounds; round++) {
@@ -47,10 +52,12 @@ export async function runLogBench(rounds = 40, repeat = 4000): Promise<string[]>
       samples.disabled.push(disabled.program("parse").run(packet, { repeat }).durationNs);
       const lines = logged.logs.drain(repeat + 1);
       records += lines.length;
-      if (round === 0 && lines[0]?.message !== "10.0.0.1:1234 -> 10.0.0.2:53 len 26") throw new Error(`unexpected log line: ${lines[0]?.message}`);
+      if (round === 0 && lines[0]?.message !== "10.0.0.1:1234 -> 10.0.0.2:53 len 26")
+        throw new Error(`unexpected log line: ${lines[0]?.message}`);
     }
     if (disabled.logs.drain().length) throw new Error("a disabled level wrote records");
-    if (records !== rounds * repeat) throw new Error(`${records} records for ${rounds * repeat} calls: the ring overflowed, the measure would include dropped calls`);
+    if (records !== rounds * repeat)
+      throw new Error(`${records} records for ${rounds * repeat} calls: the ring overflowed, the measure would include dropped calls`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const [p, l, d] = [mean(samples.plain), mean(samples.logged), mean(samples.disabled)];
     return [

@@ -21,10 +21,13 @@ const warmup = 1000;
 export async function runMapBench(n = 100_000, rounds = 5): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-mapbench-"));
   const source = path.join(dir, "bench.xdp.ts");
-  fs.writeFileSync(source, `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
+  fs.writeFileSync(
+    source,
+    `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
 export const big = new HashMap<u32, u64>({ maxEntries: 262144 });
 export function noop(ctx: XdpContext): XDP { return XDP.PASS; }
-`);
+`,
+  );
   const built = await compile({ files: [source], outDir: dir, noSkeleton: true });
   if (built.diagnostics.length) throw new Error(built.diagnostics.map((d) => d.message).join("\n"));
   const objectFile = built.objects[0]!.object;
@@ -45,12 +48,19 @@ export function noop(ctx: XdpContext): XDP { return XDP.PASS; }
 
   const fmt = (v: number) => `${(v / 1e6).toFixed(2)} M/s`;
   const lines = ["operation   Node          C             Node/C"];
-  for (const op of operations) lines.push(`${op.padEnd(11)} ${fmt(node.rates[op]).padEnd(13)} ${fmt(c[op]).padEnd(13)} ${(node.rates[op] / c[op]).toFixed(2)}`);
-  lines.push(`(n = ${n}; dump read ${node.dumped} entries (C ${before.dumped}), getMany found ${node.found} (C ${before.found}), deleteMany removed ${node.deleted} (C ${before.deleted}); best of ${rounds} rounds, C: faster of two runs; targets: batch ≥ 0.80, single ≥ 0.50)`);
+  for (const op of operations)
+    lines.push(`${op.padEnd(11)} ${fmt(node.rates[op]).padEnd(13)} ${fmt(c[op]).padEnd(13)} ${(node.rates[op] / c[op]).toFixed(2)}`);
+  lines.push(
+    `(n = ${n}; dump read ${node.dumped} entries (C ${before.dumped}), getMany found ${node.found} (C ${before.found}), deleteMany removed ${node.deleted} (C ${before.deleted}); best of ${rounds} rounds, C: faster of two runs; targets: batch ≥ 0.80, single ≥ 0.50)`,
+  );
   return lines;
 }
 
-async function runNode(objectFile: string, n: number, rounds: number): Promise<{ rates: Rates; dumped: number; found: number; deleted: number }> {
+async function runNode(
+  objectFile: string,
+  n: number,
+  rounds: number,
+): Promise<{ rates: Rates; dumped: number; found: number; deleted: number }> {
   await using obj = await (await BpfObject.open(objectFile)).load();
   const map = obj.map("big") as BpfMap<number, bigint>;
   const rate = (count: number, fn: () => void) => {
@@ -69,17 +79,49 @@ async function runNode(objectFile: string, n: number, rounds: number): Promise<{
   const lookupKeys = Array.from({ length: n }, (_, i) => i);
   const deleteKeys = Array.from({ length: 2 * n }, (_, i) => i);
   const best = Object.fromEntries(operations.map((op) => [op, 0])) as Rates;
-  const keep = (op: keyof Rates, r: number) => { best[op] = Math.max(best[op], r); };
-  let dumped = 0, found = 0, deleted = 0;
+  const keep = (op: keyof Rates, r: number) => {
+    best[op] = Math.max(best[op], r);
+  };
+  let dumped = 0,
+    found = 0,
+    deleted = 0;
   for (let round = 0; round < rounds; round++) {
-    keep("set", rate(n, () => { for (let i = 0; i < n; i++) map.set(i, BigInt(i)); }));
-    keep("get", rate(n, () => { for (let i = 0; i < n; i++) map.get(i); }));
-    keep("setMany", rate(n, () => map.setMany(entries)));
+    keep(
+      "set",
+      rate(n, () => {
+        for (let i = 0; i < n; i++) map.set(i, BigInt(i));
+      }),
+    );
+    keep(
+      "get",
+      rate(n, () => {
+        for (let i = 0; i < n; i++) map.get(i);
+      }),
+    );
+    keep(
+      "setMany",
+      rate(n, () => map.setMany(entries)),
+    );
     dumped = 0;
-    keep("dump", rate(2 * n, () => { for (const _ of map.dump(4096)) dumped++; }));
+    keep(
+      "dump",
+      rate(2 * n, () => {
+        for (const _ of map.dump(4096)) dumped++;
+      }),
+    );
     found = 0;
-    keep("getMany", rate(n, () => { for (const v of map.getMany(lookupKeys)) if (v !== undefined) found++; }));
-    keep("deleteMany", rate(2 * n, () => { deleted = map.deleteMany(deleteKeys); }));
+    keep(
+      "getMany",
+      rate(n, () => {
+        for (const v of map.getMany(lookupKeys)) if (v !== undefined) found++;
+      }),
+    );
+    keep(
+      "deleteMany",
+      rate(2 * n, () => {
+        deleted = map.deleteMany(deleteKeys);
+      }),
+    );
   }
   return { rates: best, dumped, found, deleted };
 }

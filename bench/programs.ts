@@ -78,7 +78,12 @@ async function measurePair(objects: [string, string], program: string, packet: U
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     return pair.map((p, i) => {
       const info = p.info();
-      return { xlated: info.xlatedInsns, verified: info.verifiedInsns, nsPerPacket: mean(samples[i]!), action: p.run(packet, { repeat: 1 }).action };
+      return {
+        xlated: info.xlatedInsns,
+        verified: info.verifiedInsns,
+        nsPerPacket: mean(samples[i]!),
+        action: p.run(packet, { repeat: 1 }).action,
+      };
     });
   } finally {
     ts!.close();
@@ -89,7 +94,10 @@ async function measurePair(objects: [string, string], program: string, packet: U
 /** The example's source and the first case of `program`: its packet and map entries. */
 export function benchSample(example: string, program: string): { source: string; packet: Uint8Array; maps: Seed } {
   const source = path.join(root, "examples", example, `${example}.xdp.ts`);
-  const cases = JSON.parse(fs.readFileSync(source.replace(/\.xdp\.ts$/, ".cases.json"), "utf8")) as { program: string; cases: { program?: string; packet: Layer[] | string; maps?: Seed }[] };
+  const cases = JSON.parse(fs.readFileSync(source.replace(/\.xdp\.ts$/, ".cases.json"), "utf8")) as {
+    program: string;
+    cases: { program?: string; packet: Layer[] | string; maps?: Seed }[];
+  };
   const sample = cases.cases.find((c) => (c.program ?? cases.program) === program)!;
   const packet = typeof sample.packet === "string" ? Uint8Array.from(Buffer.from(sample.packet, "hex")) : build(sample.packet);
   return { source, packet, maps: sample.maps ?? {} };
@@ -100,11 +108,29 @@ export async function runProgramBench(repeat = 1_000_000): Promise<ProgramRow[]>
   const rows: ProgramRow[] = [];
   for (const { example, program } of programs) {
     const { source, packet, maps } = benchSample(example, program);
-    const tsxdpMs = median([0, 1, 2].map(() => timed(process.execPath, [path.join(root, "bin/tsxdp.js"), "build", source, "-o", out, "--no-skeleton"])));
+    const tsxdpMs = median(
+      [0, 1, 2].map(() => timed(process.execPath, [path.join(root, "bin/tsxdp.js"), "build", source, "-o", out, "--no-skeleton"])),
+    );
     const cObject = path.join(out, `${example}.c.o`);
-    const clangMs = median([0, 1, 2].map(() => timed("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(root, "bench/c", `${example}.c`), "-o", cObject])));
+    const clangMs = median(
+      [0, 1, 2].map(() =>
+        timed("clang-14", [
+          "-O2",
+          "-g",
+          "-target",
+          "bpf",
+          "-mcpu=v3",
+          "-I/usr/include/x86_64-linux-gnu",
+          "-c",
+          path.join(root, "bench/c", `${example}.c`),
+          "-o",
+          cObject,
+        ]),
+      ),
+    );
     const [t, c] = await measurePair([path.join(out, `${example}.o`), cObject], program, packet, maps, repeat);
-    if (t!.action !== c!.action) throw new Error(`${example}/${program}: the tsxdp program returned ${t!.action}, its C twin ${c!.action}: they are not equivalent`);
+    if (t!.action !== c!.action)
+      throw new Error(`${example}/${program}: the tsxdp program returned ${t!.action}, its C twin ${c!.action}: they are not equivalent`);
     rows.push({ name: example, program, tsxdp: { ...t, buildMs: tsxdpMs }, clang: { ...c, buildMs: clangMs } });
   }
   return rows;
@@ -112,9 +138,7 @@ export async function runProgramBench(repeat = 1_000_000): Promise<ProgramRow[]>
 
 export function formatProgramRows(rows: ProgramRow[]): string[] {
   const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : "n/a");
-  const lines = [
-    "program              xlated insns (tsxdp/C = ratio)   verified insns (ratio)   ns/packet (ratio)       build ms (ratio)",
-  ];
+  const lines = ["program              xlated insns (tsxdp/C = ratio)   verified insns (ratio)   ns/packet (ratio)       build ms (ratio)"];
   for (const r of rows) {
     lines.push(
       `${`${r.name}/${r.program}`.padEnd(20)} ${`${r.tsxdp.xlated}/${r.clang.xlated} = ${ratio(r.tsxdp.xlated, r.clang.xlated)}`.padEnd(32)} ${`${r.tsxdp.verified}/${r.clang.verified} = ${ratio(r.tsxdp.verified, r.clang.verified)}`.padEnd(24)} ${`${r.tsxdp.nsPerPacket.toFixed(1)}/${r.clang.nsPerPacket.toFixed(1)} = ${ratio(r.tsxdp.nsPerPacket, r.clang.nsPerPacket)}`.padEnd(23)} ${r.tsxdp.buildMs.toFixed(0)}/${r.clang.buildMs.toFixed(0)} = ${ratio(r.tsxdp.buildMs, r.clang.buildMs)}`,
@@ -134,6 +158,8 @@ export function formatProgramRows(rows: ProgramRow[]): string[] {
     );
   }
   const geo = (f: (r: ProgramRow) => number) => Math.exp(rows.reduce((acc, r) => acc + Math.log(f(r)), 0) / rows.length).toFixed(2);
-  lines.push(`geometric mean of ratios: xlated ${geo((r) => r.tsxdp.xlated / r.clang.xlated)}, verified ${geo((r) => r.tsxdp.verified / r.clang.verified)}, ns/packet ${geo((r) => Math.max(r.tsxdp.nsPerPacket, 1) / Math.max(r.clang.nsPerPacket, 1))}`);
+  lines.push(
+    `geometric mean of ratios: xlated ${geo((r) => r.tsxdp.xlated / r.clang.xlated)}, verified ${geo((r) => r.tsxdp.verified / r.clang.verified)}, ns/packet ${geo((r) => Math.max(r.tsxdp.nsPerPacket, 1) / Math.max(r.clang.nsPerPacket, 1))}`,
+  );
   return lines;
 }

@@ -29,8 +29,16 @@ function body(copies: number): string {
 }
 const shapes: Record<string, { sizes: number[]; make: (n: number) => string }> = {
   "body copies": { sizes: [0, 1, 10, 100], make: body },
-  "switch cases": { sizes: [0, 10, 100, 1000], make: (n) => `  let a: u32 = 0;\n  switch (ctx.len) {\n${Array.from({ length: n }, (_, i) => `    case ${i}: a = ${i % 7}; break;\n`).join("")}  }\n  return a === 2 ? XDP.DROP : XDP.PASS;\n` },
-  "else-if links": { sizes: [0, 2, 20, 200], make: (n) => `  let a: u32 = 0;\n  if (ctx.len === 9999) a = 1;\n${Array.from({ length: n }, (_, i) => `  else if (ctx.len === ${i}) a = ${i % 7};\n`).join("")}  return a === 2 ? XDP.DROP : XDP.PASS;\n` },
+  "switch cases": {
+    sizes: [0, 10, 100, 1000],
+    make: (n) =>
+      `  let a: u32 = 0;\n  switch (ctx.len) {\n${Array.from({ length: n }, (_, i) => `    case ${i}: a = ${i % 7}; break;\n`).join("")}  }\n  return a === 2 ? XDP.DROP : XDP.PASS;\n`,
+  },
+  "else-if links": {
+    sizes: [0, 2, 20, 200],
+    make: (n) =>
+      `  let a: u32 = 0;\n  if (ctx.len === 9999) a = 1;\n${Array.from({ length: n }, (_, i) => `  else if (ctx.len === ${i}) a = ${i % 7};\n`).join("")}  return a === 2 ? XDP.DROP : XDP.PASS;\n`,
+  },
 };
 
 /** CPU ms of one `tsxdp ARGS` child (and its LLVM children). */
@@ -49,7 +57,9 @@ const medianCpuMs = (args: string[]) => [0, 1, 2].map(() => childCpuMs(args)).so
 export async function runScalingBench(): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-scaling-"));
   // `check` is the compiler's own passes; `build` adds LLVM (opt -O2 over one function).
-  const lines = [`${"shape".padEnd(14)} ${"size".padStart(6)} ${"check CPU ms".padStart(13)} ${"per unit".padStart(9)} ${"build CPU ms".padStart(13)} ${"per unit".padStart(9)}`];
+  const lines = [
+    `${"shape".padEnd(14)} ${"size".padStart(6)} ${"check CPU ms".padStart(13)} ${"per unit".padStart(9)} ${"build CPU ms".padStart(13)} ${"per unit".padStart(9)}`,
+  ];
   try {
     for (const [name, shape] of Object.entries(shapes)) {
       let base = { check: 0, build: 0 };
@@ -60,11 +70,15 @@ export async function runScalingBench(): Promise<string[]> {
         const build = medianCpuMs(["build", file, "-o", dir, "--no-skeleton"]);
         if (size === 0) {
           base = { check, build };
-          lines.push(`${name.padEnd(14)} ${"empty".padStart(6)} ${check.toFixed(0).padStart(13)} ${"".padStart(9)} ${build.toFixed(0).padStart(13)}`);
+          lines.push(
+            `${name.padEnd(14)} ${"empty".padStart(6)} ${check.toFixed(0).padStart(13)} ${"".padStart(9)} ${build.toFixed(0).padStart(13)}`,
+          );
           continue;
         }
         const perUnit = (ms: number, baseMs: number) => (Math.max(ms - baseMs, 0) / size).toFixed(2).padStart(9);
-        lines.push(`${name.padEnd(14)} ${`${size}`.padStart(6)} ${check.toFixed(0).padStart(13)} ${perUnit(check, base.check)} ${build.toFixed(0).padStart(13)} ${perUnit(build, base.build)}`);
+        lines.push(
+          `${name.padEnd(14)} ${`${size}`.padStart(6)} ${check.toFixed(0).padStart(13)} ${perUnit(check, base.check)} ${build.toFixed(0).padStart(13)} ${perUnit(build, base.build)}`,
+        );
       }
     }
   } finally {

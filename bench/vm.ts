@@ -27,7 +27,8 @@ export async function runVmBench(kernelRepeat = 1_000_000, vmRepeat = 200_000, r
     const objects = [await (await BpfObject.open(object)).load(), await (await BpfObject.open(object, { backend: "vm" })).load()];
     try {
       for (const obj of objects) {
-        for (const [name, entries] of Object.entries(maps)) for (const [k, v] of entries) obj.map(name).set(toValue(k as never), toValue(v as never) as never);
+        for (const [name, entries] of Object.entries(maps))
+          for (const [k, v] of entries) obj.map(name).set(toValue(k as never), toValue(v as never) as never);
       }
       const [kernel, vm] = objects.map((o) => o.program(program));
       const verdicts = [kernel!.run(packet).action, vm!.run(packet).action];
@@ -38,7 +39,12 @@ export async function runVmBench(kernelRepeat = 1_000_000, vmRepeat = 200_000, r
         samples[1].push(vm!.run(packet, { repeat: vmRepeat }).durationNs);
       }
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-      rows.push({ name: `${example}/${program}`, kernelNs: median(samples[0]), vmNs: median(samples[1]), sameVerdict: verdicts[0] === verdicts[1] });
+      rows.push({
+        name: `${example}/${program}`,
+        kernelNs: median(samples[0]),
+        vmNs: median(samples[1]),
+        sameVerdict: verdicts[0] === verdicts[1],
+      });
     } finally {
       for (const o of objects) o.close();
     }
@@ -50,7 +56,9 @@ export function formatVmRows(rows: VmRow[]): string[] {
   const lines = ["program              kernel ns/packet   VM ns/packet   VM/kernel   (goal ≤ 20×)"];
   for (const r of rows) {
     const ratio = r.vmNs / Math.max(r.kernelNs, 1);
-    lines.push(`${r.name.padEnd(20)} ${r.kernelNs.toFixed(1).padStart(16)} ${r.vmNs.toFixed(1).padStart(14)} ${`${ratio.toFixed(1)}×`.padStart(10)}   ${ratio <= 20 ? "pass" : "FAIL"}${r.sameVerdict ? "" : "  (verdicts differ!)"}`);
+    lines.push(
+      `${r.name.padEnd(20)} ${r.kernelNs.toFixed(1).padStart(16)} ${r.vmNs.toFixed(1).padStart(14)} ${`${ratio.toFixed(1)}×`.padStart(10)}   ${ratio <= 20 ? "pass" : "FAIL"}${r.sameVerdict ? "" : "  (verdicts differ!)"}`,
+    );
   }
   const geo = Math.exp(rows.reduce((a, r) => a + Math.log(r.vmNs / Math.max(r.kernelNs, 1)), 0) / rows.length);
   lines.push(`geometric mean VM/kernel: ${geo.toFixed(1)}×`);

@@ -13,7 +13,8 @@ const mode = process.argv[2] ?? "forward";
 const target = Number(process.argv[3] ?? (mode === "receive" ? 30e6 : 10e6));
 const step = 1e6;
 
-const forwarder = () => script(`
+const forwarder = () =>
+  script(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, rxSize: 2048, txSize: 2048, batchSize: 256 });
   console.log(JSON.stringify({ ready: true }));
   let received = 0, forwarded = 0, dropped = 0, checks = 0, next = ${step};
@@ -41,7 +42,8 @@ const forwarder = () => script(`
   xsk.close();
   console.log(JSON.stringify({ done: true, received, forwarded, dropped, checks, final, stats, seconds: (Date.now() - started) / 1000 }));`);
 
-const receiver = () => script(`
+const receiver = () =>
+  script(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, batchSize: 256 });
   console.log(JSON.stringify({ ready: true }));
   const sample = (frames) => { globalThis.gc(); const m = process.memoryUsage(); return { frames, heapMB: +(m.heapUsed / 2 ** 20).toFixed(2), rssMB: +(m.rss / 2 ** 20).toFixed(2) }; };
@@ -64,13 +66,24 @@ try {
   topo.run("host", "ip", ["link", "set", "eth0", "address", "02:00:00:00:00:01"]);
   const counter = topo.start("peer", process.execPath, [counterScript()]);
   const { mapId } = await waitForLine(counter, (v) => v.ready === true, 20_000);
-  const child = topo.start("host", "taskset", ["-c", "0", process.execPath, ...(mode === "receive" ? ["--expose-gc"] : []), mode === "receive" ? receiver() : forwarder()]);
+  const child = topo.start("host", "taskset", [
+    "-c",
+    "0",
+    process.execPath,
+    ...(mode === "receive" ? ["--expose-gc"] : []),
+    mode === "receive" ? receiver() : forwarder(),
+  ]);
   child.stdout!.on("data", (chunk: Buffer) => process.stdout.write(chunk));
   child.stderr!.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   await waitForLine(child, (v) => v.ready === true, 20_000);
-  const generator = topo.start("peer", "taskset", ["-c", "1", process.execPath, script(`
+  const generator = topo.start("peer", "taskset", [
+    "-c",
+    "1",
+    process.execPath,
+    script(`
     const frame = Uint8Array.from(${JSON.stringify([...frame])});
-    for (;;) liveFrames({ ifname: "eth0", frame, count: 200000 });`)]);
+    for (;;) liveFrames({ ifname: "eth0", frame, count: 200000 });`),
+  ]);
   const done = await waitForLine(child, (v) => v.done === true, 3_600_000);
   generator.kill("SIGKILL");
   if (mode === "forward") {
@@ -82,8 +95,26 @@ try {
     const delivered = Number(Buffer.from(counter.get(new Uint8Array(4))!).readBigUInt64LE(0));
     const final = done.final as Record<string, number>;
     const stats = done.stats as Record<string, number>;
-    const exact = final.transmit === 0 && final.received === 0 && final.free! + final.fill! === 4096 && done.received === (done.forwarded as number) + (done.dropped as number) && stats.txCompleted === done.forwarded;
-    console.log(JSON.stringify({ summary: "forward", exact, received: done.received, forwarded: done.forwarded, dropped: done.dropped, delivered, accountingChecks: done.checks, final, txCompleted: stats.txCompleted, seconds: done.seconds }));
+    const exact =
+      final.transmit === 0 &&
+      final.received === 0 &&
+      final.free! + final.fill! === 4096 &&
+      done.received === (done.forwarded as number) + (done.dropped as number) &&
+      stats.txCompleted === done.forwarded;
+    console.log(
+      JSON.stringify({
+        summary: "forward",
+        exact,
+        received: done.received,
+        forwarded: done.forwarded,
+        dropped: done.dropped,
+        delivered,
+        accountingChecks: done.checks,
+        final,
+        txCompleted: stats.txCompleted,
+        seconds: done.seconds,
+      }),
+    );
   }
 } finally {
   topo.remove();

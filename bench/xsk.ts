@@ -27,7 +27,12 @@ export function script(body: string): string {
   return file;
 }
 
-export const frame = build([{ eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } }, { ipv4: { src: "10.92.0.2", dst: "10.92.0.1" } }, { udp: { sport: 5555, dport: 9000 } }, { payload: "00".repeat(18) }]);
+export const frame = build([
+  { eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } },
+  { ipv4: { src: "10.92.0.2", dst: "10.92.0.1" } },
+  { udp: { sport: 5555, dport: 9000 } },
+  { payload: "00".repeat(18) },
+]);
 
 /** Runs the generator in the peer namespace on CPU 1 until `seconds` pass. */
 function generate(topo: Topology, seconds: number): { sent: number; window: number } {
@@ -36,14 +41,23 @@ function generate(topo: Topology, seconds: number): { sent: number; window: numb
     let sent = 0; const start = Date.now(); const end = start + ${seconds * 1000};
     while (Date.now() < end) { liveFrames({ ifname: "eth0", frame, count: 200000 }); sent += 200000; }
     console.log(JSON.stringify({ sent, window: (Date.now() - start) / 1000 }));`);
-  const r = spawnSync("ip", ["netns", "exec", topo.ns.peer!, "taskset", "-c", "1", process.execPath, gen], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
-  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{\"sent\":0,\"window\":1}") as { sent: number; window: number };
+  const r = spawnSync("ip", ["netns", "exec", topo.ns.peer!, "taskset", "-c", "1", process.execPath, gen], {
+    encoding: "utf8",
+    timeout: (seconds + 30) * 1000,
+  });
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? '{"sent":0,"window":1}') as { sent: number; window: number };
 }
 
-interface Result { packets: number; seconds: number; cpuSeconds: number }
+interface Result {
+  packets: number;
+  seconds: number;
+  cpuSeconds: number;
+}
 
 async function measure(receiver: string[], seconds: number, gro = false): Promise<Result & { sent: number; window: number }> {
-  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.92.0.1/24", b: "peer:eth0:10.92.0.2/24" }], { gro: gro ? ["host:eth0"] : [] });
+  const topo = topology(["host", "peer"], [{ a: "host:eth0:10.92.0.1/24", b: "peer:eth0:10.92.0.2/24" }], {
+    gro: gro ? ["host:eth0"] : [],
+  });
   try {
     topo.run("host", "ip", ["link", "set", "eth0", "address", "02:00:00:00:00:01"]);
     const child = topo.start("host", "taskset", ["-c", "0", ...receiver]);
@@ -84,7 +98,8 @@ export async function runXskBench(seconds = 3): Promise<string[]> {
   const udp = await measure([process.execPath, dgramRx], seconds, true);
   const pps = (r: Result & { window: number }) => r.packets / r.window;
   const nsPer = (r: Result) => (r.packets ? (r.cpuSeconds * 1e9) / r.packets : 0);
-  const row = (name: string, r: Result & { sent: number; window: number }) => `${name.padEnd(22)} ${(pps(r) / 1e6).toFixed(2).padStart(6)} Mpps   ${nsPer(r).toFixed(0).padStart(6)} ns/pkt own CPU   (${r.packets} of ${r.sent} generated in ${r.window.toFixed(2)} s)`;
+  const row = (name: string, r: Result & { sent: number; window: number }) =>
+    `${name.padEnd(22)} ${(pps(r) / 1e6).toFixed(2).padStart(6)} Mpps   ${nsPer(r).toFixed(0).padStart(6)} ns/pkt own CPU   (${r.packets} of ${r.sent} generated in ${r.window.toFixed(2)} s)`;
   const ratio = pps(node) / pps(c);
   const cpuRatio = nsPer(node) / nsPer(c);
   const vsDgram = pps(node) / Math.max(pps(udp), 1);
@@ -113,7 +128,13 @@ function buildC(names: string[]): Record<string, string> | string {
 }
 
 /** One sender or forwarder's window: frames delivered at the far end and its own CPU time. */
-interface Window { delivered: number; frames: number; seconds: number; user: number; system: number }
+interface Window {
+  delivered: number;
+  frames: number;
+  seconds: number;
+  user: number;
+  system: number;
+}
 
 const nsPerFrame = (w: Window, cpu: number) => (w.delivered ? (cpu * 1e9) / w.delivered : 0);
 const mpps = (w: Window) => w.delivered / w.seconds / 1e6;
@@ -121,7 +142,8 @@ const mpps = (w: Window) => w.delivered / w.seconds / 1e6;
 // The far end: an XDP program on the peer's veth that counts every frame arriving (one u64
 // in an ARRAY map, atomically) and drops it. Senders read the count by map id at the edges
 // of their window, so a frame counts only when it really arrived.
-export const counterScript = () => script(`
+export const counterScript = () =>
+  script(`
   import { native } from ${JSON.stringify(new URL("../runtime/native.js", import.meta.url).href)};
   import * as bpf from ${JSON.stringify(new URL("../runtime/bpf-insn.js", import.meta.url).href)};
   import { BPF_PROG_TYPE_XDP, MapType } from ${JSON.stringify(new URL("../runtime/kernel.js", import.meta.url).href)};
@@ -242,7 +264,11 @@ export async function runXskTransmitBench(seconds = 3): Promise<string[]> {
   const cFwd = await measureWindow((id) => [built.xsk_l2fwd!, "eth0", String(seconds), String(id)], seconds, true);
   const nodeFwd = await measureWindow((id) => [process.execPath, forward, String(id)], seconds, true);
   const row = (name: string, w: Window) =>
-    `${name.padEnd(30)} ${mpps(w).toFixed(2).padStart(6)} Mpps delivered   ${nsPerFrame(w, w.user + w.system).toFixed(0).padStart(6)} ns/frame CPU   ${nsPerFrame(w, w.user).toFixed(0).padStart(5)} ns/frame user   (${w.delivered} of ${w.frames} sent in ${w.seconds.toFixed(2)} s)`;
+    `${name.padEnd(30)} ${mpps(w).toFixed(2).padStart(6)} Mpps delivered   ${nsPerFrame(w, w.user + w.system)
+      .toFixed(0)
+      .padStart(
+        6,
+      )} ns/frame CPU   ${nsPerFrame(w, w.user).toFixed(0).padStart(5)} ns/frame user   (${w.delivered} of ${w.frames} sent in ${w.seconds.toFixed(2)} s)`;
   const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
   const goals = (what: string, node: Window, c: Window) => {
     const pps = mpps(node) / mpps(c);

@@ -25,7 +25,12 @@ export function initProject(options: InitOptions): string[] {
   if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
     throw new Error(`'${options.dir}' exists and is not an empty folder: init writes a new project`);
   }
-  const file = path.basename(dir).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "program";
+  const file =
+    path
+      .basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "program";
   const className = skeletonClassName(`${file}.xdp.ts`);
   const spec = dependencySpec(options.tsxdp);
   const own = JSON.parse(fs.readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
@@ -70,7 +75,10 @@ export function initProject(options: InitOptions): string[] {
 function dependencySpec(given: string | undefined): { spec: string; note?: string } {
   if (given) return { spec: given };
   if (packageRoot.split(path.sep).includes("_npx")) {
-    return { spec: "^0.1.0", note: "tsxdp ran from npx's cache: pass --tsxdp with the tarball or folder you installed it from, e.g. --tsxdp file:/path/to/tsxdp-0.1.0.tgz" };
+    return {
+      spec: "^0.1.0",
+      note: "tsxdp ran from npx's cache: pass --tsxdp with the tarball or folder you installed it from, e.g. --tsxdp file:/path/to/tsxdp-0.1.0.tgz",
+    };
   }
   return { spec: `file:${packageRoot}`, note: "the tsxdp that ran init; --tsxdp SPEC picks another (a tarball, a folder, a git URL)" };
 }

@@ -16,7 +16,13 @@ function stopSignal(timeoutMs: number | undefined): { signal: AbortSignal; dispo
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   const timer = timeoutMs === undefined ? undefined : setTimeout(stop, timeoutMs);
-  return { signal: controller.signal, dispose: () => { process.off("SIGINT", stop); clearTimeout(timer); } };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", stop);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Streams the log lines of `objectFile`'s programs from its ring buffer in the kernel. */
@@ -28,7 +34,11 @@ export async function followLogs(objectFile: string, options: StreamOptions): Pr
   const loaded = BpfMap.loaded();
   const newest = loaded.filter((m) => m.name === ringName && m.type === MapType.RINGBUF).sort((a, b) => b.id! - a.id!)[0];
   for (const m of loaded) if (m !== newest) m.close();
-  if (!newest) throw new BpfError(`${objectFile} is not loaded: no ring buffer '${ringName}' in the kernel (attach it first: tsxdp attach ${objectFile} --dev IFACE)`, "ENOENT");
+  if (!newest)
+    throw new BpfError(
+      `${objectFile} is not loaded: no ring buffer '${ringName}' in the kernel (attach it first: tsxdp attach ${objectFile} --dev IFACE)`,
+      "ENOENT",
+    );
   try {
     const ring = obj.mapOverFd(ringName, newest.fd) as BpfRingBuf<Uint8Array>;
     try {
@@ -50,7 +60,10 @@ export async function stream(logs: LogStream, options: StreamOptions): Promise<n
     let pending = false;
     while (!signal.aborted && (options.count === undefined || n < options.count)) {
       pending = true;
-      const next = await Promise.race([iterator.next(), new Promise<"stop">((resolve) => signal.addEventListener("abort", () => resolve("stop"), { once: true }))]);
+      const next = await Promise.race([
+        iterator.next(),
+        new Promise<"stop">((resolve) => signal.addEventListener("abort", () => resolve("stop"), { once: true })),
+      ]);
       if (next === "stop") break;
       pending = false;
       if (next.done) break;

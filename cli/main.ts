@@ -4,7 +4,16 @@
 // 2 usage or environment error (e.g. LLVM missing), each with a one-line explanation.
 import { parseArgs } from "node:util";
 import fs from "node:fs";
-import { compile, check, formatDiagnostic, Diagnostics, verifyObject, projectTypeScriptWarning, type FrontendSession, type PublicDiagnostic } from "../compiler/index.js";
+import {
+  compile,
+  check,
+  formatDiagnostic,
+  Diagnostics,
+  verifyObject,
+  projectTypeScriptWarning,
+  type FrontendSession,
+  type PublicDiagnostic,
+} from "../compiler/index.js";
 
 const usage = `usage:
   tsxdp init [DIR] [--tsxdp SPEC]     write a new project in DIR (default: .): an XDP program, a Node script,
@@ -53,7 +62,13 @@ function parse(args: string[], withBuildOptions: boolean) {
     args,
     allowPositionals: true,
     options: withBuildOptions
-      ? { out: { type: "string", short: "o" }, "emit-llvm": { type: "boolean" }, verify: { type: "boolean" }, "no-skeleton": { type: "boolean" }, watch: { type: "boolean" } }
+      ? {
+          out: { type: "string", short: "o" },
+          "emit-llvm": { type: "boolean" },
+          verify: { type: "boolean" },
+          "no-skeleton": { type: "boolean" },
+          watch: { type: "boolean" },
+        }
       : { watch: { type: "boolean" } },
   });
 }
@@ -100,11 +115,17 @@ async function build(args: string[]): Promise<number> {
   return once(files);
 }
 
-async function buildOnce(files: readonly string[], values: { out?: string; "emit-llvm"?: boolean; "no-skeleton"?: boolean; verify?: boolean }, session?: FrontendSession): Promise<number> {
+async function buildOnce(
+  files: readonly string[],
+  values: { out?: string; "emit-llvm"?: boolean; "no-skeleton"?: boolean; verify?: boolean },
+  session?: FrontendSession,
+): Promise<number> {
   const result = await compile({ files, outDir: values.out, emitLlvm: values["emit-llvm"], noSkeleton: values["no-skeleton"], session });
   // An output folder that cannot be written, or two inputs that would overwrite each
   // other, is a usage error: one line, exit 2.
-  const outputProblem = result.diagnostics.find((d) => d.prefix === "TSX" && (d.code === Diagnostics.OutputNotWritable.code || d.code === Diagnostics.OutputNameClash.code));
+  const outputProblem = result.diagnostics.find(
+    (d) => d.prefix === "TSX" && (d.code === Diagnostics.OutputNotWritable.code || d.code === Diagnostics.OutputNameClash.code),
+  );
   if (outputProblem) {
     process.stderr.write(`tsxdp build: ${outputProblem.message}\n`);
     return 2;
@@ -114,7 +135,9 @@ async function buildOnce(files: readonly string[], values: { out?: string; "emit
   if (result.diagnostics.length) return 1;
   let failed = false;
   for (const o of result.objects) {
-    process.stdout.write(`${o.object}: ${o.programs.length} program${o.programs.length === 1 ? "" : "s"} (${o.programs.join(", ")}), ${o.maps.length} map${o.maps.length === 1 ? "" : "s"}\n`);
+    process.stdout.write(
+      `${o.object}: ${o.programs.length} program${o.programs.length === 1 ? "" : "s"} (${o.programs.join(", ")}), ${o.maps.length} map${o.maps.length === 1 ? "" : "s"}\n`,
+    );
     if (values.verify) {
       const outcome = verifyObject(o);
       if (!outcome.ok) {
@@ -129,11 +152,19 @@ async function buildOnce(files: readonly string[], values: { out?: string; "emit
 }
 
 /** --watch: rebuilds on change until SIGINT/SIGTERM (exit 0); diagnostics never end it. */
-async function watchUntilInterrupted(files: readonly string[], once: (roots: readonly string[], session?: FrontendSession) => Promise<number>): Promise<number> {
+async function watchUntilInterrupted(
+  files: readonly string[],
+  once: (roots: readonly string[], session?: FrontendSession) => Promise<number>,
+): Promise<number> {
   const { watch } = await import("./watch.js");
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
-  await watch({ roots: files, run: async (roots, session) => void (await once(roots, session)), print: (line) => process.stdout.write(line + "\n"), signal: stop.signal });
+  await watch({
+    roots: files,
+    run: async (roots, session) => void (await once(roots, session)),
+    print: (line) => process.stdout.write(line + "\n"),
+    signal: stop.signal,
+  });
   return 0;
 }
 
@@ -170,9 +201,20 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       args,
       allowPositionals: true,
       options: {
-        pcap: { type: "string" }, out: { type: "string" }, program: { type: "string" }, repeat: { type: "string" }, dev: { type: "string" },
-        mode: { type: "string" }, pin: { type: "string" }, replace: { type: "boolean" }, "max-entries": { type: "string" },
-        follow: { type: "boolean" }, count: { type: "string" }, timeout: { type: "string" }, "log-level": { type: "string" }, vm: { type: "boolean" },
+        pcap: { type: "string" },
+        out: { type: "string" },
+        program: { type: "string" },
+        repeat: { type: "string" },
+        dev: { type: "string" },
+        mode: { type: "string" },
+        pin: { type: "string" },
+        replace: { type: "boolean" },
+        "max-entries": { type: "string" },
+        follow: { type: "boolean" },
+        count: { type: "string" },
+        timeout: { type: "string" },
+        "log-level": { type: "string" },
+        vm: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -193,7 +235,11 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
   }
   // A .xdp.ts target is compiled into a temporary folder, removed when the command ends.
   const temporary: string[] = [];
-  const streaming = { count: v.count === undefined ? undefined : Number(v.count), timeoutMs: v.timeout === undefined ? undefined : Number(v.timeout) * 1000, write: (line: string) => process.stdout.write(line + "\n") };
+  const streaming = {
+    count: v.count === undefined ? undefined : Number(v.count),
+    timeoutMs: v.timeout === undefined ? undefined : Number(v.timeout) * 1000,
+    write: (line: string) => process.stdout.write(line + "\n"),
+  };
   const [target] = parsed.positionals;
   const need = (what: string, value: string | undefined): value is string => {
     if (value) return true;
@@ -234,7 +280,15 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       if (object === undefined) return 1;
       if (command === "run") {
         if (!need("--pcap FILE", v.pcap)) return 2;
-        lines = await commands.runPcap({ object, program: v.program, pcapIn: v.pcap, pcapOut: v.out, repeat: v.repeat ? Number(v.repeat) : undefined, logLevel: v["log-level"] as never, backend: vm ? "vm" : "kernel" });
+        lines = await commands.runPcap({
+          object,
+          program: v.program,
+          pcapIn: v.pcap,
+          pcapOut: v.out,
+          repeat: v.repeat ? Number(v.repeat) : undefined,
+          logLevel: v["log-level"] as never,
+          backend: vm ? "vm" : "kernel",
+        });
       } else {
         if (!need("--dev IFACE", v.dev)) return 2;
         lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin, replace });

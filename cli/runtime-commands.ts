@@ -2,12 +2,37 @@
 // Each returns the lines to print; main.ts owns argument parsing.
 import fs from "node:fs";
 import path from "node:path";
-import { BpfError, BpfMap, BpfObject, BpfPerCpuMap, MapType, XDP, detachInterface, ensureBpffsDir, formatLogLine, formatTyped, openPin, packets, type AttachMode, type LogLevel } from "../runtime/index.js";
+import {
+  BpfError,
+  BpfMap,
+  BpfObject,
+  BpfPerCpuMap,
+  MapType,
+  XDP,
+  detachInterface,
+  ensureBpffsDir,
+  formatLogLine,
+  formatTyped,
+  openPin,
+  packets,
+  type AttachMode,
+  type LogLevel,
+} from "../runtime/index.js";
 
 const { readPcap, writePcap } = packets;
 
-export async function runPcap(options: { object: string; program?: string; pcapIn: string; pcapOut?: string; repeat?: number; logLevel?: LogLevel | "off"; backend?: "kernel" | "vm" }): Promise<string[]> {
-  await using obj = await (await BpfObject.open(options.object, { logLevel: options.logLevel, backend: options.backend ?? "kernel" })).load();
+export async function runPcap(options: {
+  object: string;
+  program?: string;
+  pcapIn: string;
+  pcapOut?: string;
+  repeat?: number;
+  logLevel?: LogLevel | "off";
+  backend?: "kernel" | "vm";
+}): Promise<string[]> {
+  await using obj = await (
+    await BpfObject.open(options.object, { logLevel: options.logLevel, backend: options.backend ?? "kernel" })
+  ).load();
   const names = Object.keys(obj.programs);
   const name = options.program ?? (names.length === 1 ? names[0]! : undefined);
   if (!name) throw new BpfError(`the object has several programs (${names.join(", ")}): choose one with --program`, "EINVAL");
@@ -77,22 +102,56 @@ export async function attachObject(options: AttachCommand): Promise<string[]> {
   // Without a pin, attach through netlink so the program stays after we exit.
   const link = program.attach(options.dev, { mode: options.mode, replace: options.replace, via: "netlink" });
   const lines = [`'${name}' attached to ${options.dev} (${link.kind}); detach with: tsxdp detach --dev ${options.dev}`];
-  if (link.kind === "link") lines.push(`note: it replaced the program of a BPF link held elsewhere (a pin or a process): it stays attached only while that holder keeps the link`);
+  if (link.kind === "link")
+    lines.push(
+      `note: it replaced the program of a BPF link held elsewhere (a pin or a process): it stays attached only while that holder keeps the link`,
+    );
   return lines;
 }
 
 export function detachDevice(options: { dev: string; mode?: AttachMode }): string[] {
   const detached = detachInterface(options.dev, options.mode);
-  return [`detached the XDP program (id ${detached.progId}, ${detached.modes.join(" and ")} mode, held by ${detached.holder === "link" ? "a BPF link" : "netlink"}) from ${options.dev}`];
+  return [
+    `detached the XDP program (id ${detached.progId}, ${detached.modes.join(" and ")} mode, held by ${detached.holder === "link" ? "a BPF link" : "netlink"}) from ${options.dev}`,
+  ];
 }
 
 /** enum bpf_map_type, as bpftool names the types. */
 const mapTypeNames = [
-  "unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash", "percpu_array", "stack_trace",
-  "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap",
-  "cpumap", "xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack",
-  "sk_storage", "devmap_hash", "struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter", "user_ringbuf",
-  "cgrp_storage", "arena",
+  "unspec",
+  "hash",
+  "array",
+  "prog_array",
+  "perf_event_array",
+  "percpu_hash",
+  "percpu_array",
+  "stack_trace",
+  "cgroup_array",
+  "lru_hash",
+  "lru_percpu_hash",
+  "lpm_trie",
+  "array_of_maps",
+  "hash_of_maps",
+  "devmap",
+  "sockmap",
+  "cpumap",
+  "xskmap",
+  "sockhash",
+  "cgroup_storage",
+  "reuseport_sockarray",
+  "percpu_cgroup_storage",
+  "queue",
+  "stack",
+  "sk_storage",
+  "devmap_hash",
+  "struct_ops",
+  "ringbuf",
+  "inode_storage",
+  "task_storage",
+  "bloom_filter",
+  "user_ringbuf",
+  "cgrp_storage",
+  "arena",
 ];
 
 /** A map type's name as bpftool prints it (hash, percpu_array, …). */
@@ -136,7 +195,9 @@ export async function dumpObjectMaps(objectFile: string, options: { maxEntries?:
   try {
     for (const spec of specs) {
       const kernelName = spec.name.slice(0, kernelNameLength);
-      const matches = live.filter((m) => m.name === kernelName && m.type === spec.type && m.keySize === spec.keySize && m.valueSize === spec.valueSize);
+      const matches = live.filter(
+        (m) => m.name === kernelName && m.type === spec.type && m.keySize === spec.keySize && m.valueSize === spec.valueSize,
+      );
       const shape = `${mapTypeName(spec.type)}, ${spec.keySize}-byte keys, ${spec.valueSize}-byte values`;
       if (!matches.length) {
         lines.push(`${spec.name}: not in the kernel (no loaded map named '${kernelName}' that is a ${shape}); load the object first`);
@@ -182,7 +243,10 @@ const unlistedMapTypes: Record<number, string> = {
 function pinsUnder(target: string, depth = 0): string[] {
   if (!fs.statSync(target).isDirectory()) return [target];
   if (depth > 8) return [];
-  return fs.readdirSync(target).sort().flatMap((entry) => pinsUnder(path.join(target, entry), depth + 1));
+  return fs
+    .readdirSync(target)
+    .sort()
+    .flatMap((entry) => pinsUnder(path.join(target, entry), depth + 1));
 }
 
 export interface DumpLimits {
@@ -197,7 +261,8 @@ export interface DumpLimits {
  * values are cut (formatValue).
  */
 export function dumpPinnedMaps(target: string, limits: DumpLimits = {}): string[] {
-  if (!fs.existsSync(target)) throw new BpfError(`maps: '${target}' does not exist (give an object file, a .xdp.ts file, or a map pinned on bpffs)`, "ENOENT");
+  if (!fs.existsSync(target))
+    throw new BpfError(`maps: '${target}' does not exist (give an object file, a .xdp.ts file, or a map pinned on bpffs)`, "ENOENT");
   const limit = limits.maxEntries ?? 1000;
   const base = fs.statSync(target).isDirectory() ? target : path.dirname(target);
   const lines: string[] = [];
@@ -207,7 +272,9 @@ export function dumpPinnedMaps(target: string, limits: DumpLimits = {}): string[
     if (pin.kind === "program") {
       lines.push(`${shown}: a pinned program ('${pin.name}', id ${pin.id}), not a map`);
     } else if (pin.kind === "link") {
-      lines.push(`${shown}: a pinned BPF link (id ${pin.id}, program id ${pin.progId}${pin.ifindex ? `, XDP on ifindex ${pin.ifindex}` : pin.progId ? "" : ", detached"}), not a map`);
+      lines.push(
+        `${shown}: a pinned BPF link (id ${pin.id}, program id ${pin.progId}${pin.ifindex ? `, XDP on ifindex ${pin.ifindex}` : pin.progId ? "" : ", detached"}), not a map`,
+      );
     } else if (pin.kind !== "map") {
       lines.push(`${shown}: not a map pin`);
     } else {
@@ -220,7 +287,9 @@ export function dumpPinnedMaps(target: string, limits: DumpLimits = {}): string[
 
 /** The lines of one pinned map: a header, then up to `limit` entries. */
 function dumpMap(map: BpfMap, shown: string, limit: number): string[] {
-  const lines = [`${map.name} (${shown}): ${mapTypeName(map.type)}, ${map.keySize}-byte keys, ${map.valueSize}-byte values, ${map.maxEntries} entries max`];
+  const lines = [
+    `${map.name} (${shown}): ${mapTypeName(map.type)}, ${map.keySize}-byte keys, ${map.valueSize}-byte values, ${map.maxEntries} entries max`,
+  ];
   const unlisted = unlistedMapTypes[map.type];
   if (unlisted) return [...lines, `  (${unlisted})`];
   const show = typedFormatter(map, map instanceof BpfPerCpuMap);
@@ -264,8 +333,17 @@ const shownElements = 32;
 export function formatValue(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
   // A map value can be a megabyte: show its start and its size, not megabytes of text.
-  if (v instanceof Uint8Array) return v.length > shownBytes ? `${Buffer.from(v.subarray(0, shownBytes)).toString("hex")}… (${v.length} bytes)` : Buffer.from(v).toString("hex");
-  if (Array.isArray(v)) return v.length > shownElements ? `[${v.slice(0, shownElements).map(formatValue).join(", ")}, … ${v.length - shownElements} more]` : `[${v.map(formatValue).join(", ")}]`;
-  if (v && typeof v === "object") return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(", ")} }`;
+  if (v instanceof Uint8Array)
+    return v.length > shownBytes
+      ? `${Buffer.from(v.subarray(0, shownBytes)).toString("hex")}… (${v.length} bytes)`
+      : Buffer.from(v).toString("hex");
+  if (Array.isArray(v))
+    return v.length > shownElements
+      ? `[${v.slice(0, shownElements).map(formatValue).join(", ")}, … ${v.length - shownElements} more]`
+      : `[${v.map(formatValue).join(", ")}]`;
+  if (v && typeof v === "object")
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k}: ${formatValue(x)}`)
+      .join(", ")} }`;
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }

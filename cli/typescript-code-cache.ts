@@ -25,7 +25,14 @@ function cacheDirectory(): string | undefined {
 
 /** What the cached code was compiled from and for; a cache with another key is not used. */
 function cacheKey(file: string, stat: fs.Stats): string {
-  return JSON.stringify({ node: process.version, v8: process.versions.v8, arch: process.arch, file, size: stat.size, mtimeMs: stat.mtimeMs });
+  return JSON.stringify({
+    node: process.version,
+    v8: process.versions.v8,
+    arch: process.arch,
+    file,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+  });
 }
 
 const digest = (data: Buffer) => createHash("sha256").update(data).digest("hex");
@@ -73,7 +80,11 @@ export function loadTypeScript(fromUrl: string): unknown {
   const directory = cacheDirectory();
   if (!directory) return requireFrom("typescript");
   const file = requireFrom.resolve("typescript");
-  const cjs = Module as unknown as { _cache: Record<string, Module>; wrap(source: string): string; _nodeModulePaths(dir: string): string[] };
+  const cjs = Module as unknown as {
+    _cache: Record<string, Module>;
+    wrap(source: string): string;
+    _nodeModulePaths(dir: string): string[];
+  };
   const existing = cjs._cache[file];
   if (existing) return existing.exports;
   const stat = fs.statSync(file);
@@ -86,7 +97,13 @@ export function loadTypeScript(fromUrl: string): unknown {
   module.paths = cjs._nodeModulePaths(path.dirname(file));
   cjs._cache[file] = module;
   try {
-    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+    const wrapper = script.runInThisContext() as (
+      exports: unknown,
+      require: NodeJS.Require,
+      module: Module,
+      filename: string,
+      dirname: string,
+    ) => void;
     wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   } catch (error) {
     delete cjs._cache[file];

@@ -43,7 +43,9 @@ export async function watch(options: WatchOptions): Promise<void> {
     for (const root of existing) dependencies.set(root, new Set(dependenciesOf(session, root)));
     for (const file of [...roots, ...[...dependencies.values()].flatMap((s) => [...s])]) watchFolder(path.dirname(file));
     built = true;
-    options.print(`[${stamp()}] ${existing.length ? `${built ? "rebuilt" : "built"} ${existing.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${Math.round(performance.now() - started)} ms; ` : ""}watching for changes`);
+    options.print(
+      `[${stamp()}] ${existing.length ? `${built ? "rebuilt" : "built"} ${existing.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${Math.round(performance.now() - started)} ms; ` : ""}watching for changes`,
+    );
   };
   const affected = (changed: ReadonlySet<string>) =>
     roots.filter((root) => changed.has(root) || [...(dependencies.get(root) ?? [])].some((f) => changed.has(f)));

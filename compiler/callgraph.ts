@@ -23,7 +23,11 @@ export function analyseCalls(files: readonly ts.SourceFile[], checker: ts.TypeCh
       const visit = (n: ts.Node): void => {
         if (ts.isCallExpression(n)) {
           const callee = n.expression;
-          if (ts.isPropertyAccessExpression(callee) && packetMovers.has(callee.name.text) && stdlibName(checker.getTypeAtLocation(callee.expression)) === "XdpContext") {
+          if (
+            ts.isPropertyAccessExpression(callee) &&
+            packetMovers.has(callee.name.text) &&
+            stdlibName(checker.getTypeAtLocation(callee.expression)) === "XdpContext"
+          ) {
             direct.add(statement);
           }
           if (ts.isIdentifier(callee)) {

@@ -112,7 +112,17 @@ export function parseAndCheck(files: readonly string[], session?: FrontendSessio
   nesting.push(...nestingDiagnostics(userFiles));
   // TypeScript's binder and checker recurse as deep as the tree: they must not see a tree
   // over the limit, so the checker is created only after this test.
-  if (nesting.length) return { program, get checker(): ts.TypeChecker { throw new Error("no checker: a file nests too deeply"); }, roots, userFiles, diagnostics: nesting, nestingTooDeep: true };
+  if (nesting.length)
+    return {
+      program,
+      get checker(): ts.TypeChecker {
+        throw new Error("no checker: a file nests too deeply");
+      },
+      roots,
+      userFiles,
+      diagnostics: nesting,
+      nestingTooDeep: true,
+    };
   const checker = program.getTypeChecker();
   const diagnostics = [...program.getOptionsDiagnostics().map(fromTypeScript), ...typeScriptDiagnostics(program, userFiles)];
   return { program, checker, roots, userFiles, diagnostics, nestingTooDeep: false };
@@ -126,7 +136,14 @@ export function parseAndCheck(files: readonly string[], session?: FrontendSessio
 export function frontendOf(program: ts.Program, roots: readonly ts.SourceFile[], userFiles: readonly ts.SourceFile[]): Frontend {
   const nesting = nestingDiagnostics(userFiles);
   if (nesting.length) return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: nesting, nestingTooDeep: true };
-  return { program, checker: program.getTypeChecker(), roots, userFiles, diagnostics: typeScriptDiagnostics(program, userFiles), nestingTooDeep: false };
+  return {
+    program,
+    checker: program.getTypeChecker(),
+    roots,
+    userFiles,
+    diagnostics: typeScriptDiagnostics(program, userFiles),
+    nestingTooDeep: false,
+  };
 }
 
 function typeScriptDiagnostics(program: ts.Program, userFiles: readonly ts.SourceFile[]): TsxDiagnostic[] {
@@ -159,7 +176,14 @@ function guardedHost(host: ts.CompilerHost, nesting: TsxDiagnostic[]): ts.Compil
         return host.getSourceFile(fileName, languageVersion, onError, shouldCreate);
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
-        nesting.push(makeDiagnostic(Diagnostics.NestingTooDeep, undefined, `'${fileName}'${deepestBracketLine(ts.sys.readFile(fileName) ?? "")} is`, maxNestingDepth));
+        nesting.push(
+          makeDiagnostic(
+            Diagnostics.NestingTooDeep,
+            undefined,
+            `'${fileName}'${deepestBracketLine(ts.sys.readFile(fileName) ?? "")} is`,
+            maxNestingDepth,
+          ),
+        );
         return ts.createSourceFile(fileName, "", languageVersion);
       }
     },
@@ -171,8 +195,14 @@ function deepestBracketLine(text: string): string {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
   let depth = 0;
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
-    if (token === ts.SyntaxKind.OpenParenToken || token === ts.SyntaxKind.OpenBracketToken || token === ts.SyntaxKind.OpenBraceToken) depth++;
-    else if (token === ts.SyntaxKind.CloseParenToken || token === ts.SyntaxKind.CloseBracketToken || token === ts.SyntaxKind.CloseBraceToken) depth--;
+    if (token === ts.SyntaxKind.OpenParenToken || token === ts.SyntaxKind.OpenBracketToken || token === ts.SyntaxKind.OpenBraceToken)
+      depth++;
+    else if (
+      token === ts.SyntaxKind.CloseParenToken ||
+      token === ts.SyntaxKind.CloseBracketToken ||
+      token === ts.SyntaxKind.CloseBraceToken
+    )
+      depth--;
     if (depth > maxNestingDepth) return ` at line ${text.slice(0, scanner.getTokenStart()).split("\n").length}`;
   }
   return "";

@@ -47,7 +47,8 @@ export interface PublicDiagnostic extends TsxDiagnostic {
 
 const withLine = (d: TsxDiagnostic): PublicDiagnostic => ({ ...d, line: diagnosticLine(d) });
 /** What `check` and `build` return: diagnostics in reading order (file, then position), lines resolved. */
-const inReadingOrder = (diagnostics: readonly TsxDiagnostic[]): PublicDiagnostic[] => [...diagnostics].sort(compareDiagnostics).map(withLine);
+const inReadingOrder = (diagnostics: readonly TsxDiagnostic[]): PublicDiagnostic[] =>
+  [...diagnostics].sort(compareDiagnostics).map(withLine);
 
 /** Subset and call-graph passes over the front end's files; stops at the first failing pass. */
 function analyse(front: Frontend) {
@@ -56,7 +57,8 @@ function analyse(front: Frontend) {
   // The subset pass is syntactic, so it runs even after TypeScript errors: `async` then gets
   // "not supported in .xdp.ts" beside TypeScript's "cannot find Promise".
   const subset = checkSubset(userFiles, front.checker);
-  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { front, diagnostics: [...front.diagnostics, ...explainRuntimeGlobals(front.diagnostics), ...subset] };
+  if (front.diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error))
+    return { front, diagnostics: [...front.diagnostics, ...explainRuntimeGlobals(front.diagnostics), ...subset] };
   const calls = analyseCalls(userFiles.concat(front.program.getSourceFiles().filter(isStdlibFile)), front.checker);
   const diagnostics = [...subset, ...calls.diagnostics];
   return { front, diagnostics, calls };
@@ -72,7 +74,10 @@ function checkFrontend(front: Frontend): PublicDiagnostic[] {
 }
 
 /** Diagnostics only (`tsxdp check`): runs every pass up to and including the lowering. */
-export async function check(options: { files: readonly string[]; session?: FrontendSession }): Promise<{ diagnostics: PublicDiagnostic[] }> {
+export async function check(options: {
+  files: readonly string[];
+  session?: FrontendSession;
+}): Promise<{ diagnostics: PublicDiagnostic[] }> {
   return guarded(options.files, () => ({ diagnostics: checkFrontend(parseAndCheck(options.files, options.session)) }));
 }
 
@@ -91,7 +96,9 @@ export function dependenciesOf(session: FrontendSession, root: string): string[]
 export function checkInProgram(program: ts.Program, fileName: string): PublicDiagnostic[] {
   const root = program.getSourceFile(fileName);
   if (!root) return [];
-  return guardedSync([fileName], () => ({ diagnostics: checkFrontend(frontendOf(program, [root], importClosure(root, program.getTypeChecker()))) })).diagnostics;
+  return guardedSync([fileName], () => ({
+    diagnostics: checkFrontend(frontendOf(program, [root], importClosure(root, program.getTypeChecker()))),
+  })).diagnostics;
 }
 
 export async function compile(options: CompileOptions): Promise<CompileResult> {
@@ -101,15 +108,24 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
 function compileSync(options: CompileOptions): CompileResult {
   const { front, diagnostics, calls } = analyse(parseAndCheck(options.files, options.session));
   if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics), objects: [] };
-  const lowered = front.roots.map((root) => ({ root, ...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }) }));
+  const lowered = front.roots.map((root) => ({
+    root,
+    ...lowerModule(front.program, root, { invalidatesPacket: calls.invalidatesPacket }),
+  }));
   const loweringDiagnostics = lowered.flatMap((l) => l.diagnostics);
   if (loweringDiagnostics.length) return { diagnostics: inReadingOrder(loweringDiagnostics), objects: [] };
   const tools = findLlvm();
   if (!tools) return { diagnostics: [withLine(makeDiagnostic(Diagnostics.LlvmNotFound, undefined))], objects: [] };
   // Every output path is known, and every folder usable, before anything is written: two
   // inputs of one base name would overwrite each other's files.
-  const outputs = lowered.map(({ root }) => ({ dir: options.outDir ?? path.dirname(root.fileName), base: path.basename(root.fileName).replace(/\.xdp\.ts$|\.ts$/, "") }));
-  const clash = outputClash(lowered.map((l) => l.root), outputs);
+  const outputs = lowered.map(({ root }) => ({
+    dir: options.outDir ?? path.dirname(root.fileName),
+    base: path.basename(root.fileName).replace(/\.xdp\.ts$|\.ts$/, ""),
+  }));
+  const clash = outputClash(
+    lowered.map((l) => l.root),
+    outputs,
+  );
   if (clash) return { diagnostics: [clash], objects: [] };
   try {
     for (const dir of new Set(outputs.map((o) => o.dir))) prepareOutputFolder(dir);
@@ -134,7 +150,16 @@ function compileSync(options: CompileOptions): CompileResult {
     try {
       if (options.emitLlvm) writeOutput(path.join(dir, `${base}.ll`), module.ir);
       writeOutput(object, elf);
-      const compiled: CompiledObject = { source: root.fileName, object, programs: module.programs, maps: module.maps, globals: module.globals, logs: module.logs, enums: module.enums, ir: module.ir };
+      const compiled: CompiledObject = {
+        source: root.fileName,
+        object,
+        programs: module.programs,
+        maps: module.maps,
+        globals: module.globals,
+        logs: module.logs,
+        enums: module.enums,
+        ir: module.ir,
+      };
       let skeleton: string | undefined;
       if (!options.noSkeleton) {
         const { js, dts } = generateSkeleton(compiled);
@@ -157,7 +182,16 @@ function outputClash(roots: readonly ts.SourceFile[], outputs: readonly { dir: s
   for (const [i, o] of outputs.entries()) {
     const key = path.resolve(o.dir, o.base);
     const earlier = first.get(key);
-    if (earlier !== undefined) return withLine(makeDiagnostic(Diagnostics.OutputNameClash, undefined, roots[earlier]!.fileName, roots[i]!.fileName, path.join(o.dir, `${o.base}.o`)));
+    if (earlier !== undefined)
+      return withLine(
+        makeDiagnostic(
+          Diagnostics.OutputNameClash,
+          undefined,
+          roots[earlier]!.fileName,
+          roots[i]!.fileName,
+          path.join(o.dir, `${o.base}.o`),
+        ),
+      );
     first.set(key, i);
   }
   return undefined;

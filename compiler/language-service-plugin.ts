@@ -12,7 +12,10 @@ import { typeScriptSupport } from "./typescript-version.js";
 
 /** tsserver's plugin contract: a factory taking `{ typescript }`, returning `{ create }`. */
 export function createPlugin(modules: { typescript: typeof ts }): { create(info: ts.server.PluginCreateInfo): ts.LanguageService } {
-  return { create: (info) => decorate(info.languageService, modules.typescript.version, (text) => info.project.projectService.logger.info(`tsxdp: ${text}`)) };
+  return {
+    create: (info) =>
+      decorate(info.languageService, modules.typescript.version, (text) => info.project.projectService.logger.info(`tsxdp: ${text}`)),
+  };
 }
 
 const isProgramFile = (fileName: string) => fileName.endsWith(".xdp.ts");
@@ -32,7 +35,9 @@ export function decorate(service: ts.LanguageService, editorTypeScript: string, 
     let found = cache.get(fileName);
     if (!found) {
       const file = program.getSourceFile(fileName);
-      found = mismatch ? versionDiagnostics(file, mismatch) : checkInProgram(program, fileName).filter((d) => d.prefix === "TSX" && (!d.file || d.file === file));
+      found = mismatch
+        ? versionDiagnostics(file, mismatch)
+        : checkInProgram(program, fileName).filter((d) => d.prefix === "TSX" && (!d.file || d.file === file));
       cache.set(fileName, found);
     }
     return found;
@@ -55,7 +60,9 @@ export function decorate(service: ts.LanguageService, editorTypeScript: string, 
 
   proxy.getCodeFixesAtPosition = (fileName, start, end, errorCodes, formatOptions, preferences) => {
     const checker = service.getProgram()?.getTypeChecker();
-    const ours = tsxDiagnostics(fileName).filter((d) => errorCodes.includes(d.code) && d.start !== undefined && d.start <= end && d.start + (d.length ?? 0) >= start);
+    const ours = tsxDiagnostics(fileName).filter(
+      (d) => errorCodes.includes(d.code) && d.start !== undefined && d.start <= end && d.start + (d.length ?? 0) >= start,
+    );
     const theirs = errorCodes.filter((code) => !ours.some((d) => d.code === code));
     return [
       ...(theirs.length ? service.getCodeFixesAtPosition(fileName, start, end, theirs, formatOptions, preferences) : []),
@@ -80,5 +87,15 @@ function toTypeScript(d: PublicDiagnostic, file: ts.SourceFile): ts.Diagnostic {
 
 function versionDiagnostics(file: ts.SourceFile | undefined, editorTypeScript: string): PublicDiagnostic[] {
   const support = typeScriptSupport(editorTypeScript);
-  return [makeDiagnosticAt(Diagnostics.EditorTypeScriptMismatch, file, 0, 0, editorTypeScript, ts.version, support.problem ?? "a different build")];
+  return [
+    makeDiagnosticAt(
+      Diagnostics.EditorTypeScriptMismatch,
+      file,
+      0,
+      0,
+      editorTypeScript,
+      ts.version,
+      support.problem ?? "a different build",
+    ),
+  ];
 }

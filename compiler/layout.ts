@@ -6,8 +6,17 @@ import ts from "#typescript";
 import { Diagnostics, makeDiagnostic, type TsxDiagnostic } from "./diagnostics.js";
 import { isStdlibFile } from "./frontend.js";
 import {
-  type ArrayLayout, type FieldDisplay, type FieldLayout, type FieldType, type StructLayout,
-  fieldAlign, fieldSize, intFromType, isBooleanType, stdlibName, typeArguments,
+  type ArrayLayout,
+  type FieldDisplay,
+  type FieldLayout,
+  type FieldType,
+  type StructLayout,
+  fieldAlign,
+  fieldSize,
+  intFromType,
+  isBooleanType,
+  stdlibName,
+  typeArguments,
 } from "./types.js";
 
 /**
@@ -22,7 +31,10 @@ export class Layouts {
 
   private reported = 0;
 
-  constructor(private readonly checker: ts.TypeChecker, private readonly report: (d: TsxDiagnostic) => void) {}
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly report: (d: TsxDiagnostic) => void,
+  ) {}
 
   private error(d: TsxDiagnostic): void {
     this.reported++;
@@ -40,7 +52,7 @@ export class Layouts {
   /** The members of the enum a field is declared with (undefined: not an enum). */
   private enumDisplay(type: ts.Type): FieldDisplay | undefined {
     const declaration = (type.symbol ?? type.aliasSymbol)?.declarations?.find(ts.isEnumDeclaration);
-    if (!declaration || isStdlibFile(declaration.getSourceFile()) && declaration.name.text !== "XDP") return undefined;
+    if (!declaration || (isStdlibFile(declaration.getSourceFile()) && declaration.name.text !== "XDP")) return undefined;
     const members = declaration.members.map((m) => [m.name.getText(), this.checker.getConstantValue(m)] as const);
     if (!members.every((m): m is readonly [string, number] => typeof m[1] === "number")) return undefined;
     return { enum: declaration.name.text, members };
@@ -66,7 +78,13 @@ export class Layouts {
         this.error(makeDiagnostic(Diagnostics.FixedArrayLength, at, n, maxTypeBytes));
         return undefined;
       }
-      const array = { kind: "array", element: elementType, length: n, size: fieldSize(elementType) * n, align: fieldAlign(elementType) } as const;
+      const array = {
+        kind: "array",
+        element: elementType,
+        length: n,
+        size: fieldSize(elementType) * n,
+        align: fieldAlign(elementType),
+      } as const;
       const display = isElement ? undefined : addressDisplay(at);
       return display ? { kind: "array", array, display } : { kind: "array", array };
     }
@@ -96,7 +114,8 @@ export class Layouts {
       const ft = this.fieldTypeOf(propType, where, prop.getName());
       if (!ft) {
         // One error per field: a FixedArray's own (its length) says more than this one.
-        if (this.reported === reportedBefore) this.error(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));
+        if (this.reported === reportedBefore)
+          this.error(makeDiagnostic(Diagnostics.StructFieldType, where, prop.getName(), this.checker.typeToString(propType)));
         continue;
       }
       const bits = propDecl ? bitsTag(propDecl) : undefined;
@@ -111,7 +130,12 @@ export class Layouts {
           bitPos = unitStart + unit;
           unitStart = bitPos;
         }
-        fields.push({ name: prop.getName(), offset: unitStart / 8, type: ft, bitField: { storage: ft.int, bitOffset: bitPos - unitStart, bits } });
+        fields.push({
+          name: prop.getName(),
+          offset: unitStart / 8,
+          type: ft,
+          bitField: { storage: ft.int, bitOffset: bitPos - unitStart, bits },
+        });
         bitPos += bits;
         if (!packed) align = Math.max(align, unit / 8);
         continue;
@@ -126,8 +150,10 @@ export class Layouts {
     // `/** @align N */` on the interface: C's __attribute__((aligned(N))), for a struct whose
     // C twin is more aligned than its fields say (struct ipv6hdr: its in6_addr are 4-aligned).
     const alignTag = decl ? numberTag(decl, "align") : undefined;
-    if (alignTag !== undefined && alignTag > 0 && alignTag <= maxAlign && (alignTag & (alignTag - 1)) === 0) align = Math.max(align, alignTag);
-    else if (alignTag !== undefined) this.error(makeDiagnostic(Diagnostics.AlignTag, decl!.name, alignTag < 0 ? "not a number" : alignTag, maxAlign));
+    if (alignTag !== undefined && alignTag > 0 && alignTag <= maxAlign && (alignTag & (alignTag - 1)) === 0)
+      align = Math.max(align, alignTag);
+    else if (alignTag !== undefined)
+      this.error(makeDiagnostic(Diagnostics.AlignTag, decl!.name, alignTag < 0 ? "not a number" : alignTag, maxAlign));
     let size = Math.ceil(bitPos / 8);
     size = Math.ceil(size / align) * align;
     if (size > maxTypeBytes) {
@@ -147,7 +173,7 @@ function bitsTag(decl: ts.Declaration): number | undefined {
 function numberTag(decl: ts.Declaration, name: string): number | undefined {
   for (const tag of ts.getJSDocTags(decl)) {
     if (tag.tagName.text !== name) continue;
-    const text = typeof tag.comment === "string" ? tag.comment : ts.getTextOfJSDocComment(tag.comment) ?? "";
+    const text = typeof tag.comment === "string" ? tag.comment : (ts.getTextOfJSDocComment(tag.comment) ?? "");
     const n = Number.parseInt(text.trim(), 10);
     return Number.isFinite(n) ? n : -1;
   }

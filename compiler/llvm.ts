@@ -16,7 +16,9 @@ let cached: LlvmTools | null | undefined;
 export function findLlvm(): LlvmTools | undefined {
   if (cached !== undefined) return cached ?? undefined;
   const override = process.env.TSXDP_LLVM_DIR;
-  const dirs = override ? [override] : [...(process.env.PATH ?? "").split(":"), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d) => d);
+  const dirs = override
+    ? [override]
+    : [...(process.env.PATH ?? "").split(":"), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d) => d);
   for (const dir of dirs) {
     for (const suffix of ["", "-14", "-15", "-16", "-17", "-18", "-19", "-20"]) {
       const opt = path.join(dir, `opt${suffix}`);
@@ -60,9 +62,15 @@ const verifierSafeOptFlags = ["-simplifycfg-sink-common=false"];
 /** The BPF ELF object for `ir` (llc writes it to stdout: the caller writes the file). */
 export function compileIr(tools: LlvmTools, ir: string, cpu = "v3"): Buffer {
   const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
-  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"], { input: ir, maxBuffer: 64 << 20 });
+  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"], {
+    input: ir,
+    maxBuffer: 64 << 20,
+  });
   if (opt.status !== 0) throw new LlvmError(firstLines(opt.stderr.toString()));
-  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", "-", "-"], { input: opt.stdout, maxBuffer: 64 << 20 });
+  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", "-", "-"], {
+    input: opt.stdout,
+    maxBuffer: 64 << 20,
+  });
   if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr.toString()));
   return llc.stdout;
 }

@@ -48,4 +48,3 @@ export function parseLogFormat(format: string): { pieces: string[]; placeholders
   }
   return { pieces, placeholders };
 }
-

@@ -17,7 +17,8 @@ export function switchTooLarge(file: ts.SourceFile): { node: ts.Node; cases: num
   const stack: ts.Node[] = [file];
   while (stack.length) {
     const node = stack.pop()!;
-    if (ts.isSwitchStatement(node) && node.caseBlock.clauses.length > maxSwitchCases) return { node: node.expression, cases: node.caseBlock.clauses.length };
+    if (ts.isSwitchStatement(node) && node.caseBlock.clauses.length > maxSwitchCases)
+      return { node: node.expression, cases: node.caseBlock.clauses.length };
     ts.forEachChild(node, (child) => {
       stack.push(child);
     });

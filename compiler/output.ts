@@ -9,7 +9,10 @@ import crypto from "node:crypto";
 
 /** An output folder or file that cannot be written: a usage or environment error. */
 export class OutputError extends Error {
-  constructor(readonly target: string, readonly reason: string) {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
     super(`cannot write '${target}': ${reason}`);
   }
 }
@@ -63,7 +66,10 @@ function makeFolders(dir: string): void {
 
 /** Writes `data` to `target` through a temporary file in the same folder and a rename. */
 export function writeOutput(target: string, data: string | Uint8Array): void {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
+  const temporary = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`,
+  );
   try {
     // "wx": O_CREAT | O_EXCL, which fails rather than follow a symlink someone put there.
     fs.writeFileSync(temporary, data, { flag: "wx", mode: 0o644 });

@@ -7,7 +7,8 @@
 import { Diagnostics, makeDiagnosticAt, type TsxDiagnostic } from "./diagnostics.js";
 
 const useInstead: Readonly<Record<string, string>> = {
-  console: "Log with log.info(\"format {}\", value) from \"tsxdp\" (Node reads the lines from skel.logs, tsxdp run prints them), or count events in a map that Node reads.",
+  console:
+    'Log with log.info("format {}", value) from "tsxdp" (Node reads the lines from skel.logs, tsxdp run prints them), or count events in a map that Node reads.',
   Math: "BPF has no floating point and no Math: write min/max as a comparison (a < b ? a : b) and keep the arithmetic on integers.",
   Promise: "An XDP program runs to completion on one packet: remove async/await and return the verdict.",
   Map: "Use a BPF map at module level: export const table = new HashMap<K, V>({ maxEntries: N }).",
@@ -26,7 +27,7 @@ const useInstead: Readonly<Record<string, string>> = {
   parseInt: "Integers have fixed widths: convert with u8(…), u16(…), u32(…), u64(…).",
   Error: "A program cannot throw: return a verdict such as XDP.ABORTED.",
   process: "Node APIs belong in the Node script; a program reads its settings from config<T>() values set before load.",
-  require: "A program imports only \"tsxdp\" and other .xdp.ts files; Node modules belong in the Node script.",
+  require: 'A program imports only "tsxdp" and other .xdp.ts files; Node modules belong in the Node script.',
 };
 
 /** TypeScript's "Cannot find name" family (2304 plain, 2580–2584 and 2591 with lib/types advice). */

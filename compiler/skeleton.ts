@@ -15,7 +15,11 @@ const rawRecord: LayoutSpec = { kind: "array", element: { kind: "int", bits: 8, 
 /** `flow-count.xdp.ts` → `FlowCount`. */
 export function skeletonClassName(source: string): string {
   const base = path.basename(source).replace(/\.xdp\.ts$|\.ts$/, "");
-  const name = base.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join("");
+  const name = base
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join("");
   return /^[0-9]/.test(name) ? `Xdp${name}` : name || "Program";
 }
 
@@ -26,14 +30,17 @@ class TypeNamer {
 
   ts(t: FieldType): string {
     switch (t.kind) {
-      case "int": return t.int.bits === 64 ? "bigint" : "number";
-      case "bool": return "boolean";
+      case "int":
+        return t.int.bits === 64 ? "bigint" : "number";
+      case "bool":
+        return "boolean";
       case "array": {
         const e = t.array.element;
         if (e.kind === "int" && e.int.bits === 8 && !e.int.signed) return "Uint8Array";
         return `${this.ts(e)}[]`;
       }
-      case "struct": return this.struct(t.struct);
+      case "struct":
+        return this.struct(t.struct);
     }
   }
 
@@ -44,7 +51,10 @@ class TypeNamer {
     for (let i = 2; this.used.has(name); i++) name = `${s.name}${i}`;
     this.used.add(name);
     this.interfaces.set(s, name);
-    const fields = s.fields.map((f) => `  ${f.name}: ${this.ts(f.type)};${f.type.kind === "int" && f.type.int.be ? ` // network order in the kernel; host order here` : ""}`);
+    const fields = s.fields.map(
+      (f) =>
+        `  ${f.name}: ${this.ts(f.type)};${f.type.kind === "int" && f.type.int.be ? ` // network order in the kernel; host order here` : ""}`,
+    );
     this.declarations.push(`export interface ${name} {\n${fields.join("\n")}\n}`);
     return name;
   }
@@ -83,7 +93,13 @@ export function generateSkeleton(input: CompiledObject): { js: string; dts: stri
     `import type { BpfObject, OpenOptions, XdpProgram, TypedMap, PerCpuMap, RingBufReader, LogStream } from "tsxdp/runtime";`,
     "",
     ...types.declarations.flatMap((d) => [d, ""]),
-    ...enums.flatMap((e) => [`/** The program's const enum ${e.name}: members by name, and names by value (${e.name}[value]). */`, `export declare enum ${e.name} {`, ...e.members.map(([n, v]) => `  ${n} = ${v},`), `}`, ""]),
+    ...enums.flatMap((e) => [
+      `/** The program's const enum ${e.name}: members by name, and names by value (${e.name}[value]). */`,
+      `export declare enum ${e.name} {`,
+      ...e.members.map(([n, v]) => `  ${n} = ${v},`),
+      `}`,
+      "",
+    ]),
     `export interface ${className}Programs {`,
     ...input.programs.map((p) => `  readonly ${p}: XdpProgram;`),
     `}`,
@@ -129,7 +145,10 @@ export function generateSkeleton(input: CompiledObject): { js: string; dts: stri
     `import { BpfObject } from "tsxdp/runtime";`,
     "",
     `const elf = Uint8Array.from(Buffer.from(${JSON.stringify(elf)}, "base64"));`,
-    ...enums.map((e) => `export const ${e.name} = Object.freeze(${JSON.stringify(Object.fromEntries([...e.members, ...e.members.map(([n, v]) => [String(v), n])]))});`),
+    ...enums.map(
+      (e) =>
+        `export const ${e.name} = Object.freeze(${JSON.stringify(Object.fromEntries([...e.members, ...e.members.map(([n, v]) => [String(v), n])]))});`,
+    ),
     `const programNames = ${JSON.stringify(input.programs)};`,
     `const mapNames = ${JSON.stringify(input.maps.filter((m) => m.className !== "RingBuf").map((m) => m.name))};`,
     `// RingBuf record layouts, from the .xdp.ts source (BTF does not describe ring records).`,
@@ -194,15 +213,22 @@ export function generateSkeleton(input: CompiledObject): { js: string; dts: stri
 /** The runtime's LayoutSpec for a field type (the record codec is built from it). */
 function layoutSpec(t: FieldType): LayoutSpec {
   switch (t.kind) {
-    case "int": return { kind: "int", bits: t.int.bits, signed: t.int.signed, be: t.int.be };
-    case "bool": return { kind: "bool" };
-    case "array": return { kind: "array", element: layoutSpec(t.array.element), length: t.array.length };
+    case "int":
+      return { kind: "int", bits: t.int.bits, signed: t.int.signed, be: t.int.be };
+    case "bool":
+      return { kind: "bool" };
+    case "array":
+      return { kind: "array", element: layoutSpec(t.array.element), length: t.array.length };
     case "struct":
       return {
-        kind: "struct", name: t.struct.name, size: t.struct.size,
-        fields: t.struct.fields.map((f) => (f.bitField
-          ? { name: f.name, offset: f.offset, type: layoutSpec(f.type), bitOffset: f.bitField.bitOffset, bits: f.bitField.bits }
-          : { name: f.name, offset: f.offset, type: layoutSpec(f.type) })),
+        kind: "struct",
+        name: t.struct.name,
+        size: t.struct.size,
+        fields: t.struct.fields.map((f) =>
+          f.bitField
+            ? { name: f.name, offset: f.offset, type: layoutSpec(f.type), bitOffset: f.bitField.bitOffset, bits: f.bitField.bits }
+            : { name: f.name, offset: f.offset, type: layoutSpec(f.type) },
+        ),
       };
   }
 }

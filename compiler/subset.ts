@@ -32,20 +32,24 @@ function checkModuleLevel(file: ts.SourceFile, checker: ts.TypeChecker, report: 
     switch (statement.kind) {
       case ts.SyntaxKind.ImportDeclaration: {
         const spec = (statement as ts.ImportDeclaration).moduleSpecifier;
-        if (ts.isStringLiteral(spec) && spec.text !== "tsxdp" && !spec.text.startsWith(".")) report(Diagnostics.ImportNotAllowed, spec, spec.text);
+        if (ts.isStringLiteral(spec) && spec.text !== "tsxdp" && !spec.text.startsWith("."))
+          report(Diagnostics.ImportNotAllowed, spec, spec.text);
         break;
       }
       case ts.SyntaxKind.FunctionDeclaration: {
         const fn = statement as ts.FunctionDeclaration;
         const exported = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
         if (exported && fn.body && !fn.name) report(Diagnostics.ProgramNeedsName, fn);
-        else if (exported && fn.body && looksLikeMisdeclaredProgram(fn, checker)) report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
-        if (fn.parameters.length > maxHelperParameters) report(Diagnostics.TooManyArguments, fn.name ?? fn, fn.name?.text ?? "?", fn.parameters.length);
+        else if (exported && fn.body && looksLikeMisdeclaredProgram(fn, checker))
+          report(Diagnostics.ProgramSignature, fn.name ?? fn, fn.name?.text ?? "?");
+        if (fn.parameters.length > maxHelperParameters)
+          report(Diagnostics.TooManyArguments, fn.name ?? fn, fn.name?.text ?? "?", fn.parameters.length);
         break;
       }
       case ts.SyntaxKind.VariableStatement: {
         const list = (statement as ts.VariableStatement).declarationList;
-        if (!(list.flags & ts.NodeFlags.Const)) report(list.flags & ts.NodeFlags.Let ? Diagnostics.MutableGlobal : Diagnostics.VarNotAllowed, list);
+        if (!(list.flags & ts.NodeFlags.Const))
+          report(list.flags & ts.NodeFlags.Let ? Diagnostics.MutableGlobal : Diagnostics.VarNotAllowed, list);
         break;
       }
       case ts.SyntaxKind.InterfaceDeclaration:
@@ -83,8 +87,20 @@ function looksLikeMisdeclaredProgram(fn: ts.FunctionDeclaration, checker: ts.Typ
  */
 function inGlobalInitializer(node: ts.Node, checker: ts.TypeChecker): boolean {
   let at = node.parent;
-  while (ts.isArrayLiteralExpression(at) || ts.isObjectLiteralExpression(at) || ts.isPropertyAssignment(at) || ts.isParenthesizedExpression(at) || ts.isAsExpression(at)) at = at.parent;
-  return ts.isCallExpression(at) && globalKindOf(at, checker) !== undefined && ts.isVariableDeclaration(at.parent) && ts.isSourceFile(at.parent.parent.parent.parent);
+  while (
+    ts.isArrayLiteralExpression(at) ||
+    ts.isObjectLiteralExpression(at) ||
+    ts.isPropertyAssignment(at) ||
+    ts.isParenthesizedExpression(at) ||
+    ts.isAsExpression(at)
+  )
+    at = at.parent;
+  return (
+    ts.isCallExpression(at) &&
+    globalKindOf(at, checker) !== undefined &&
+    ts.isVariableDeclaration(at.parent) &&
+    ts.isSourceFile(at.parent.parent.parent.parent)
+  );
 }
 
 /** Reports a node outside the subset; returns whether to visit its children. */
@@ -126,7 +142,8 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
         report(Diagnostics.ClosureNotAllowed, fn.name ?? fn);
         return false;
       }
-      if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) report(Diagnostics.AsyncNotAllowed, fn.name ?? fn);
+      if (fn.asteriskToken || fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword))
+        report(Diagnostics.AsyncNotAllowed, fn.name ?? fn);
       return true;
     }
     case ts.SyntaxKind.ThrowStatement:
@@ -169,7 +186,11 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
       return false;
     case ts.SyntaxKind.ForInStatement:
     case ts.SyntaxKind.ForOfStatement:
-      report(Diagnostics.UnsupportedSyntax, (node as ts.ForInOrOfStatement).initializer, node.kind === ts.SyntaxKind.ForInStatement ? "for…in" : "for…of");
+      report(
+        Diagnostics.UnsupportedSyntax,
+        (node as ts.ForInOrOfStatement).initializer,
+        node.kind === ts.SyntaxKind.ForInStatement ? "for…in" : "for…of",
+      );
       return false;
     case ts.SyntaxKind.TypeOfExpression:
       report(Diagnostics.UnsupportedOperator, node, "typeof", "Values have static types in .xdp.ts; no runtime type tests are needed.");
@@ -202,7 +223,8 @@ function checkNode(node: ts.Node, checker: ts.TypeChecker, report: Report): bool
     }
     case ts.SyntaxKind.VariableDeclarationList: {
       const list = node as ts.VariableDeclarationList;
-      if (!(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) && !ts.isSourceFile(list.parent.parent)) report(Diagnostics.VarNotAllowed, list);
+      if (!(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) && !ts.isSourceFile(list.parent.parent))
+        report(Diagnostics.VarNotAllowed, list);
       return true;
     }
     case ts.SyntaxKind.WithStatement:
@@ -259,5 +281,11 @@ function stringAllowed(node: ts.Node, checker: ts.TypeChecker): boolean {
 
 function isModuleLevelConst(ne: ts.NewExpression): boolean {
   const decl = ne.parent;
-  return ts.isVariableDeclaration(decl) && decl.initializer === ne && ts.isVariableDeclarationList(decl.parent) && (decl.parent.flags & ts.NodeFlags.Const) !== 0 && ts.isSourceFile(decl.parent.parent.parent);
+  return (
+    ts.isVariableDeclaration(decl) &&
+    decl.initializer === ne &&
+    ts.isVariableDeclarationList(decl.parent) &&
+    (decl.parent.flags & ts.NodeFlags.Const) !== 0 &&
+    ts.isSourceFile(decl.parent.parent.parent)
+  );
 }

@@ -58,7 +58,9 @@ export interface FieldLayout {
  * How a value is shown where its type is read from BTF (tsxdp maps, bpftool): the members
  * of the enum a field is declared with, or an address (a field's `@display ipv4|ipv6|mac`).
  */
-export type FieldDisplay = { readonly enum: string; readonly members: readonly (readonly [string, number])[] } | { readonly address: "ipv4" | "ipv6" | "mac" };
+export type FieldDisplay =
+  | { readonly enum: string; readonly members: readonly (readonly [string, number])[] }
+  | { readonly address: "ipv4" | "ipv6" | "mac" };
 export type FieldType =
   | { readonly kind: "int"; readonly int: IntType; readonly display?: FieldDisplay }
   | { readonly kind: "bool" }
@@ -84,18 +86,26 @@ export interface ArrayLayout {
 
 export function fieldSize(t: FieldType): number {
   switch (t.kind) {
-    case "int": return t.int.bits / 8;
-    case "bool": return 1;
-    case "struct": return t.struct.size;
-    case "array": return t.array.size;
+    case "int":
+      return t.int.bits / 8;
+    case "bool":
+      return 1;
+    case "struct":
+      return t.struct.size;
+    case "array":
+      return t.array.size;
   }
 }
 export function fieldAlign(t: FieldType): number {
   switch (t.kind) {
-    case "int": return t.int.bits / 8;
-    case "bool": return 1;
-    case "struct": return t.struct.align;
-    case "array": return t.array.align;
+    case "int":
+      return t.int.bits / 8;
+    case "bool":
+      return 1;
+    case "struct":
+      return t.struct.align;
+    case "array":
+      return t.array.align;
   }
 }
 
@@ -111,7 +121,12 @@ export type Ty =
   /** A pointer to a struct or fixed array in the packet, on the stack or in a map value. */
   | { readonly kind: "view"; readonly layout: StructLayout | ArrayLayout; readonly nullable: boolean }
   /** A pointer to a scalar map value: `.value` reads and writes it. */
-  | { readonly kind: "ref"; readonly int: IntType; readonly nullable: boolean; /** A bool stored in a byte (`global<bool>`): `int` is its u8 storage. */ readonly bool?: true }
+  | {
+      readonly kind: "ref";
+      readonly int: IntType;
+      readonly nullable: boolean;
+      /** A bool stored in a byte (`global<bool>`): `int` is its u8 storage. */ readonly bool?: true;
+    }
   | { readonly kind: "map"; readonly mapName: string };
 
 export const VoidTy: Ty = { kind: "void" };
@@ -120,11 +135,16 @@ export const intTy = (int: IntType): Ty => ({ kind: "int", int });
 
 export function describeTy(t: Ty): string {
   switch (t.kind) {
-    case "int": return intName(t.int);
-    case "view": return (t.layout.kind === "struct" ? t.layout.name : "FixedArray") + (t.nullable ? " | null" : "");
-    case "ref": return `Ref<${t.bool ? "bool" : intName(t.int)}>` + (t.nullable ? " | null" : "");
-    case "const": return "integer constant";
-    default: return t.kind;
+    case "int":
+      return intName(t.int);
+    case "view":
+      return (t.layout.kind === "struct" ? t.layout.name : "FixedArray") + (t.nullable ? " | null" : "");
+    case "ref":
+      return `Ref<${t.bool ? "bool" : intName(t.int)}>` + (t.nullable ? " | null" : "");
+    case "const":
+      return "integer constant";
+    default:
+      return t.kind;
   }
 }
 
@@ -135,11 +155,16 @@ export function isPointer(t: Ty): boolean {
 /** The LLVM type a value of `t` is carried in. */
 export function llType(t: Ty): string {
   switch (t.kind) {
-    case "int": return llInt(t.int);
-    case "bool": return "i1";
-    case "const": return "i64";
-    case "void": return "void";
-    default: return "ptr";
+    case "int":
+      return llInt(t.int);
+    case "bool":
+      return "i1";
+    case "const":
+      return "i64";
+    case "void":
+      return "void";
+    default:
+      return "ptr";
   }
 }
 

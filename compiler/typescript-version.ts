@@ -14,7 +14,11 @@ export function typeScriptSupport(version: string): { supported: boolean; proble
   const [major, minor] = version.split(".").map(Number);
   if (major === supportedTypeScript.major && minor === supportedTypeScript.minor) return { supported: true };
   if (major !== undefined && major >= 7) {
-    return { supported: false, problem: "TypeScript 7 is the native port: it has no JavaScript compiler API for tsxdp and loads no language-service plugins, so the editor and tsxdp would disagree" };
+    return {
+      supported: false,
+      problem:
+        "TypeScript 7 is the native port: it has no JavaScript compiler API for tsxdp and loads no language-service plugins, so the editor and tsxdp would disagree",
+    };
   }
   return { supported: false, problem: `tsxdp is built and tested with TypeScript ${supportedTypeScript.range}` };
 }
@@ -33,5 +37,17 @@ export function projectTypeScriptWarning(dir: string): TsxDiagnostic | undefined
   }
   const support = typeScriptSupport(version);
   if (support.supported) return undefined;
-  return { ...makeDiagnosticAt(Diagnostics.UnsupportedTypeScript, undefined, undefined, undefined, version, supportedTypeScript.range, support.problem!, ts.version), category: ts.DiagnosticCategory.Warning };
+  return {
+    ...makeDiagnosticAt(
+      Diagnostics.UnsupportedTypeScript,
+      undefined,
+      undefined,
+      undefined,
+      version,
+      supportedTypeScript.range,
+      support.problem!,
+      ts.version,
+    ),
+    category: ts.DiagnosticCategory.Warning,
+  };
 }

@@ -23,21 +23,35 @@ export function verifyObject({ object, programs, maps }: CompiledObject): Verify
   const pinDir = fs.mkdtempSync(path.join("/sys/fs/bpf", `tsxdp-verify-${process.pid}-`));
   // libbpf pins `pinning: "byName"` maps under /sys/fs/bpf/NAME while loading (bpftool has no
   // option to move them): the pins this load creates are removed again, earlier ones stay.
-  const createdPins = maps.filter((m) => m.pinByName).map((m) => path.join("/sys/fs/bpf", m.name)).filter((pin) => !fs.existsSync(pin));
+  const createdPins = maps
+    .filter((m) => m.pinByName)
+    .map((m) => path.join("/sys/fs/bpf", m.name))
+    .filter((pin) => !fs.existsSync(pin));
   try {
     // `prog load` loads every program and pins only the first, under a short name: `loadall`
     // pins each under its own name, which fails past 255 bytes (a name the kernel loads fine).
-    const run = spawnSync("bpftool", ["prog", "load", object, path.join(pinDir, "first"), "type", "xdp"], { encoding: "utf8", maxBuffer: 512 << 20 });
-    if (run.error) return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
+    const run = spawnSync("bpftool", ["prog", "load", object, path.join(pinDir, "first"), "type", "xdp"], {
+      encoding: "utf8",
+      maxBuffer: 512 << 20,
+    });
+    if (run.error)
+      return { ok: false, report: `tsxdp: cannot run bpftool to verify (${run.error.message}); install it: apt-get install bpftool` };
     if (run.status !== 0 && !/BEGIN PROG LOAD LOG/.test(run.stderr)) {
-      const libbpf = run.stderr.split("\n").filter((l) => l.startsWith("libbpf:")).join("\n");
+      const libbpf = run.stderr
+        .split("\n")
+        .filter((l) => l.startsWith("libbpf:"))
+        .join("\n");
       return { ok: false, report: report(object, makeDiagnostic(Diagnostics.LoadFailed, undefined, path.basename(object), `\n${libbpf}`)) };
     }
     if (run.status !== 0) {
       const log = extractVerifierLog(run.stderr);
       const program = /prog '([^']+)': BPF program load failed/.exec(run.stderr)?.[1] ?? programs.join(", ");
       const cause = verifierCause(log) ?? run.stderr.split("\n").find((l) => /failed/.test(l)) ?? "rejected";
-      return { ok: false, log, report: `${report(object, makeDiagnostic(Diagnostics.VerifierRejected, undefined, program, cause))}\n${shorten(log)}` };
+      return {
+        ok: false,
+        log,
+        report: `${report(object, makeDiagnostic(Diagnostics.VerifierRejected, undefined, program, cause))}\n${shorten(log)}`,
+      };
     }
     return { ok: true, report: `${programs.length} program${programs.length === 1 ? "" : "s"} loaded and unloaded` };
   } finally {
@@ -54,5 +68,9 @@ function report(object: string, diagnostic: ReturnType<typeof makeDiagnostic>): 
 function shorten(log: string): string {
   const lines = log.split("\n");
   if (lines.length <= shownHead + shownTail) return log;
-  return [...lines.slice(0, shownHead), `… ${lines.length - shownHead - shownTail} lines of the verifier log omitted …`, ...lines.slice(-shownTail)].join("\n");
+  return [
+    ...lines.slice(0, shownHead),
+    `… ${lines.length - shownHead - shownTail} lines of the verifier log omitted …`,
+    ...lines.slice(-shownTail),
+  ].join("\n");
 }

@@ -5,7 +5,13 @@
 import { XDP } from "./xdp.js";
 
 /** One encoded slot, before packing. */
-interface Slot { readonly code: number; readonly dst: number; readonly src: number; readonly off: number; readonly imm: number }
+interface Slot {
+  readonly code: number;
+  readonly dst: number;
+  readonly src: number;
+  readonly off: number;
+  readonly imm: number;
+}
 
 /** An instruction: one slot, or two for a 64-bit immediate load. */
 export type Insn = readonly Slot[];

@@ -2,11 +2,33 @@
 // values and global variables: integers, pointers, arrays, structs/unions (with bit
 // fields), enums, typedefs and qualifiers, variables and data sections.
 export const BtfKind = {
-  INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
-  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 } as const;
 
-export interface BtfMember { name: string; type: number; bitOffset: number; bitSize: number }
+export interface BtfMember {
+  name: string;
+  type: number;
+  bitOffset: number;
+  bitSize: number;
+}
 export interface BtfType {
   id: number;
   kind: number;
@@ -79,7 +101,11 @@ export class Btf {
             const memberName = str(u32());
             const type = u32();
             const offset = u32();
-            t.members.push(kindFlag ? { name: memberName, type, bitOffset: offset & 0xffffff, bitSize: offset >>> 24 } : { name: memberName, type, bitOffset: offset, bitSize: 0 });
+            t.members.push(
+              kindFlag
+                ? { name: memberName, type, bitOffset: offset & 0xffffff, bitSize: offset >>> 24 }
+                : { name: memberName, type, bitOffset: offset, bitSize: 0 },
+            );
           }
           break;
         case BtfKind.ENUM:
@@ -118,20 +144,36 @@ export class Btf {
   /** Skips const/volatile/restrict/type tags (typedefs are kept: they carry byte order). */
   unqualified(id: number): BtfType {
     let t = this.type(id);
-    for (let i = 0; i < 64 && (t.kind === BtfKind.CONST || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.RESTRICT || t.kind === BtfKind.TYPE_TAG); i++) t = this.type(t.sizeOrType);
+    for (
+      let i = 0;
+      i < 64 && (t.kind === BtfKind.CONST || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.RESTRICT || t.kind === BtfKind.TYPE_TAG);
+      i++
+    )
+      t = this.type(t.sizeOrType);
     return t;
   }
 
   sizeOf(id: number): number {
     for (let i = 0, t = this.type(id); i < 64; i++, t = this.type(t.sizeOrType)) {
       switch (t.kind) {
-        case BtfKind.INT: case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.ENUM: case BtfKind.ENUM64: case BtfKind.DATASEC: case BtfKind.FLOAT:
+        case BtfKind.INT:
+        case BtfKind.STRUCT:
+        case BtfKind.UNION:
+        case BtfKind.ENUM:
+        case BtfKind.ENUM64:
+        case BtfKind.DATASEC:
+        case BtfKind.FLOAT:
           return t.sizeOrType;
         case BtfKind.PTR:
           return 8;
         case BtfKind.ARRAY:
           return t.array!.length * this.sizeOf(t.array!.type);
-        case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG: case BtfKind.VAR:
+        case BtfKind.TYPEDEF:
+        case BtfKind.VOLATILE:
+        case BtfKind.CONST:
+        case BtfKind.RESTRICT:
+        case BtfKind.TYPE_TAG:
+        case BtfKind.VAR:
           continue;
         default:
           return 0;

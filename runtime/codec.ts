@@ -28,7 +28,14 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array, offset = 0): T {
   return codec.read(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset);
 }
 
-const bigEndianTypedefs = new Map([["__be16", 16], ["be16", 16], ["__be32", 32], ["be32", 32], ["__be64", 64], ["be64", 64]]);
+const bigEndianTypedefs = new Map([
+  ["__be16", 16],
+  ["be16", 16],
+  ["__be32", 32],
+  ["be32", 32],
+  ["__be64", 64],
+  ["be64", 64],
+]);
 
 function integerCodec(bits: 8 | 16 | 32 | 64, signed: boolean, littleEndian: boolean, name: string): Codec<number | bigint> {
   const size = bits / 8;
@@ -37,12 +44,18 @@ function integerCodec(bits: 8 | 16 | 32 | 64, signed: boolean, littleEndian: boo
   const minNumber = Number(min);
   const maxNumber = Number(max);
   const fail = (value: unknown): never => {
-    if (typeof value !== "number" && typeof value !== "bigint") throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${describeValue(value)}`);
+    if (typeof value !== "number" && typeof value !== "bigint")
+      throw new TypeError(`expected ${name} (a ${bits === 64 ? "bigint" : "number"}), got ${describeValue(value)}`);
     if (typeof value === "number" && !Number.isInteger(value)) throw new TypeError(`expected an integer for ${name}, got ${value}`);
     throw new RangeError(`${value} does not fit ${name}`);
   };
   // Numbers up to 32 bits stay numbers (no BigInt on the hot path of map operations).
-  const checkNumber = (value: unknown): number => (typeof value === "number" && Number.isInteger(value) && value >= minNumber && value <= maxNumber ? value : typeof value === "bigint" && value >= min && value <= max ? Number(value) : fail(value));
+  const checkNumber = (value: unknown): number =>
+    typeof value === "number" && Number.isInteger(value) && value >= minNumber && value <= maxNumber
+      ? value
+      : typeof value === "bigint" && value >= min && value <= max
+        ? Number(value)
+        : fail(value);
   // asUintN/asIntN round-trips are cheaper than two BigInt comparisons.
   const checkBig = (value: unknown): bigint => {
     const v = typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : fail(value);
@@ -54,18 +67,28 @@ function integerCodec(bits: 8 | 16 | 32 | 64, signed: boolean, littleEndian: boo
     integer: { bits, signed, littleEndian },
     read(view, offset) {
       switch (bits) {
-        case 8: return signed ? view.getInt8(offset) : view.getUint8(offset);
-        case 16: return signed ? view.getInt16(offset, littleEndian) : view.getUint16(offset, littleEndian);
-        case 32: return signed ? view.getInt32(offset, littleEndian) : view.getUint32(offset, littleEndian);
-        default: return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
+        case 8:
+          return signed ? view.getInt8(offset) : view.getUint8(offset);
+        case 16:
+          return signed ? view.getInt16(offset, littleEndian) : view.getUint16(offset, littleEndian);
+        case 32:
+          return signed ? view.getInt32(offset, littleEndian) : view.getUint32(offset, littleEndian);
+        default:
+          return signed ? view.getBigInt64(offset, littleEndian) : view.getBigUint64(offset, littleEndian);
       }
     },
     write(view, offset, value) {
       switch (bits) {
-        case 8: return view.setUint8(offset, checkNumber(value) & 0xff);
-        case 16: return view.setUint16(offset, checkNumber(value) & 0xffff, littleEndian);
-        case 32: return view.setUint32(offset, checkNumber(value) >>> 0, littleEndian);
-        default: return signed ? view.setBigInt64(offset, checkBig(value), littleEndian) : view.setBigUint64(offset, checkBig(value), littleEndian);
+        case 8:
+          return view.setUint8(offset, checkNumber(value) & 0xff);
+        case 16:
+          return view.setUint16(offset, checkNumber(value) & 0xffff, littleEndian);
+        case 32:
+          return view.setUint32(offset, checkNumber(value) >>> 0, littleEndian);
+        default:
+          return signed
+            ? view.setBigInt64(offset, checkBig(value), littleEndian)
+            : view.setBigUint64(offset, checkBig(value), littleEndian);
       }
     },
   };
@@ -129,10 +152,15 @@ function build(btf: Btf, id: number, depth: number): Codec {
     case BtfKind.TYPEDEF: {
       const order = bigEndianTypedefs.get(t.name);
       const target = btf.unqualified(t.sizeOrType);
-      if (order && target.kind === BtfKind.INT && target.int!.bits === order) return integerCodec(order as 16 | 32 | 64, false, false, t.name.replace(/^__/, ""));
+      if (order && target.kind === BtfKind.INT && target.int!.bits === order)
+        return integerCodec(order as 16 | 32 | 64, false, false, t.name.replace(/^__/, ""));
       return build(btf, t.sizeOrType, depth + 1);
     }
-    case BtfKind.CONST: case BtfKind.VOLATILE: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG: case BtfKind.VAR:
+    case BtfKind.CONST:
+    case BtfKind.VOLATILE:
+    case BtfKind.RESTRICT:
+    case BtfKind.TYPE_TAG:
+    case BtfKind.VAR:
       return build(btf, t.sizeOrType, depth + 1);
     case BtfKind.INT: {
       const { bits, signed, bool } = t.int!;
@@ -186,7 +214,13 @@ function arrayCodec(element: Codec, length: number): Codec<unknown[]> {
 
 type FieldCodec = { name: string; offset: number; codec?: Codec; bitfield?: ReturnType<typeof bitfieldCodec> };
 
-function structCodec(btf: Btf, members: { name: string; type: number; bitOffset: number; bitSize: number }[], size: number, name: string, depth: number): Codec<Record<string, unknown>> {
+function structCodec(
+  btf: Btf,
+  members: { name: string; type: number; bitOffset: number; bitSize: number }[],
+  size: number,
+  name: string,
+  depth: number,
+): Codec<Record<string, unknown>> {
   const fields: FieldCodec[] = members.map((m) => {
     if (m.bitSize) return { name: m.name, bitfield: bitfieldCodec(m.bitOffset, m.bitSize), offset: 0 };
     return { name: m.name, codec: build(btf, m.type, depth + 1), offset: m.bitOffset / 8 };
@@ -212,7 +246,8 @@ function structFromFields(fields: FieldCodec[], size: number, name: string): Cod
       return out;
     },
     write(view, offset, value) {
-      if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) throw new TypeError(`expected an object for ${title}, got ${describeValue(value)}`);
+      if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array)
+        throw new TypeError(`expected an object for ${title}, got ${describeValue(value)}`);
       const record = value as Record<string, unknown>;
       let written = 0;
       for (const f of fields) {
@@ -231,7 +266,9 @@ function structFromFields(fields: FieldCodec[], size: number, name: string): Cod
       for (const key in record) if (record[key] !== undefined) given++;
       if (given !== written) {
         const unknown = Object.keys(record).filter((key) => !fieldNames.has(key) && record[key] !== undefined);
-        throw new TypeError(`${title} has no field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")} (its fields: ${[...fieldNames].join(", ")})`);
+        throw new TypeError(
+          `${title} has no field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")} (its fields: ${[...fieldNames].join(", ")})`,
+        );
       }
     },
   };
@@ -260,15 +297,19 @@ function bitfieldCodec(bitOffset: number, bitSize: number) {
 
 export function codecFromLayout(spec: LayoutSpec): Codec {
   switch (spec.kind) {
-    case "int": return integerCodec(spec.bits, spec.signed, !spec.be, `${spec.be ? "be" : spec.signed ? "i" : "u"}${spec.bits}`);
-    case "bool": return booleanCodec;
+    case "int":
+      return integerCodec(spec.bits, spec.signed, !spec.be, `${spec.be ? "be" : spec.signed ? "i" : "u"}${spec.bits}`);
+    case "bool":
+      return booleanCodec;
     case "array":
       if (spec.element.kind === "int" && spec.element.bits === 8) return rawCodec(spec.length);
       return arrayCodec(codecFromLayout(spec.element), spec.length);
     case "struct": {
-      const fields = spec.fields.map((f) => f.bits !== undefined
-        ? { name: f.name, bitfield: bitfieldCodec(f.offset * 8 + (f.bitOffset ?? 0), f.bits), offset: 0 }
-        : { name: f.name, codec: codecFromLayout(f.type), offset: f.offset });
+      const fields = spec.fields.map((f) =>
+        f.bits !== undefined
+          ? { name: f.name, bitfield: bitfieldCodec(f.offset * 8 + (f.bitOffset ?? 0), f.bits), offset: 0 }
+          : { name: f.name, codec: codecFromLayout(f.type), offset: f.offset },
+      );
       return structFromFields(fields, spec.size, spec.name);
     }
   }
@@ -297,7 +338,10 @@ export function integerLane(codec: Codec, bytes: Uint8Array, stride: number): In
     // Network-order 16/32-bit fields: swap in JavaScript (cheaper than a DataView per element).
     if (int.bits === 16) {
       const a = new Uint16Array(buffer, byteOffset, length);
-      return { read: (i) => ((a[i]! & 0xff) << 8) | (a[i]! >>> 8), write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = ((v & 0xff) << 8) | (v >>> 8)), true) : false) };
+      return {
+        read: (i) => ((a[i]! & 0xff) << 8) | (a[i]! >>> 8),
+        write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = ((v & 0xff) << 8) | (v >>> 8)), true) : false),
+      };
     }
     if (int.bits === 32) {
       const a = new Uint32Array(buffer, byteOffset, length);
@@ -308,20 +352,36 @@ export function integerLane(codec: Codec, bytes: Uint8Array, stride: number): In
   }
   switch (int.bits) {
     case 8: {
-      if (int.signed) { const a = new Int8Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 24) >> 24 === v ? ((a[i] = v), true) : false) }; }
-      const a = new Uint8Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xff) === v ? ((a[i] = v), true) : false) };
+      if (int.signed) {
+        const a = new Int8Array(buffer, byteOffset, length);
+        return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 24) >> 24 === v ? ((a[i] = v), true) : false) };
+      }
+      const a = new Uint8Array(buffer, byteOffset, length);
+      return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xff) === v ? ((a[i] = v), true) : false) };
     }
     case 16: {
-      if (int.signed) { const a = new Int16Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 16) >> 16 === v ? ((a[i] = v), true) : false) }; }
-      const a = new Uint16Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = v), true) : false) };
+      if (int.signed) {
+        const a = new Int16Array(buffer, byteOffset, length);
+        return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v << 16) >> 16 === v ? ((a[i] = v), true) : false) };
+      }
+      const a = new Uint16Array(buffer, byteOffset, length);
+      return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v & 0xffff) === v ? ((a[i] = v), true) : false) };
     }
     case 32: {
-      if (int.signed) { const a = new Int32Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v | 0) === v ? ((a[i] = v), true) : false) }; }
-      const a = new Uint32Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && v >>> 0 === v ? ((a[i] = v), true) : false) };
+      if (int.signed) {
+        const a = new Int32Array(buffer, byteOffset, length);
+        return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && (v | 0) === v ? ((a[i] = v), true) : false) };
+      }
+      const a = new Uint32Array(buffer, byteOffset, length);
+      return { read: (i) => a[i]!, write: (i, v) => (typeof v === "number" && v >>> 0 === v ? ((a[i] = v), true) : false) };
     }
     case 64: {
-      if (int.signed) { const a = new BigInt64Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asIntN(64, v) === v ? ((a[i] = v), true) : false) }; }
-      const a = new BigUint64Array(buffer, byteOffset, length); return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asUintN(64, v) === v ? ((a[i] = v), true) : false) };
+      if (int.signed) {
+        const a = new BigInt64Array(buffer, byteOffset, length);
+        return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asIntN(64, v) === v ? ((a[i] = v), true) : false) };
+      }
+      const a = new BigUint64Array(buffer, byteOffset, length);
+      return { read: (i) => a[i]!, write: (i, v) => (typeof v === "bigint" && BigInt.asUintN(64, v) === v ? ((a[i] = v), true) : false) };
     }
   }
 }

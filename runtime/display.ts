@@ -19,15 +19,21 @@ export function formatTyped(btf: Btf | undefined, typeId: number, value: unknown
         if (address) return formatAddress(address, value) ?? formatTyped(btf, t.sizeOrType, value, plain, depth + 1);
         return formatTyped(btf, t.sizeOrType, value, plain, depth + 1);
       }
-      case BtfKind.CONST: case BtfKind.VOLATILE: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG:
+      case BtfKind.CONST:
+      case BtfKind.VOLATILE:
+      case BtfKind.RESTRICT:
+      case BtfKind.TYPE_TAG:
         return formatTyped(btf, t.sizeOrType, value, plain, depth + 1);
       case BtfKind.ENUM: {
         const member = t.enumerators?.find((e) => e.value === Number(value));
         return member ? `${member.name} (${String(value)})` : String(value);
       }
-      case BtfKind.STRUCT: case BtfKind.UNION:
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
         if (value && typeof value === "object" && !(value instanceof Uint8Array) && !Array.isArray(value)) {
-          const fields = t.members!.filter((m) => m.name in value).map((m) => `${m.name}: ${formatTyped(btf, m.type, (value as Record<string, unknown>)[m.name], plain, depth + 1)}`);
+          const fields = t
+            .members!.filter((m) => m.name in value)
+            .map((m) => `${m.name}: ${formatTyped(btf, m.type, (value as Record<string, unknown>)[m.name], plain, depth + 1)}`);
           return `{ ${fields.join(", ")} }`;
         }
         break;

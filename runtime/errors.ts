@@ -28,15 +28,25 @@ export class VerifierError extends BpfError {
   readonly program: string;
   readonly log: string;
   constructor(program: string, log: string, errno: number | undefined, cause?: unknown) {
-    super(`The kernel verifier rejected program '${program}': ${verifierCause(log) ?? "see .log"}`, errnoNames.get(errno ?? 0) ?? "EINVAL", { errno, libbpfLog: log, cause });
+    super(
+      `The kernel verifier rejected program '${program}': ${verifierCause(log) ?? "see .log"}`,
+      errnoNames.get(errno ?? 0) ?? "EINVAL",
+      { errno, libbpfLog: log, cause },
+    );
     this.name = "VerifierError";
     this.program = program;
     this.log = log;
   }
 }
 
-
-interface NativeError { errno?: number; libbpfLog?: string; message?: string; signal?: number; timedOut?: boolean; timeoutMs?: number }
+interface NativeError {
+  errno?: number;
+  libbpfLog?: string;
+  message?: string;
+  signal?: number;
+  timedOut?: boolean;
+  timeoutMs?: number;
+}
 
 /**
  * libbpf's parse (or load) was tried in a child process first and the child did not
@@ -48,9 +58,10 @@ export function isolatedFailure(error: unknown, phase: "parse" | "load", what: s
   if (!e.signal && !e.timedOut) return undefined;
   const verb = phase === "parse" ? "parse" : "load";
   const how = e.timedOut ? `did not finish within ${e.timeoutMs} ms and was stopped` : `crashed with signal ${e.signal}`;
-  const message = phase === "parse"
-    ? `malformed ELF: libbpf could not parse it (${how}) — ${what}; the file is damaged or not a BPF object (rebuild it)`
-    : `malformed BPF object: libbpf could not ${verb} it (${how}) — ${what}; its BTF or relocations are damaged (rebuild it)`;
+  const message =
+    phase === "parse"
+      ? `malformed ELF: libbpf could not parse it (${how}) — ${what}; the file is damaged or not a BPF object (rebuild it)`
+      : `malformed BPF object: libbpf could not ${verb} it (${how}) — ${what}; its BTF or relocations are damaged (rebuild it)`;
   return new BpfError(message, "EINVAL", { errno: Errno.EINVAL, cause: error });
 }
 
@@ -59,7 +70,11 @@ export function isolatedFailure(error: unknown, phase: "parse" | "load", what: s
  * EEXIST whichever errno the kernel used (links say EBUSY, netlink EEXIST or EBUSY);
  * `errno` keeps the kernel's number.
  */
-export function alreadyAttached(error: unknown, what: string, context: { ifname?: string; progId?: number; holder?: "link" | "netlink" }): BpfError {
+export function alreadyAttached(
+  error: unknown,
+  what: string,
+  context: { ifname?: string; progId?: number; holder?: "link" | "netlink" },
+): BpfError {
   const e = (error ?? {}) as NativeError;
   const holder = context.holder === "link" ? ", held by a BPF link" : context.holder === "netlink" ? ", attached through netlink" : "";
   const which = context.progId ? ` (program id ${context.progId}${holder})` : "";
@@ -73,7 +88,10 @@ export function explain(error: unknown, what: string, context: { ifname?: string
   if (e instanceof BpfError) return e;
   const errno = e.errno;
   // libbpf's own codes (LIBBPF_ERRNO__FORMAT and friends, 4000 and up) mean bad input.
-  const code = (errno !== undefined && (errnoNames.get(errno) ?? (errno >= 4000 && errno < 4100 ? "EINVAL" : undefined))) || (error as { code?: string }).code || "EUNKNOWN";
+  const code =
+    (errno !== undefined && (errnoNames.get(errno) ?? (errno >= 4000 && errno < 4100 ? "EINVAL" : undefined))) ||
+    (error as { code?: string }).code ||
+    "EUNKNOWN";
   const log = e.libbpfLog || undefined;
   let message: string;
   switch (code) {
@@ -119,7 +137,11 @@ export function invalidArgument(kind: "type" | "range", message: string, cause?:
 
 /** The same error class as `error` (RangeError stays RangeError), with `message` and code EINVAL. */
 export function invalidValue(message: string, error: unknown): (TypeError | RangeError) & { code: "EINVAL" } {
-  return invalidArgument(error instanceof RangeError ? "range" : "type", `${message}: ${(error as Error)?.message ?? String(error)}`, error);
+  return invalidArgument(
+    error instanceof RangeError ? "range" : "type",
+    `${message}: ${(error as Error)?.message ?? String(error)}`,
+    error,
+  );
 }
 
 /**
@@ -128,8 +150,10 @@ export function invalidValue(message: string, error: unknown): (TypeError | Rang
  * 2 ** 32 + 1 to 1, silently acting on something else).
  */
 export function integerArgument(what: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number") throw invalidArgument("type", `${what} must be a number, not ${typeof value === "bigint" ? "a bigint" : typeof value}`);
-  if (!Number.isInteger(value) || value < min || value > max) throw invalidArgument("range", `${what} must be an integer from ${min} to ${max}, not ${value}`);
+  if (typeof value !== "number")
+    throw invalidArgument("type", `${what} must be a number, not ${typeof value === "bigint" ? "a bigint" : typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw invalidArgument("range", `${what} must be an integer from ${min} to ${max}, not ${value}`);
   return value;
 }
 
@@ -139,5 +163,9 @@ export const u32Max = 0xffff_ffff;
 /** BTF that does not hold together (a type id past the end, a cycle): the object is damaged. */
 export function malformedBtf(error: unknown, what: string): BpfError {
   if (error instanceof BpfError) return error;
-  return new BpfError(`malformed BTF in ${what}: ${(error as Error)?.message ?? String(error)} — the object's type information is damaged (rebuild it)`, "EINVAL", { errno: Errno.EINVAL, cause: error });
+  return new BpfError(
+    `malformed BTF in ${what}: ${(error as Error)?.message ?? String(error)} — the object's type information is damaged (rebuild it)`,
+    "EINVAL",
+    { errno: Errno.EINVAL, cause: error },
+  );
 }

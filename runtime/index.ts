@@ -1,7 +1,18 @@
 // tsxdp/runtime: load, attach, test and feed tsxdp programs from Node.
 import "./dispose.js";
 export { BpfObject, ensureBpffsDir, type OpenOptions, type Variable } from "./object.js";
-export { BpfProgram, PinnedProgram, type XdpProgram, type Link, type AttachOptions, type AttachMode, type RunOptions, type RunResult, detachInterface, ifindexOf } from "./program.js";
+export {
+  BpfProgram,
+  PinnedProgram,
+  type XdpProgram,
+  type Link,
+  type AttachOptions,
+  type AttachMode,
+  type RunOptions,
+  type RunResult,
+  detachInterface,
+  ifindexOf,
+} from "./program.js";
 export { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, UpdateFlags, type TypedMap, type PerCpuMap, type RingBufReader } from "./map.js";
 export { BpfError, VerifierError } from "./errors.js";
 export { LogStream, decodeLogRecord, formatLogLine, readLogTable, logLevels, type LogLine, type LogLevel, type LogTable } from "./logs.js";

@@ -16,9 +16,24 @@ export const unsupportedOperationErrnos: ReadonlySet<number> = new Set([Errno.EI
 
 /** BPF_MAP_TYPE_*. */
 export const MapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, DEVMAP: 14, CPUMAP: 16, XSKMAP: 17, QUEUE: 22, STACK: 23, DEVMAP_HASH: 25,
-  RINGBUF: 27, BLOOM_FILTER: 30, USER_RINGBUF: 31,
+  HASH: 1,
+  ARRAY: 2,
+  PROG_ARRAY: 3,
+  PERF_EVENT_ARRAY: 4,
+  PERCPU_HASH: 5,
+  PERCPU_ARRAY: 6,
+  LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10,
+  LPM_TRIE: 11,
+  DEVMAP: 14,
+  CPUMAP: 16,
+  XSKMAP: 17,
+  QUEUE: 22,
+  STACK: 23,
+  DEVMAP_HASH: 25,
+  RINGBUF: 27,
+  BLOOM_FILTER: 30,
+  USER_RINGBUF: 31,
 } as const;
 
 /** BPF_ANY, BPF_NOEXIST, BPF_EXIST: how a map update treats an existing key. */

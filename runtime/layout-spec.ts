@@ -8,4 +8,9 @@ export type LayoutSpec =
   | { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be?: boolean }
   | { kind: "bool" }
   | { kind: "array"; element: LayoutSpec; length: number }
-  | { kind: "struct"; name: string; size: number; fields: { name: string; offset: number; type: LayoutSpec; bitOffset?: number; bits?: number }[] };
+  | {
+      kind: "struct";
+      name: string;
+      size: number;
+      fields: { name: string; offset: number; type: LayoutSpec; bitOffset?: number; bits?: number }[];
+    };

@@ -26,7 +26,10 @@ export interface LogLine {
 }
 
 // The table's format: the compiler (compiler/log-calls.ts) writes it with these types.
-export type LogArgumentType = { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be: boolean } | { kind: "bool" } | { kind: "bytes"; size: number };
+export type LogArgumentType =
+  | { kind: "int"; bits: 8 | 16 | 32 | 64; signed: boolean; be: boolean }
+  | { kind: "bool" }
+  | { kind: "bytes"; size: number };
 export type LogDisplay = "" | "x" | "ipv4" | "ipv6" | "mac";
 /** One call site of one program. */
 export interface LogFormat {
@@ -65,7 +68,10 @@ export function readLogTable(elf: Uint8Array): LogTable | undefined {
     if (table.version !== 1 || !Array.isArray(table.formats)) throw new Error(`version ${String(table.version)}`);
     return table;
   } catch (error) {
-    throw new BpfError(`the object's ${logSection} section is not a log table this runtime reads (${(error as Error).message}): rebuild it with this tsxdp`, "EPROTO");
+    throw new BpfError(
+      `the object's ${logSection} section is not a log table this runtime reads (${(error as Error).message}): rebuild it with this tsxdp`,
+      "EPROTO",
+    );
   }
 }
 
@@ -78,10 +84,14 @@ function readArgument(view: DataView, offset: number, t: LogArgumentType): numbe
   // network order in memory, so it reads big-endian as its host-order value.
   const little = !t.be;
   switch (t.bits) {
-    case 8: return t.signed ? view.getInt8(offset) : view.getUint8(offset);
-    case 16: return t.signed ? view.getInt16(offset, little) : view.getUint16(offset, little);
-    case 32: return t.signed ? view.getInt32(offset, little) : view.getUint32(offset, little);
-    default: return t.signed ? view.getBigInt64(offset, little) : view.getBigUint64(offset, little);
+    case 8:
+      return t.signed ? view.getInt8(offset) : view.getUint8(offset);
+    case 16:
+      return t.signed ? view.getInt16(offset, little) : view.getUint16(offset, little);
+    case 32:
+      return t.signed ? view.getInt32(offset, little) : view.getUint32(offset, little);
+    default:
+      return t.signed ? view.getBigInt64(offset, little) : view.getBigUint64(offset, little);
   }
 }
 
@@ -97,14 +107,17 @@ function display(value: number | bigint | boolean | Uint8Array, how: LogDisplay)
   return String(value);
 }
 
-
 /** One record's bytes → its line; a record the table does not describe is an error. */
 export function decodeLogRecord(table: LogTable, record: Uint8Array): LogLine {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   if (record.byteLength < 16) throw new BpfError(`log record of ${record.byteLength} bytes is shorter than its header`, "EPROTO");
   const id = view.getUint32(0, true);
   const format = table.formats[id];
-  if (!format || record.byteLength < format.size) throw new BpfError(`log record with format id ${id} (${record.byteLength} bytes) does not match the object's log table: the program and its table come from different builds`, "EPROTO");
+  if (!format || record.byteLength < format.size)
+    throw new BpfError(
+      `log record with format id ${id} (${record.byteLength} bytes) does not match the object's log table: the program and its table come from different builds`,
+      "EPROTO",
+    );
   const args = format.args.map((a) => readArgument(view, a.offset, a.type));
   let message = format.pieces[0] ?? "";
   args.forEach((value, i) => (message += display(value, format.args[i]!.display) + (format.pieces[i + 1] ?? "")));
@@ -122,7 +135,10 @@ export function formatLogLine(line: LogLine): string {
  * Without log calls in the object, both give nothing and the loop ends at once.
  */
 export class LogStream implements AsyncIterable<LogLine> {
-  constructor(private readonly table: LogTable | undefined, private readonly ring: () => RingBufReader<Uint8Array> | undefined) {}
+  constructor(
+    private readonly table: LogTable | undefined,
+    private readonly ring: () => RingBufReader<Uint8Array> | undefined,
+  ) {}
 
   drain(limit?: number): LogLine[] {
     const ring = this.table && this.ring();

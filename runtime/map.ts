@@ -12,8 +12,22 @@ import "./dispose.js";
 export { MapType, UpdateFlags };
 
 const perCpuTypes = new Set<number>([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
-const arrayTypes = new Set<number>([MapType.ARRAY, MapType.PROG_ARRAY, MapType.PERCPU_ARRAY, MapType.DEVMAP, MapType.CPUMAP, MapType.XSKMAP]);
-const batchTypes = new Set<number>([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
+const arrayTypes = new Set<number>([
+  MapType.ARRAY,
+  MapType.PROG_ARRAY,
+  MapType.PERCPU_ARRAY,
+  MapType.DEVMAP,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+]);
+const batchTypes = new Set<number>([
+  MapType.HASH,
+  MapType.PERCPU_HASH,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH,
+  MapType.ARRAY,
+  MapType.PERCPU_ARRAY,
+]);
 
 /** The typed map interface skeletons declare (`maps.<name>`). */
 export interface TypedMap<K, V> extends Iterable<[K, V]> {
@@ -37,7 +51,6 @@ export interface TypedMap<K, V> extends Iterable<[K, V]> {
 export interface PerCpuMap<K, V> extends TypedMap<K, V[]> {
   sum(key: K): V | undefined;
 }
-
 
 /** How BpfMap.fromFd and its kin decode a map: a name for messages, codecs, or plain bytes. */
 export interface MapOpenOptions {
@@ -280,12 +293,15 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   private scratchKey(key: K): Uint8Array {
-    if (this.keyScratchLane === undefined || !this.keyScratchLane.write(0, key)) this.writeKeyAt(this.keyScratch, this.keyScratchView, 0, key);
+    if (this.keyScratchLane === undefined || !this.keyScratchLane.write(0, key))
+      this.writeKeyAt(this.keyScratch, this.keyScratchView, 0, key);
     return this.keyScratch;
   }
 
   private scratchValue(): V {
-    return this.valueScratchLane === undefined ? this.readValueAt(this.valueScratch, this.valueScratchView, 0) : (this.valueScratchLane.read(0) as V);
+    return this.valueScratchLane === undefined
+      ? this.readValueAt(this.valueScratch, this.valueScratchView, 0)
+      : (this.valueScratchLane.read(0) as V);
   }
 
   /** Looks `key` up into the value scratch buffer; false when absent. */
@@ -307,7 +323,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     if (flags >>> 0 !== flags) this.checkFlags(flags);
     const handle = this.handle();
     const k = this.scratchKey(key);
-    if (this.valueScratchLane === undefined || !this.valueScratchLane.write(0, value)) this.writeValueAt(this.valueScratch, this.valueScratchView, 0, value);
+    if (this.valueScratchLane === undefined || !this.valueScratchLane.write(0, value))
+      this.writeValueAt(this.valueScratch, this.valueScratchView, 0, value);
     try {
       this.kernel.mapUpdateElem(handle, k, this.valueScratch, flags);
     } catch (error) {
@@ -335,11 +352,23 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       return new BpfError(`map '${this.name}': ${what}: ${cause}${partly}`, "E2BIG", { errno, cause: error });
     }
     const explained = explain(error, `map '${this.name}': ${what}`);
-    return batch ? new BpfError(`${explained.message}${partly}`, explained.code, { errno: explained.errno, libbpfLog: explained.libbpfLog, cause: error }) : explained;
+    return batch
+      ? new BpfError(`${explained.message}${partly}`, explained.code, {
+          errno: explained.errno,
+          libbpfLog: explained.libbpfLog,
+          cause: error,
+        })
+      : explained;
   }
 
   delete(key: K): boolean {
-    if (arrayTypes.has(this.info.type) && this.info.type !== MapType.DEVMAP && this.info.type !== MapType.XSKMAP && this.info.type !== MapType.CPUMAP && this.info.type !== MapType.PROG_ARRAY) {
+    if (
+      arrayTypes.has(this.info.type) &&
+      this.info.type !== MapType.DEVMAP &&
+      this.info.type !== MapType.XSKMAP &&
+      this.info.type !== MapType.CPUMAP &&
+      this.info.type !== MapType.PROG_ARRAY
+    ) {
       throw new BpfError(`map '${this.name}' is an array: its entries cannot be deleted; set them to zero instead`, "EINVAL");
     }
     const handle = this.handle();
@@ -415,19 +444,28 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       this.spareBatch = undefined;
       return spare;
     }
-    const capacity = Math.max(count, batchChunk, spare ? Math.min(spare.capacity * 2, retainedBatchBytes / (this.keySize + this.valueBytes + 1)) : 0);
+    const capacity = Math.max(
+      count,
+      batchChunk,
+      spare ? Math.min(spare.capacity * 2, retainedBatchBytes / (this.keySize + this.valueBytes + 1)) : 0,
+    );
     const keys = new Uint8Array(capacity * this.keySize);
     const values = new Uint8Array(capacity * this.valueBytes);
     return {
-      capacity, keys, values,
-      keyView: new DataView(keys.buffer), keyLane: integerLane(this.keyCodec, keys, this.keySize),
-      valueView: new DataView(values.buffer), valueLane: this.valueLane(values),
+      capacity,
+      keys,
+      values,
+      keyView: new DataView(keys.buffer),
+      keyLane: integerLane(this.keyCodec, keys, this.keySize),
+      valueView: new DataView(values.buffer),
+      valueLane: this.valueLane(values),
       found: new Uint8Array(capacity),
     };
   }
 
   private giveBatch(batch: BatchBuffers): void {
-    if (batch.capacity * (this.keySize + this.valueBytes + 1) <= retainedBatchBytes && this.nativeHandle !== undefined) this.spareBatch = batch;
+    if (batch.capacity * (this.keySize + this.valueBytes + 1) <= retainedBatchBytes && this.nativeHandle !== undefined)
+      this.spareBatch = batch;
   }
 
   private packKeys(batch: BatchBuffers, keys: readonly K[], count: number): void {
@@ -440,7 +478,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   }
 
   private checkKeyList(method: string, keys: unknown): void {
-    if (!Array.isArray(keys)) throw invalidArgument("type", `map '${this.name}': ${method}() takes an array of keys, not ${keys === null ? "null" : typeof keys}`);
+    if (!Array.isArray(keys))
+      throw invalidArgument("type", `map '${this.name}': ${method}() takes an array of keys, not ${keys === null ? "null" : typeof keys}`);
   }
 
   /** One lookup per key, all in one native call (the kernel has no batch lookup by key). */
@@ -460,7 +499,13 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       }
       const { found, valueLane, values, valueView } = batch;
       for (let i = 0; i < count; i++) {
-        out.push(found[i] === 0 ? undefined : valueLane === undefined ? this.readValueAt(values, valueView, i * this.valueBytes) : (valueLane.read(i) as V));
+        out.push(
+          found[i] === 0
+            ? undefined
+            : valueLane === undefined
+              ? this.readValueAt(values, valueView, i * this.valueBytes)
+              : (valueLane.read(i) as V),
+        );
       }
       return out;
     } finally {
@@ -475,7 +520,10 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
   setMany(entries: Iterable<readonly [K, V]>, flags: number = UpdateFlags.ANY): void {
     if (flags >>> 0 !== flags) this.checkFlags(flags);
     if (entries === null || typeof entries !== "object" || typeof (entries as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
-      throw invalidArgument("type", `map '${this.name}': setMany() takes an iterable of [key, value] pairs (an array, a Map, entries()), not ${entries === null ? "null" : typeof entries}`);
+      throw invalidArgument(
+        "type",
+        `map '${this.name}': setMany() takes an iterable of [key, value] pairs (an array, a Map, entries()), not ${entries === null ? "null" : typeof entries}`,
+      );
     }
     const list: readonly (readonly [K, V])[] = Array.isArray(entries) ? entries : Array.from(entries);
     const count = list.length;
@@ -488,7 +536,8 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
       const valueBytes = this.valueBytes;
       for (let i = 0; i < count; i++) {
         const entry = list[i]!;
-        if (!Array.isArray(entry) || entry.length !== 2) throw invalidArgument("type", `map '${this.name}': setMany() entry ${i} is not a [key, value] pair`);
+        if (!Array.isArray(entry) || entry.length !== 2)
+          throw invalidArgument("type", `map '${this.name}': setMany() entry ${i} is not a [key, value] pair`);
         const key = entry[0];
         const value = entry[1];
         if (keyLane === undefined || !keyLane.write(i, key)) this.writeKeyAt(keys, keyView, i * keySize, key);
@@ -505,11 +554,13 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     // The kernel's batch update takes no flags but BPF_F_LOCK (NOEXIST/EXIST are EINVAL).
     if (batchTypes.has(this.info.type) && (flags & ~BPF_F_LOCK) === 0) {
       try {
-        for (; at < count; at += batchChunk) this.kernel.mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
+        for (; at < count; at += batchChunk)
+          this.kernel.mapUpdateBatchFrom(handle, keys, values, at, Math.min(batchChunk, count - at), flags);
         return;
       } catch (error) {
         const e = error as { errno?: number; done?: number };
-        if (e.errno === undefined || !unsupportedOperationErrnos.has(e.errno)) throw this.updateFailure(error, "batch update", { written: at + (e.done ?? 0), count });
+        if (e.errno === undefined || !unsupportedOperationErrnos.has(e.errno))
+          throw this.updateFailure(error, "batch update", { written: at + (e.done ?? 0), count });
         at += e.done ?? 0; // one by one from the entry the batch stopped at: it says what is wrong
       }
     }
@@ -672,8 +723,13 @@ export class BpfPerCpuMap<K = unknown, V = unknown> extends BpfMap<K, V[]> imple
 
   /** One value per possible CPU, or one value for every CPU. */
   protected override writeValueAt(bytes: Uint8Array, view: DataView, offset: number, value: V[] | V): void {
-    const perCpu = Array.isArray(value) && !(this.valueCodec.describe.endsWith("]")) ? value : Array.from({ length: this.cpus }, () => value as V);
-    if (perCpu.length !== this.cpus) throw invalidArgument("range", `map '${this.name}': a per-CPU value needs ${this.cpus} entries (one per possible CPU), got ${perCpu.length}`);
+    const perCpu =
+      Array.isArray(value) && !this.valueCodec.describe.endsWith("]") ? value : Array.from({ length: this.cpus }, () => value as V);
+    if (perCpu.length !== this.cpus)
+      throw invalidArgument(
+        "range",
+        `map '${this.name}': a per-CPU value needs ${this.cpus} entries (one per possible CPU), got ${perCpu.length}`,
+      );
     bytes.fill(0, offset, offset + this.valueBytes);
     try {
       for (let cpu = 0; cpu < this.cpus; cpu++) this.valueCodec.write(view, offset + cpu * this.stride, perCpu[cpu]);
@@ -717,14 +773,29 @@ const u32Codec = codecFromLayout({ kind: "int", bits: 32, signed: false });
 export function mapCodecs(btf: Btf | undefined, info: NativeMapInfo, what = `map '${info.name}'`): { keyCodec: Codec; valueCodec: Codec } {
   const kernelIndexed = kernelIndexedTypes.has(info.type);
   return {
-    keyCodec: info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4 ? u32Codec : codecFor(btf, info.btfKeyTypeId, info.keySize, `the key of ${what}`),
-    valueCodec: info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4 ? u32Codec : codecFor(btf, info.btfValueTypeId, info.valueSize, `the value of ${what}`),
+    keyCodec:
+      info.btfKeyTypeId === 0 && kernelIndexed && info.keySize === 4
+        ? u32Codec
+        : codecFor(btf, info.btfKeyTypeId, info.keySize, `the key of ${what}`),
+    valueCodec:
+      info.btfValueTypeId === 0 && kernelIndexed && info.valueSize === 4
+        ? u32Codec
+        : codecFor(btf, info.btfValueTypeId, info.valueSize, `the value of ${what}`),
   };
 }
 
 /** A BpfMap, or a BpfPerCpuMap for per-CPU map types. */
-export function typedMap(name: string, info: NativeMapInfo, keyCodec: Codec, valueCodec: Codec, fdOf: () => number, kernel?: KernelCalls): BpfMap {
-  return isPerCpu(info.type) ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf, kernel) : new BpfMap(name, info, keyCodec, valueCodec, fdOf, kernel);
+export function typedMap(
+  name: string,
+  info: NativeMapInfo,
+  keyCodec: Codec,
+  valueCodec: Codec,
+  fdOf: () => number,
+  kernel?: KernelCalls,
+): BpfMap {
+  return isPerCpu(info.type)
+    ? new BpfPerCpuMap(name, info, keyCodec, valueCodec, fdOf, kernel)
+    : new BpfMap(name, info, keyCodec, valueCodec, fdOf, kernel);
 }
 
 /** Bytes of one value as map syscalls see it: per-CPU maps carry every possible CPU's, each 8-byte aligned. */
@@ -746,7 +817,12 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
   /** A bound on each idle wait, so a reader whose object closes elsewhere notices. */
   private readonly idleWakeMs = 1000;
 
-  constructor(readonly name: string, private readonly codec: Codec, private readonly fdOf: () => number, private readonly calls?: KernelCalls) {}
+  constructor(
+    readonly name: string,
+    private readonly codec: Codec,
+    private readonly fdOf: () => number,
+    private readonly calls?: KernelCalls,
+  ) {}
 
   /** The backend: the native addon (default) or the VM. */
   private get kernel(): KernelCalls {
@@ -773,7 +849,10 @@ export class BpfRingBuf<T = unknown> implements RingBufReader<T> {
     return this.kernel.ringConsume(this.handle(), limit).map((bytes) => {
       if (this.codec.size === 0) return bytes as T;
       if (bytes.length < this.codec.size) {
-        throw new BpfError(`ring buffer '${this.name}': a record of ${bytes.length} bytes is shorter than its type ${this.codec.describe} (${this.codec.size} bytes): the program and the record layout disagree — rebuild the skeleton from the same .xdp.ts`, "EPROTO");
+        throw new BpfError(
+          `ring buffer '${this.name}': a record of ${bytes.length} bytes is shorter than its type ${this.codec.describe} (${this.codec.size} bytes): the program and the record layout disagree — rebuild the skeleton from the same .xdp.ts`,
+          "EPROTO",
+        );
       }
       return decode(this.codec, bytes) as T;
     });

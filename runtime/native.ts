@@ -30,10 +30,32 @@ export interface NativeBpf {
   mapLookupMany(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, found: Uint8Array, count: number): number;
   mapUpdateBatchFrom(handle: NativeMapHandle, keys: Uint8Array, values: Uint8Array, start: number, count: number, flags: number): number;
   mapDeleteMany(handle: NativeMapHandle, keys: Uint8Array, count: number): number;
-  mapLookupBatchInto(handle: NativeMapHandle, inCursor: Uint8Array | null, outCursor: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number): { count: number; done: boolean };
+  mapLookupBatchInto(
+    handle: NativeMapHandle,
+    inCursor: Uint8Array | null,
+    outCursor: Uint8Array,
+    keys: Uint8Array,
+    values: Uint8Array,
+    count: number,
+  ): { count: number; done: boolean };
   progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
-  progInfo(fd: number): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number; runTimeNs: number; runCount: number; name: string };
-  progTestRun(fd: number, packet: Uint8Array, repeat: number, outSize: number, flags: number, ctx: Uint8Array | null): { retval: number; packet: Uint8Array; durationNs: number };
+  progInfo(fd: number): {
+    id: number;
+    xlatedInsns: number;
+    jitedBytes: number;
+    verifiedInsns: number;
+    runTimeNs: number;
+    runCount: number;
+    name: string;
+  };
+  progTestRun(
+    fd: number,
+    packet: Uint8Array,
+    repeat: number,
+    outSize: number,
+    flags: number,
+    ctx: Uint8Array | null,
+  ): { retval: number; packet: Uint8Array; durationNs: number };
   xdpLinkCreate(progFd: number, ifindex: number, flags: number): number;
   xdpAttach(ifindex: number, progFd: number, flags: number, oldProgFd: number): void;
   xdpDetach(ifindex: number, flags: number): void;
@@ -59,7 +81,14 @@ export interface NativeBpf {
   linkUpdate(linkFd: number, progFd: number, oldProgFd: number): void;
   linkDetach(linkFd: number): void;
   // AF_XDP (native/src/umem.c, native/src/xsk.c)
-  umemCreate(frames: number, frameSize: number, fillSize: number, compSize: number, headroom: number, external: boolean): { handle: unknown; buffer?: ArrayBuffer };
+  umemCreate(
+    frames: number,
+    frameSize: number,
+    fillSize: number,
+    compSize: number,
+    headroom: number,
+    external: boolean,
+  ): { handle: unknown; buffer?: ArrayBuffer };
   umemRead(umem: unknown, addr: number, len: number): Uint8Array;
   umemWrite(umem: unknown, addr: number, bytes: Uint8Array): void;
   umemDelete(umem: unknown): void;
@@ -67,12 +96,43 @@ export interface NativeBpf {
   socketFd(socket: unknown): number;
   socketSetOption(socket: unknown, level: number, name: number, value: number): void;
   socketDelete(socket: unknown): void;
-  socketStats(socket: unknown): { rxDropped: number; rxInvalidDescs: number; txInvalidDescs: number; rxRingFull: number; rxFillRingEmpty: number; txRingEmpty: number; txKicks: number };
+  socketStats(socket: unknown): {
+    rxDropped: number;
+    rxInvalidDescs: number;
+    txInvalidDescs: number;
+    rxRingFull: number;
+    rxFillRingEmpty: number;
+    txRingEmpty: number;
+    txKicks: number;
+  };
   fillSubmit(socket: unknown, addrs: Uint32Array, count: number): number;
   /** See native/src/xsk.c: releases held[0…releaseCount) to the fill ring (HELD_GONE entries skipped), then receives into held/descs, checking and moving each frame in owners. received + 65536 × released. */
-  rxBatch(socket: unknown, owners: Uint8Array, fillPlace: number, receivedPlace: number, held: Uint32Array, releaseCount: number, descs: Uint32Array, viewKeys: Uint32Array, heldSlots: Uint32Array, max: number): number;
+  rxBatch(
+    socket: unknown,
+    owners: Uint8Array,
+    fillPlace: number,
+    receivedPlace: number,
+    held: Uint32Array,
+    releaseCount: number,
+    descs: Uint32Array,
+    viewKeys: Uint32Array,
+    heldSlots: Uint32Array,
+    max: number,
+  ): number;
   /** See native/src/xsk.c: queues descs[0…count), kicks, reaps completions onto the fill ring or the free stack; counters in/out through io. Returns the number queued. */
-  txBatch(socket: unknown, owners: Uint8Array, heldPlace: number, transmitPlace: number, fillPlace: number, held: Uint32Array, heldSlots: Uint32Array, freeStack: Uint32Array, io: Uint32Array, descs: Uint32Array, count: number): number;
+  txBatch(
+    socket: unknown,
+    owners: Uint8Array,
+    heldPlace: number,
+    transmitPlace: number,
+    fillPlace: number,
+    held: Uint32Array,
+    heldSlots: Uint32Array,
+    freeStack: Uint32Array,
+    io: Uint32Array,
+    descs: Uint32Array,
+    count: number,
+  ): number;
   wakeupRx(socket: unknown): void;
   /** 1 when frames are waiting, 0 on timeout, waitEnd or close, -errno when the socket can no longer receive (interface gone). */
   waitReadable(socket: unknown, timeoutMs: number, coalesceUs: number): Promise<number>;
@@ -87,16 +147,49 @@ export interface NativeBpf {
  * What BpfObject, BpfMap, BpfProgram and BpfRingBuf call: the addon for the kernel
  * backend, runtime/vm/kernel.ts for the VM backend.
  */
-export type KernelCalls = Pick<NativeBpf,
-  | "objectOpen" | "objectLoad" | "objectClose" | "objectPrograms" | "objectMaps" | "objectBtf"
-  | "mapInitialValue" | "mapSetInitialValue" | "mapSetPinPath" | "mapInfo" | "mapNextKeyInto"
-  | "mapOpen" | "mapClose" | "mapLookupInto" | "mapUpdateElem" | "mapDeleteElem" | "mapLookupMany"
-  | "mapUpdateBatchFrom" | "mapDeleteMany" | "mapLookupBatchInto" | "possibleCpus"
-  | "ringNew" | "ringConsume" | "ringWait" | "ringFree" | "progTestRun" | "progInfo" | "close" | "ifIndex"
-  | "xdpLinkCreate" | "xdpAttach" | "xdpDetach" | "xdpQuery" | "objPin" | "objGet"> & { readonly backend?: "vm" };
+export type KernelCalls = Pick<
+  NativeBpf,
+  | "objectOpen"
+  | "objectLoad"
+  | "objectClose"
+  | "objectPrograms"
+  | "objectMaps"
+  | "objectBtf"
+  | "mapInitialValue"
+  | "mapSetInitialValue"
+  | "mapSetPinPath"
+  | "mapInfo"
+  | "mapNextKeyInto"
+  | "mapOpen"
+  | "mapClose"
+  | "mapLookupInto"
+  | "mapUpdateElem"
+  | "mapDeleteElem"
+  | "mapLookupMany"
+  | "mapUpdateBatchFrom"
+  | "mapDeleteMany"
+  | "mapLookupBatchInto"
+  | "possibleCpus"
+  | "ringNew"
+  | "ringConsume"
+  | "ringWait"
+  | "ringFree"
+  | "progTestRun"
+  | "progInfo"
+  | "close"
+  | "ifIndex"
+  | "xdpLinkCreate"
+  | "xdpAttach"
+  | "xdpDetach"
+  | "xdpQuery"
+  | "objPin"
+  | "objGet"
+> & { readonly backend?: "vm" };
 
 /** An open map handle (opaque). */
-export interface NativeMapHandle { readonly __brand: "NativeMapHandle" }
+export interface NativeMapHandle {
+  readonly __brand: "NativeMapHandle";
+}
 
 export interface NativeMapInfo {
   name: string;
@@ -124,20 +217,37 @@ export const NO_NATIVE_ENV = "TSXDP_NO_NATIVE";
 export function native(): NativeBpf {
   if (loaded) return loaded;
   if (process.env[NO_NATIVE_ENV] === "1") {
-    throw Object.assign(new Error(`tsxdp's native addon is disabled (${NO_NATIVE_ENV}=1), so the kernel backend cannot load, attach or test-run programs; the VM backend works without it: BpfObject.open(file, { backend: "vm" }) or Skel.load({ backend: "vm" })`), { code: "ENOADDON" });
+    throw Object.assign(
+      new Error(
+        `tsxdp's native addon is disabled (${NO_NATIVE_ENV}=1), so the kernel backend cannot load, attach or test-run programs; the VM backend works without it: BpfObject.open(file, { backend: "vm" }) or Skel.load({ backend: "vm" })`,
+      ),
+      { code: "ENOADDON" },
+    );
   }
   const require = createRequire(import.meta.url);
   const candidates = [path.resolve(here, "../../build/Release/tsxdp_bpf.node"), path.resolve(here, "../build/Release/tsxdp_bpf.node")];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) {
-    throw Object.assign(new Error("tsxdp's native addon is not built, so the kernel backend cannot load, attach or test-run programs: run `npm rebuild tsxdp` (it needs libbpf-dev, libxdp-dev and libelf-dev: apt-get install libbpf-dev libxdp-dev libelf-dev); the VM backend works without it ({ backend: \"vm\" })"), { code: "ENOADDON" });
+    throw Object.assign(
+      new Error(
+        'tsxdp\'s native addon is not built, so the kernel backend cannot load, attach or test-run programs: run `npm rebuild tsxdp` (it needs libbpf-dev, libxdp-dev and libelf-dev: apt-get install libbpf-dev libxdp-dev libelf-dev); the VM backend works without it ({ backend: "vm" })',
+      ),
+      { code: "ENOADDON" },
+    );
   }
   try {
     loaded = require(file) as NativeBpf;
   } catch (error) {
     const message = (error as Error).message;
     const lib = /lib(bpf|xdp|elf)\.so/.exec(message)?.[0];
-    throw Object.assign(new Error(lib ? `tsxdp's native addon cannot load ${lib}: install ${lib.startsWith("libxdp") ? "libxdp1" : lib.startsWith("libelf") ? "libelf1" : "libbpf1"}` : `tsxdp's native addon failed to load: ${message}`), { code: "ENOADDON", cause: error });
+    throw Object.assign(
+      new Error(
+        lib
+          ? `tsxdp's native addon cannot load ${lib}: install ${lib.startsWith("libxdp") ? "libxdp1" : lib.startsWith("libelf") ? "libelf1" : "libbpf1"}`
+          : `tsxdp's native addon failed to load: ${message}`,
+      ),
+      { code: "ENOADDON", cause: error },
+    );
   }
   return loaded;
 }

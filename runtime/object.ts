@@ -71,7 +71,13 @@ export class BpfObject implements Disposable, AsyncDisposable {
   /** The log lines of the programs' log.* calls (empty when nothing in the object logs). */
   readonly logs: LogStream;
 
-  private constructor(handle: unknown, readonly name: string, private readonly isolate: boolean, private readonly logTable: LogTable | undefined, private readonly kernel: KernelCalls) {
+  private constructor(
+    handle: unknown,
+    readonly name: string,
+    private readonly isolate: boolean,
+    private readonly logTable: LogTable | undefined,
+    private readonly kernel: KernelCalls,
+  ) {
     this.handle = handle;
     const raw = kernel.objectBtf(handle);
     if (raw) {
@@ -94,14 +100,24 @@ export class BpfObject implements Disposable, AsyncDisposable {
   /** Opens an ELF object (a path or its bytes) without loading it. */
   static async open(source: string | Uint8Array, options: OpenOptions = {}): Promise<BpfObject> {
     const bytes = typeof source === "string" ? await readObject(source) : source;
-    if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
-    const name = options.name ?? (typeof source === "string" ? path.basename(source).replace(/\.o$/, "").replace(/[^A-Za-z0-9_]/g, "_") : "tsxdp");
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0)
+      throw new BpfError("BpfObject.open: expected a path or the ELF bytes", "EINVAL");
+    const name =
+      options.name ??
+      (typeof source === "string"
+        ? path
+            .basename(source)
+            .replace(/\.o$/, "")
+            .replace(/[^A-Za-z0-9_]/g, "_")
+        : "tsxdp");
     const backend = options.backend ?? "kernel";
-    if (backend !== "kernel" && backend !== "vm") throw new BpfError(`BpfObject.open: backend must be "kernel" or "vm", got ${JSON.stringify(backend)}`, "EINVAL");
-    if (backend === "vm" && options.pinMaps) throw new BpfError("BpfObject.open: pinMaps needs the kernel backend (the VM has no bpffs)", "EINVAL");
+    if (backend !== "kernel" && backend !== "vm")
+      throw new BpfError(`BpfObject.open: backend must be "kernel" or "vm", got ${JSON.stringify(backend)}`, "EINVAL");
+    if (backend === "vm" && options.pinMaps)
+      throw new BpfError("BpfObject.open: pinMaps needs the kernel backend (the VM has no bpffs)", "EINVAL");
     // The VM is loaded only for { backend: "vm" } (kernel users never load it or its ELF reader).
     const kernel: KernelCalls = backend === "vm" ? new (await import("./vm/kernel.js")).VmKernel(options.vm) : native();
-    const isolate = backend === "vm" ? false : options.isolate ?? true;
+    const isolate = backend === "vm" ? false : (options.isolate ?? true);
     if (options.logLevel !== undefined) logLevelValue(options.logLevel); // a bad level throws before anything is opened
     let handle: unknown;
     try {
@@ -142,7 +158,11 @@ export class BpfObject implements Disposable, AsyncDisposable {
    * handle would act on another object's map.
    */
   private get live(): unknown {
-    if (!this.handle) throw new BpfError(`BPF object '${this.name}' is closed: its programs, maps and variables were released with it (open and load the object again to use them)`, "EBADF");
+    if (!this.handle)
+      throw new BpfError(
+        `BPF object '${this.name}' is closed: its programs, maps and variables were released with it (open and load the object again to use them)`,
+        "EBADF",
+      );
     return this.handle;
   }
 
@@ -244,7 +264,11 @@ export class BpfObject implements Disposable, AsyncDisposable {
   program(name: string): BpfProgram {
     let p = this.programCache.get(name);
     if (!p) {
-      if (!this.programFds.has(name)) throw new BpfError(`no program '${name}' in '${this.name}' (it has: ${[...this.programFds.keys()].join(", ") || "none"})`, "ENOENT");
+      if (!this.programFds.has(name))
+        throw new BpfError(
+          `no program '${name}' in '${this.name}' (it has: ${[...this.programFds.keys()].join(", ") || "none"})`,
+          "ENOENT",
+        );
       p = new BpfProgram(name, () => this.liveFd(this.programFds.get(name)), this.kernel);
       this.programCache.set(name, p);
     }
@@ -253,7 +277,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
 
   map<K = unknown, V = unknown>(name: string): BpfMap<K, V> {
     const m = this.anyMap(name);
-    if (m instanceof BpfRingBuf) throw new BpfError(`'${name}' is a ring buffer: use ringBuf('${name}') or iterate it with for await`, "EINVAL");
+    if (m instanceof BpfRingBuf)
+      throw new BpfError(`'${name}' is a ring buffer: use ringBuf('${name}') or iterate it with for await`, "EINVAL");
     return m as BpfMap<K, V>;
   }
 
@@ -273,7 +298,16 @@ export class BpfObject implements Disposable, AsyncDisposable {
     let m = this.mapCache.get(name);
     if (m) return m;
     const info = this.mapInfos.find((i) => i.name === name && !i.internal);
-    if (!info) throw new BpfError(`no map '${name}' in '${this.name}' (it has: ${this.mapInfos.filter((i) => !i.internal).map((i) => i.name).join(", ") || "none"})`, "ENOENT");
+    if (!info)
+      throw new BpfError(
+        `no map '${name}' in '${this.name}' (it has: ${
+          this.mapInfos
+            .filter((i) => !i.internal)
+            .map((i) => i.name)
+            .join(", ") || "none"
+        })`,
+        "ENOENT",
+      );
     const fdOf = () => this.liveFd(this.mapInfos.find((i) => i.name === name)?.fd);
     m = this.typedMap(info, fdOf);
     this.mapCache.set(name, m);
@@ -345,7 +379,10 @@ export class BpfObject implements Disposable, AsyncDisposable {
     let map = this.sectionMaps.get(info.name);
     if (!map) {
       // The object's own section map, through the object's backend (the VM has no fds to look up).
-      map = typedMap(info.name, info, rawCodec(info.keySize), rawCodec(info.valueSize), () => info.fd, this.kernel) as BpfMap<Uint8Array, Uint8Array>;
+      map = typedMap(info.name, info, rawCodec(info.keySize), rawCodec(info.valueSize), () => info.fd, this.kernel) as BpfMap<
+        Uint8Array,
+        Uint8Array
+      >;
       this.sectionMaps.set(info.name, map);
     }
     return map;
@@ -354,7 +391,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
   /** A global: read and write before load (the initial value), and after (the live map). */
   variable<T = unknown>(name: string): Variable<T> {
     const spec = this.variables.get(name);
-    if (!spec) throw new BpfError(`no global variable '${name}' in '${this.name}' (it has: ${this.variableNames.join(", ") || "none"})`, "ENOENT");
+    if (!spec)
+      throw new BpfError(`no global variable '${name}' in '${this.name}' (it has: ${this.variableNames.join(", ") || "none"})`, "ENOENT");
     const read = (): Uint8Array => {
       const handle = this.live;
       const info = this.sectionMap(spec.section);
@@ -368,7 +406,8 @@ export class BpfObject implements Disposable, AsyncDisposable {
       set: (value: T) => {
         this.live; // a closed object says so before anything else
         const info = this.sectionMap(spec.section);
-        if (this.loaded && spec.section === ".rodata") throw new BpfError(`'${name}' is configuration (.rodata): set it before load()`, "EPERM");
+        if (this.loaded && spec.section === ".rodata")
+          throw new BpfError(`'${name}' is configuration (.rodata): set it before load()`, "EPERM");
         let encoded: Uint8Array;
         try {
           encoded = encode(spec.codec, value);
@@ -412,7 +451,6 @@ async function readObject(file: string): Promise<Uint8Array> {
   }
 }
 
-
 /**
  * Creates a pin folder on bpffs, one level at a time (Node's recursive mkdir can spin on
  * sysfs, which is what /sys/fs/bpf is when bpffs is not mounted — e.g. under ip netns exec).
@@ -435,11 +473,15 @@ export function ensureBpffsDir(dir: string): void {
     }
     const parent = path.dirname(current);
     if (fs.statfsSync(parent).type !== BPF_FS_MAGIC) {
-      throw new BpfError(`cannot pin under ${dir}: ${parent} is not a BPF filesystem (mount one: mount -t bpf -o mode=0700 bpf /sys/fs/bpf; ip netns exec gives commands a fresh /sys without it)`, "ENOTSUP");
+      throw new BpfError(
+        `cannot pin under ${dir}: ${parent} is not a BPF filesystem (mount one: mount -t bpf -o mode=0700 bpf /sys/fs/bpf; ip netns exec gives commands a fresh /sys without it)`,
+        "ENOTSUP",
+      );
     }
     fs.mkdirSync(current, { mode: 0o700 });
   }
-  if (fs.statfsSync(absolute).type !== BPF_FS_MAGIC) throw new BpfError(`cannot pin under ${dir}: not a BPF filesystem (mount -t bpf -o mode=0700 bpf /sys/fs/bpf)`, "ENOTSUP");
+  if (fs.statfsSync(absolute).type !== BPF_FS_MAGIC)
+    throw new BpfError(`cannot pin under ${dir}: not a BPF filesystem (mount -t bpf -o mode=0700 bpf /sys/fs/bpf)`, "ENOTSUP");
 }
 
 const S_ISVTX = 0o1000;
@@ -449,15 +491,27 @@ function checkPinFolder(folder: string, dir: string, isTarget: boolean): void {
   const stat = fs.statSync(folder);
   const uid = process.geteuid?.() ?? 0;
   const refuse = (why: string, fix: string) => {
-    throw new BpfError(`refusing to pin under ${dir}: ${folder} ${why}, so another user could remove or replace the pins there (and detach a pinned link); ${fix}`, "EPERM");
+    throw new BpfError(
+      `refusing to pin under ${dir}: ${folder} ${why}, so another user could remove or replace the pins there (and detach a pinned link); ${fix}`,
+      "EPERM",
+    );
   };
   if (!stat.isDirectory()) refuse("is not a folder", "choose another path");
   const ownedBy = stat.uid === uid ? "you" : stat.uid === 0 ? "root" : `uid ${stat.uid}`;
   if (isTarget) {
-    if (stat.uid !== uid) refuse(`belongs to ${ownedBy}, not to this user (uid ${uid})`, `use a folder of your own (remove this one, or chown it)`);
-    if (stat.mode & 0o022) refuse(`is writable by ${stat.mode & 0o002 ? "every user" : "its group"} (mode ${(stat.mode & 0o7777).toString(8)})`, `chmod go-w ${folder}`);
+    if (stat.uid !== uid)
+      refuse(`belongs to ${ownedBy}, not to this user (uid ${uid})`, `use a folder of your own (remove this one, or chown it)`);
+    if (stat.mode & 0o022)
+      refuse(
+        `is writable by ${stat.mode & 0o002 ? "every user" : "its group"} (mode ${(stat.mode & 0o7777).toString(8)})`,
+        `chmod go-w ${folder}`,
+      );
     return;
   }
   if (stat.uid !== uid && stat.uid !== 0) refuse(`belongs to ${ownedBy}`, "pin somewhere else");
-  if (stat.mode & 0o022 && !(stat.mode & S_ISVTX)) refuse(`is writable by others without the sticky bit (mode ${(stat.mode & 0o7777).toString(8)})`, `chmod go-w ${folder}, or mount bpffs with -o mode=0700`);
+  if (stat.mode & 0o022 && !(stat.mode & S_ISVTX))
+    refuse(
+      `is writable by others without the sticky bit (mode ${(stat.mode & 0o7777).toString(8)})`,
+      `chmod go-w ${folder}, or mount bpffs with -o mode=0700`,
+    );
 }

@@ -26,7 +26,8 @@ export function parsePcap(bytes: Uint8Array, source = "pcap data"): PcapPacket[]
   const magicLE = view.getUint32(0, true);
   const magicBE = view.getUint32(0, false);
   const little = magicLE === MAGIC_US || magicLE === MAGIC_NS;
-  if (!little && magicBE !== MAGIC_US && magicBE !== MAGIC_NS) throw new Error(`${file}: not a pcap file (bad magic; pcapng is not supported: convert with editcap -F pcap)`);
+  if (!little && magicBE !== MAGIC_US && magicBE !== MAGIC_NS)
+    throw new Error(`${file}: not a pcap file (bad magic; pcapng is not supported: convert with editcap -F pcap)`);
   const nanos = (little ? magicLE : magicBE) === MAGIC_NS;
   const linkType = view.getUint32(20, little);
   if (linkType !== LINKTYPE_ETHERNET) throw new Error(`${file}: link type ${linkType} is not Ethernet`);
@@ -39,7 +40,11 @@ export function parsePcap(bytes: Uint8Array, source = "pcap data"): PcapPacket[]
     const original = view.getUint32(off + 12, little);
     off += 16;
     if (off + captured > bytes.length) throw new Error(`${file}: truncated packet record at byte ${off}`);
-    packets.push({ timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * (nanos ? 1n : 1000n), data: new Uint8Array(bytes.subarray(off, off + captured)), originalLength: original });
+    packets.push({
+      timestampNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * (nanos ? 1n : 1000n),
+      data: new Uint8Array(bytes.subarray(off, off + captured)),
+      originalLength: original,
+    });
     off += captured;
   }
   if (off !== bytes.length) throw new Error(`${file}: truncated packet record at byte ${off}`);

@@ -71,8 +71,10 @@ const xdpMdBytes = XdpMd.size;
 function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number }, kernel: KernelCalls): Uint8Array {
   const bytes = new Uint8Array(xdpMdBytes);
   const view = new DataView(bytes.buffer);
-  if (ctx.ingressIfindex !== undefined) view.setUint32(XdpMd.ingressIfindex, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex", kernel), true);
-  if (ctx.rxQueueIndex !== undefined) view.setUint32(XdpMd.rxQueueIndex, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
+  if (ctx.ingressIfindex !== undefined)
+    view.setUint32(XdpMd.ingressIfindex, ifindexOf(ctx.ingressIfindex, "run(): ctx.ingressIfindex", kernel), true);
+  if (ctx.rxQueueIndex !== undefined)
+    view.setUint32(XdpMd.rxQueueIndex, integerArgument("run(): ctx.rxQueueIndex", ctx.rxQueueIndex, 0, u32Max), true);
   return bytes;
 }
 
@@ -83,7 +85,10 @@ function xdpMd(ctx: { ingressIfindex?: number | string; rxQueueIndex?: number },
  */
 function rawXdpMd(ctx: Uint8Array, packetLength: number): Uint8Array {
   if (ctx.length === 0 || ctx.length > xdpMdBytes || ctx.length % 4 !== 0) {
-    throw invalidArgument("range", `run(): a raw ctx is a struct xdp_md: up to ${xdpMdBytes} bytes of whole u32 fields (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), not ${ctx.length} bytes`);
+    throw invalidArgument(
+      "range",
+      `run(): a raw ctx is a struct xdp_md: up to ${xdpMdBytes} bytes of whole u32 fields (data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), not ${ctx.length} bytes`,
+    );
   }
   const md = new Uint8Array(xdpMdBytes);
   md.set(ctx);
@@ -97,7 +102,8 @@ const ifindexMax = 0x7fff_ffff;
 
 export function ifindexOf(target: string | number, what = "interface index", kernel?: Pick<KernelCalls, "ifIndex">): number {
   if (typeof target === "number") return integerArgument(what, target, 1, ifindexMax);
-  if (typeof target !== "string") throw invalidArgument("type", `${what}: expected an interface name or index, not ${target === null ? "null" : typeof target}`);
+  if (typeof target !== "string")
+    throw invalidArgument("type", `${what}: expected an interface name or index, not ${target === null ? "null" : typeof target}`);
   try {
     return (kernel ?? native()).ifIndex(target);
   } catch (error) {
@@ -106,7 +112,11 @@ export function ifindexOf(target: string | number, what = "interface index", ker
 }
 
 export class BpfProgram implements XdpProgram {
-  constructor(readonly name: string, private readonly fdOf: () => number, private readonly calls?: KernelCalls) {}
+  constructor(
+    readonly name: string,
+    private readonly fdOf: () => number,
+    private readonly calls?: KernelCalls,
+  ) {}
 
   /** The backend: the native addon (default) or the VM. */
   private get kernel(): KernelCalls {
@@ -137,16 +147,28 @@ export class BpfProgram implements XdpProgram {
 
   run(packet: Uint8Array, options: RunOptions = {}): RunResult {
     if (!(packet instanceof Uint8Array)) throw invalidArgument("type", "run(packet): packet must be a Uint8Array");
-    if (packet.length < 14) throw new BpfError(`run(): the kernel test-runs XDP programs only on packets of at least 14 bytes (an Ethernet header); got ${packet.length}`, "EINVAL");
+    if (packet.length < 14)
+      throw new BpfError(
+        `run(): the kernel test-runs XDP programs only on packets of at least 14 bytes (an Ethernet header); got ${packet.length}`,
+        "EINVAL",
+      );
     const repeat = integerArgument("run(): repeat", options.repeat ?? 1, 1, u32Max);
     const flags = integerArgument("run(): flags", options.flags ?? 0, 0, u32Max);
     // Room for programs that grow the packet (adjustHead/adjustTail).
     const outSize = flags & BPF_F_TEST_XDP_LIVE_FRAMES ? 0 : packet.length + 512; // live frames: no output
     const given = options.ctx;
-    if (given !== undefined && (given === null || typeof given !== "object")) throw invalidArgument("type", "run(): ctx must be { ingressIfindex, rxQueueIndex } or a struct xdp_md as a Uint8Array");
+    if (given !== undefined && (given === null || typeof given !== "object"))
+      throw invalidArgument("type", "run(): ctx must be { ingressIfindex, rxQueueIndex } or a struct xdp_md as a Uint8Array");
     const ctx = given === undefined ? null : rawXdpMd(given instanceof Uint8Array ? given : xdpMd(given, this.kernel), packet.length);
     try {
-      const r: ReturnType<KernelCalls["progTestRun"]> & { redirect?: RedirectTarget; printk?: string[] } = this.kernel.progTestRun(this.fd, packet, repeat, outSize, flags, ctx);
+      const r: ReturnType<KernelCalls["progTestRun"]> & { redirect?: RedirectTarget; printk?: string[] } = this.kernel.progTestRun(
+        this.fd,
+        packet,
+        repeat,
+        outSize,
+        flags,
+        ctx,
+      );
       const result: RunResult = { action: r.retval as XDP, packet: r.packet, durationNs: r.durationNs };
       if (this.kernel.backend === "vm") {
         result.redirect = r.redirect;
@@ -155,14 +177,21 @@ export class BpfProgram implements XdpProgram {
       return result;
     } catch (error) {
       if ((error as { errno?: number }).errno === Errno.EINVAL && ctx) {
-        throw explain(error, `test run of '${this.name}': the kernel refused the ctx (ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues; data, data_meta and egress_ifindex 0)`);
+        throw explain(
+          error,
+          `test run of '${this.name}': the kernel refused the ctx (ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues; data, data_meta and egress_ifindex 0)`,
+        );
       }
       throw explain(error, `test run of '${this.name}'`);
     }
   }
 
   attach(target: string | number, options: AttachOptions = {}): Link {
-    if (this.kernel.backend === "vm") throw new BpfError(`attach '${this.name}': programs of the VM backend run only in this process (run() them); attaching to an interface needs the kernel backend (open the object without { backend: "vm" })`, "EOPNOTSUPP");
+    if (this.kernel.backend === "vm")
+      throw new BpfError(
+        `attach '${this.name}': programs of the VM backend run only in this process (run() them); attaching to an interface needs the kernel backend (open the object without { backend: "vm" })`,
+        "EOPNOTSUPP",
+      );
     const ifindex = ifindexOf(target, "attach(): interface index");
     const ifname = typeof target === "string" ? target : undefined;
     const what = `attach '${this.name}' to ${ifname ?? `ifindex ${ifindex}`}`;
@@ -207,7 +236,10 @@ export class BpfProgram implements XdpProgram {
       const asked = (Object.keys(modeFlags) as AttachMode[]).find((m) => modeFlags[m] === mode);
       if (asked !== undefined && attached !== undefined && asked !== attached) {
         native().close(link.fd);
-        throw new BpfError(`${what}: the program there runs in ${attached} mode in BPF link ${link.id}, and replacing keeps a link's mode; to run in ${asked} mode, detach it first (close or unpin the link, or tsxdp detach --dev ${ifname ?? "IFACE"}) and attach again`, "EINVAL");
+        throw new BpfError(
+          `${what}: the program there runs in ${attached} mode in BPF link ${link.id}, and replacing keeps a link's mode; to run in ${asked} mode, detach it first (close or unpin the link, or tsxdp detach --dev ${ifname ?? "IFACE"}) and attach again`,
+          "EINVAL",
+        );
       }
       try {
         native().linkUpdate(link.fd, this.fd, -1);
@@ -266,7 +298,13 @@ class XdpLink implements Link {
    * replace). Others may hold it too (a pin, the process that made it), so detach() makes
    * the kernel detach it (BPF_LINK_DETACH) instead of only closing our reference.
    */
-  constructor(readonly ifindex: number, readonly kind: "link" | "netlink", private readonly fd: number, private readonly mode: number, private readonly adopted: boolean) {}
+  constructor(
+    readonly ifindex: number,
+    readonly kind: "link" | "netlink",
+    private readonly fd: number,
+    private readonly mode: number,
+    private readonly adopted: boolean,
+  ) {}
 
   detach(): void {
     if (!this.attached) return;
@@ -285,7 +323,8 @@ class XdpLink implements Link {
   }
 
   pin(path: string): void {
-    if (this.kind !== "link") throw new BpfError("only a BPF link can be pinned; this attach used netlink (it stays until detached)", "EINVAL");
+    if (this.kind !== "link")
+      throw new BpfError("only a BPF link can be pinned; this attach used netlink (it stays until detached)", "EINVAL");
     try {
       native().objPin(this.fd, path);
     } catch (error) {
@@ -297,7 +336,6 @@ class XdpLink implements Link {
     this.detach();
   }
 }
-
 
 /**
  * The BPF link that holds the XDP program of `ifindex` in this namespace, by walking the
@@ -314,7 +352,8 @@ function findXdpLink(ifindex: number): { fd: number; id: number; progId: number 
   if (!attachedProgId) return undefined;
   for (const { id, fd } of kernelObjects("link")) {
     const info = native().linkInfo(fd);
-    if (info.type === BPF_LINK_TYPE_XDP && info.ifindex === ifindex && info.progId === attachedProgId) return { fd, id, progId: info.progId };
+    if (info.type === BPF_LINK_TYPE_XDP && info.ifindex === ifindex && info.progId === attachedProgId)
+      return { fd, id, progId: info.progId };
     native().close(fd);
   }
   return undefined;
@@ -324,7 +363,9 @@ function findXdpLink(ifindex: number): { fd: number; id: number; progId: number 
 /** XDP_ATTACHED_DRV/SKB/HW from bpf_xdp_query, as attach() names the modes. */
 function attachedModeName(ifindex: number): AttachMode | undefined {
   try {
-    return ({ [XdpAttached.DRV]: "native", [XdpAttached.SKB]: "generic", [XdpAttached.HW]: "offload" } as Record<number, AttachMode>)[native().xdpQuery(ifindex).mode];
+    return ({ [XdpAttached.DRV]: "native", [XdpAttached.SKB]: "generic", [XdpAttached.HW]: "offload" } as Record<number, AttachMode>)[
+      native().xdpQuery(ifindex).mode
+    ];
   } catch {
     return undefined;
   }
@@ -374,7 +415,9 @@ export function detachInterface(target: string | number, mode?: AttachMode): Det
   const before = query();
   const attachedIn = attachedModes[before.mode] ?? [];
   if (attachedIn.length === 0 || (mode !== undefined && before.mode !== 4 && !attachedIn.includes(mode))) {
-    const which = attachedIn.length ? ` in ${mode} mode (the program there runs in ${attachedIn[0]} mode: leave out --mode, or give that one)` : "";
+    const which = attachedIn.length
+      ? ` in ${mode} mode (the program there runs in ${attachedIn[0]} mode: leave out --mode, or give that one)`
+      : "";
     throw new BpfError(`${what}: no XDP program is attached${which}`, "ENOENT");
   }
   let holder: Detached["holder"] = "netlink";
@@ -396,6 +439,10 @@ export function detachInterface(target: string | number, mode?: AttachMode): Det
   }
   const after = query();
   const left = (attachedModes[after.mode] ?? []).filter((m) => !mode || m === mode || after.mode === 4);
-  if (left.length) throw new BpfError(`${what}: a program is still attached in ${left.join(" and ")} mode (program id ${after.progId || "?"}) after detaching`, "EBUSY");
+  if (left.length)
+    throw new BpfError(
+      `${what}: a program is still attached in ${left.join(" and ")} mode (program id ${after.progId || "?"}) after detaching`,
+      "EBUSY",
+    );
   return { progId: before.progId, modes: mode ? [mode] : attachedIn, holder };
 }

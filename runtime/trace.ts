@@ -28,7 +28,10 @@ const defaultMount = "/sys/kernel/tracing";
 
 /** Where tracefs is mounted, from /proc/mounts (undefined: nowhere). */
 export function findTracefs(): string | undefined {
-  const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" "));
+  const mounts = fs
+    .readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" "));
   const tracefs = mounts.find((m) => m[2] === "tracefs")?.[1];
   if (tracefs) return tracefs;
   const debugfs = mounts.find((m) => m[2] === "debugfs")?.[1];
@@ -40,10 +43,17 @@ export function ensureTracefs(mountPoint = defaultMount): string {
   const found = findTracefs();
   if (found) return found;
   if (!fs.readFileSync("/proc/filesystems", "utf8").includes("\ttracefs")) {
-    throw new BpfError("this kernel has no tracefs (CONFIG_TRACING is off): printk output cannot be read; use log.* and skel.logs instead", "ENOTSUP");
+    throw new BpfError(
+      "this kernel has no tracefs (CONFIG_TRACING is off): printk output cannot be read; use log.* and skel.logs instead",
+      "ENOTSUP",
+    );
   }
   const r = spawnSync("mount", ["-t", "tracefs", "nodev", mountPoint], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) throw new BpfError(`cannot mount tracefs at ${mountPoint}: ${(r.stderr || r.error?.message || "mount failed").trim()} (needs root; or mount it yourself: mount -t tracefs nodev ${mountPoint})`, "EPERM");
+  if (r.status !== 0)
+    throw new BpfError(
+      `cannot mount tracefs at ${mountPoint}: ${(r.stderr || r.error?.message || "mount failed").trim()} (needs root; or mount it yourself: mount -t tracefs nodev ${mountPoint})`,
+      "EPERM",
+    );
   return mountPoint;
 }
 

@@ -9,7 +9,10 @@ export function extractVerifierLog(output: string): string {
   const start = lines.findIndex((l) => /-- BEGIN PROG LOAD LOG --/.test(l));
   if (start >= 0) {
     const end = lines.findIndex((l, i) => i > start && /-- END PROG LOAD LOG --/.test(l));
-    return lines.slice(start + 1, end > start ? end : undefined).join("\n").trim();
+    return lines
+      .slice(start + 1, end > start ? end : undefined)
+      .join("\n")
+      .trim();
   }
   const libbpf = lines.filter((l) => l.startsWith("libbpf:"));
   return (libbpf.length ? libbpf : lines).join("\n").trim();
@@ -21,7 +24,10 @@ export function extractVerifierLog(output: string): string {
  * instructions, that the program is too complex.
  */
 export function verifierCause(log: string): string | undefined {
-  const lines = log.split("\n").map((l) => l.replace(/^libbpf: /, "").trim()).filter(Boolean);
+  const lines = log
+    .split("\n")
+    .map((l) => l.replace(/^libbpf: /, "").trim())
+    .filter(Boolean);
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i]!;
     if (/^processed \d+ insns/.test(l)) {
@@ -30,7 +36,12 @@ export function verifierCause(log: string): string | undefined {
       if (processed > limit) return `the program is too complex: ${l}`;
       continue;
     }
-    if (/^(verification time|stack depth|mark_read|-- END|-- BEGIN|prog '.*': (failed|BPF program load failed)|failed to load|; |\d+: )/.test(l)) continue;
+    if (
+      /^(verification time|stack depth|mark_read|-- END|-- BEGIN|prog '.*': (failed|BPF program load failed)|failed to load|; |\d+: )/.test(
+        l,
+      )
+    )
+      continue;
     return l;
   }
   return undefined;

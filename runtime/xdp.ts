@@ -10,7 +10,8 @@ export enum XDP {
 /** "10.0.0.1" → 0x0a000001 (host order; a be32 map key takes it as is). */
 export function ipv4(text: string): number {
   const parts = text.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new TypeError(`not an IPv4 address: '${text}'`);
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
+    throw new TypeError(`not an IPv4 address: '${text}'`);
   return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
 }
 

@@ -19,16 +19,56 @@ const { hostileCorpus } = await import(path.join(root, "scripts/hostile-corpus.m
 // Verifying needs root (BPF_PROG_LOAD); without it accepted objects are counted, not loaded.
 const canVerify = process.getuid?.() === 0;
 
-const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)", "+ 1", "* 4", "u32(", "ip.ihl", "65535", "let ", "const ", "return XDP.DROP;", "if (", "=== null"];
+const tokens = [
+  "null",
+  "0",
+  "-1",
+  "u8",
+  "(",
+  ")",
+  "{",
+  "}",
+  ";",
+  "ctx",
+  "eth",
+  "1.5",
+  '"s"',
+  "as any",
+  "!",
+  ".x",
+  "[0]",
+  "=>",
+  "class",
+  "while (true)",
+  "+ 1",
+  "* 4",
+  "u32(",
+  "ip.ihl",
+  "65535",
+  "let ",
+  "const ",
+  "return XDP.DROP;",
+  "if (",
+  "=== null",
+];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fuzz-"));
-const programsIn = (folder) => fs.readdirSync(folder).filter((f) => f.endsWith(".xdp.ts")).map((f) => path.join(folder, f));
+const programsIn = (folder) =>
+  fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith(".xdp.ts"))
+    .map((f) => path.join(folder, f));
 const sources = [
   ...programsIn(path.join(root, "verifier-tests/pass")),
-  ...fs.readdirSync(path.join(root, "examples"), { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => programsIn(path.join(root, "examples", d.name))),
+  ...fs
+    .readdirSync(path.join(root, "examples"), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => programsIn(path.join(root, "examples", d.name))),
 ];
 let state = Number(process.argv[2] ?? 7);
 const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
-let variants = 0, accepted = 0, problems = 0;
+let variants = 0,
+  accepted = 0,
+  problems = 0;
 
 function mutate(text) {
   const r = random();
@@ -68,19 +108,35 @@ for (const entry of hostileCorpus()) {
     // An entry that must compile is compiled (the passes of `check`, then LLVM); one that must
     // be refused is checked, as `tsxdp check` would.
     const checked = entry.expect === "object" ? { diagnostics: [] } : await check({ files: [file] });
-    const result = entry.expect === "object" ? await compile({ files: [file], outDir: path.join(at, "out") }) : { diagnostics: [], objects: [] };
+    const result =
+      entry.expect === "object" ? await compile({ files: [file], outDir: path.join(at, "out") }) : { diagnostics: [], objects: [] };
     const all = [...checked.diagnostics, ...result.diagnostics];
     const internal = all.find((d) => d.code === 9001 && d.prefix === "TSX");
     if (internal) problem(`internal error: ${internal.message}`);
     else if (entry.expect === "object") {
-      if (result.diagnostics.length || result.objects.length !== 1) problem(`expected an object, got ${all.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "nothing"}`);
+      if (result.diagnostics.length || result.objects.length !== 1)
+        problem(
+          `expected an object, got ${
+            all
+              .map((d) => `${d.prefix}${d.code} ${d.message}`)
+              .join("; ")
+              .slice(0, 500) || "nothing"
+          }`,
+        );
       else if (!skeletonParses(result.objects[0].skeleton)) problem(`the skeleton ${result.objects[0].skeleton} is not valid JavaScript`);
       else if (canVerify) {
         const outcome = verifyObject(result.objects[0]);
         if (!outcome.ok) problem(`accepted by check, refused by the kernel: ${outcome.report.split("\n").slice(0, 3).join(" | ")}`);
       }
     } else if (!checked.diagnostics.some((d) => d.prefix === "TSX" && d.code === entry.expect)) {
-      problem(`expected TSX${entry.expect} from check, got ${checked.diagnostics.map((d) => `${d.prefix}${d.code} ${d.message}`).join("; ").slice(0, 500) || "no diagnostic"}`);
+      problem(
+        `expected TSX${entry.expect} from check, got ${
+          checked.diagnostics
+            .map((d) => `${d.prefix}${d.code} ${d.message}`)
+            .join("; ")
+            .slice(0, 500) || "no diagnostic"
+        }`,
+      );
     }
   } catch (error) {
     problem(`exception: ${error.stack}`);
@@ -111,7 +167,8 @@ while (Date.now() < deadline) {
         accepted++;
         if (!canVerify) continue;
         const outcome = verifyObject(object);
-        if (!outcome.ok) console.log(`verifier rejected an accepted program: ${keep("rejected")}\n${outcome.report.split("\n").slice(0, 3).join("\n")}`);
+        if (!outcome.ok)
+          console.log(`verifier rejected an accepted program: ${keep("rejected")}\n${outcome.report.split("\n").slice(0, 3).join("\n")}`);
       }
     } catch (error) {
       console.log(`exception: ${keep("exception")}: ${error.stack}`);

@@ -32,7 +32,11 @@ try {
   for (let round = 0; Date.now() < end; round++) {
     for (const [i, { object, cases, name }] of objects.entries()) {
       if (Date.now() >= end) break;
-      const result = await fuzzCases(object, cases, { seed: seed + round * objects.length + i, perCase: 200, deadline: Math.min(end, Date.now() + 30_000) });
+      const result = await fuzzCases(object, cases, {
+        seed: seed + round * objects.length + i,
+        perCase: 200,
+        deadline: Math.min(end, Date.now() + 30_000),
+      });
       totals.packets += result.packets;
       for (const d of result.disagreements) {
         totals.disagreements++;
@@ -47,5 +51,7 @@ try {
 } finally {
   unpin();
 }
-console.log(`seed ${seed}, ${seconds} s: ${totals.rounds} rounds over ${objects.length} programs, ${totals.packets} packets, ${totals.disagreements} disagreements`);
+console.log(
+  `seed ${seed}, ${seconds} s: ${totals.rounds} rounds over ${objects.length} programs, ${totals.packets} packets, ${totals.disagreements} disagreements`,
+);
 process.exit(totals.disagreements ? 1 : 0);

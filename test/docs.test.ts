@@ -51,7 +51,10 @@ test("every shipped TypeScript/JavaScript snippet parses on the oldest Node engi
       let index = 0;
       for (const [, lang, code] of text.matchAll(/```(ts|js|typescript|javascript)\n([\s\S]*?)```/g)) {
         // Types are erased as tsc would; newer syntax (ESNext) is kept, so Node decides.
-        const js = ts.transpileModule(code!, { compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext }, reportDiagnostics: false }).outputText;
+        const js = ts.transpileModule(code!, {
+          compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext },
+          reportDiagnostics: false,
+        }).outputText;
         const file = path.join(dir, `${doc.replace(/\W/g, "_")}-${index++}.mjs`);
         fs.writeFileSync(file, lang!.startsWith("j") ? code! : js);
         const r = spawnSync(process.execPath, ["--check", file], { encoding: "utf8" });

@@ -19,9 +19,17 @@ let prepared: Promise<void> | undefined;
 async function prepare(): Promise<void> {
   for (const source of examplePrograms()) {
     const result = await compile({ files: [source] });
-    assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), [], source);
+    assert.equal(
+      result.diagnostics.map((d) => formatDiagnostic(d)),
+      [],
+      source,
+    );
   }
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(examples, "tsconfig.node.json")], { encoding: "utf8" });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(examples, "tsconfig.node.json")],
+    { encoding: "utf8" },
+  );
   assert.is(tsc.status, 0, `the examples' scripts do not type-check against their skeletons:\n${tsc.stdout}${tsc.stderr}`);
 }
 
@@ -81,7 +89,14 @@ test("reflector: a UDP datagram comes back from the address it was sent to", asy
 test("redirect/l2fwd: two hosts with no other path talk through a DevMap", async () => {
   if (!requireKernel("XDP_REDIRECT to veth")) return;
   await (prepared ??= prepare());
-  const topo = topology(["a", "switch", "b"], [{ a: "a:eth0:10.82.0.1/24", b: "switch:p1" }, { a: "b:eth0:10.82.0.2/24", b: "switch:p2" }], { gro: ["a:eth0", "b:eth0"] });
+  const topo = topology(
+    ["a", "switch", "b"],
+    [
+      { a: "a:eth0:10.82.0.1/24", b: "switch:p1" },
+      { a: "b:eth0:10.82.0.2/24", b: "switch:p2" },
+    ],
+    { gro: ["a:eth0", "b:eth0"] },
+  );
   try {
     assert.is(pingCount(topo, "a", "10.82.0.2", 1), 0, "no path without the program");
     const l2 = topo.start("switch", process.execPath, [script("redirect/l2fwd.js"), "p1", "p2", "4"]);
@@ -97,8 +112,18 @@ test("redirect/router: IPv4 forwarded by bpf_fib_lookup, bypassing the stack", a
   await (prepared ??= prepare());
   const topo = topology(
     ["left", "router", "right"],
-    [{ a: "left:eth0:10.83.1.2/24", b: "router:r1:10.83.1.1/24" }, { a: "right:eth0:10.83.2.2/24", b: "router:r2:10.83.2.1/24" }],
-    { gro: ["left:eth0", "right:eth0"], forward: ["router"], routes: [["left", "10.83.2.0/24", "10.83.1.1"], ["right", "10.83.1.0/24", "10.83.2.1"]] },
+    [
+      { a: "left:eth0:10.83.1.2/24", b: "router:r1:10.83.1.1/24" },
+      { a: "right:eth0:10.83.2.2/24", b: "router:r2:10.83.2.1/24" },
+    ],
+    {
+      gro: ["left:eth0", "right:eth0"],
+      forward: ["router"],
+      routes: [
+        ["left", "10.83.2.0/24", "10.83.1.1"],
+        ["right", "10.83.1.0/24", "10.83.2.1"],
+      ],
+    },
   );
   const forwardedByStack = () => Number(/Ip: .*\nIp: (.*)/.exec(topo.run("router", "cat", ["/proc/net/snmp"]))![1]!.split(" ")[5]);
   try {
@@ -134,12 +159,22 @@ test("nat: UDP and TCP exchanges through dnat/snat, forwarded in XDP both ways, 
   await (prepared ??= prepare());
   const topo = topology(
     ["client", "router", "server"],
-    [{ a: "client:eth0:10.84.1.2/24", b: "router:pub:10.84.1.1/24" }, { a: "server:eth0:10.84.2.2/24", b: "router:priv:10.84.2.1/24" }],
+    [
+      { a: "client:eth0:10.84.1.2/24", b: "router:pub:10.84.1.1/24" },
+      { a: "server:eth0:10.84.2.2/24", b: "router:priv:10.84.2.1/24" },
+    ],
     // The public endpoint is a service address routed to the router (not one of its own:
     // the kernel would drop replies whose rewritten source is a local address). veth needs
     // GRO on the receiving ends for XDP_REDIRECTed frames; tx checksum offload is off, so
     // the receiving stacks verify full checksums.
-    { gro: ["client:eth0", "server:eth0"], forward: ["router"], routes: [["client", "10.84.9.0/24", "10.84.1.1"], ["server", "10.84.1.0/24", "10.84.2.1"]] },
+    {
+      gro: ["client:eth0", "server:eth0"],
+      forward: ["router"],
+      routes: [
+        ["client", "10.84.9.0/24", "10.84.1.1"],
+        ["server", "10.84.1.0/24", "10.84.2.1"],
+      ],
+    },
   );
   const forwardedByStack = () => Number(/Ip: .*\nIp: (.*)/.exec(topo.run("router", "cat", ["/proc/net/snmp"]))![1]!.split(" ")[5]);
   const checksumErrors = (role: string) => {
@@ -151,22 +186,36 @@ test("nat: UDP and TCP exchanges through dnat/snat, forwarded in XDP both ways, 
   try {
     const udpServer = udpEchoServer(topo, "server", 6000);
     await waitForLine(udpServer, (v) => v.listening === 6000);
-    const tcpServer = topo.start("server", process.execPath, ["-e", `
+    const tcpServer = topo.start("server", process.execPath, [
+      "-e",
+      `
       const server = require("net").createServer((c) => { let d = ""; c.on("data", (x) => (d += x)); c.on("end", () => c.end("echo:" + d)); });
       server.listen(6001, () => console.log(JSON.stringify({ listening: 6001 })));
-      setTimeout(() => process.exit(0), 60000);`]);
+      setTimeout(() => process.exit(0), 60000);`,
+    ]);
     await waitForLine(tcpServer, (v) => v.listening === 6001);
     assert.is(udpExchange(topo, "client", "10.84.9.10", 5000, "ping"), undefined, "nothing answers at the public endpoint without NAT");
     // Neighbour entries on the router, so the FIB resolves next hops from the first packet.
     assert.is(pingCount(topo, "client", "10.84.1.1", 1), 1);
     assert.is(pingCount(topo, "server", "10.84.2.1", 1), 1);
 
-    const nat = topo.start("router", process.execPath, [script("nat/main.js"), "pub", "priv", "8", "udp:10.84.9.10:5000=10.84.2.2:6000", "tcp:10.84.9.10:5001=10.84.2.2:6001"]);
+    const nat = topo.start("router", process.execPath, [
+      script("nat/main.js"),
+      "pub",
+      "priv",
+      "8",
+      "udp:10.84.9.10:5000=10.84.2.2:6000",
+      "tcp:10.84.9.10:5001=10.84.2.2:6001",
+    ]);
     await waitForLine(nat, (v) => Array.isArray(v.nat));
     const before = forwardedByStack();
     const reply = udpExchange(topo, "client", "10.84.9.10", 5000, "ping", 41000);
     assert.equal(reply, { from: "10.84.9.10", port: 5000, data: "echo:ping" }, "the UDP reply comes from the public endpoint");
-    assert.is(tcpExchange(topo, "client", "10.84.9.10", 5001, "hello over tcp"), "echo:hello over tcp", "a TCP connection through the NAT: handshake, data, close");
+    assert.is(
+      tcpExchange(topo, "client", "10.84.9.10", 5001, "hello over tcp"),
+      "echo:hello over tcp",
+      "a TCP connection through the NAT: handshake, data, close",
+    );
     const byStack = forwardedByStack() - before;
     assert.ok(byStack <= 2, `the router's stack forwarded ${byStack} packets: dnat/snat should have forwarded them in XDP`);
     assert.equal(checksumErrors("server"), { udpInCsumErrors: 0, tcpInCsumErrors: 0 }, "the server's stack found no bad checksums");
@@ -210,7 +259,8 @@ test("flow-log: typed RingBuf records of real UDP traffic, filtered by a struct 
     assert.equal(attached.filter, { port: 7100, drop: 0 }, "the config reads back in host order");
     // Traffic to another port is filtered out by the program; only 7100 is logged.
     udpExchange(topo, "peer", "10.86.0.1", 7199, "ignored", 43999);
-    for (let i = 0; i < 3; i++) assert.ok(udpExchange(topo, "peer", "10.86.0.1", 7100, `m${i}xx`, 43000 + i), "echoed: logging passes the packets on");
+    for (let i = 0; i < 3; i++)
+      assert.ok(udpExchange(topo, "peer", "10.86.0.1", 7100, `m${i}xx`, 43000 + i), "echoed: logging passes the packets on");
     const lines: Record<string, unknown>[] = [];
     const done = await waitForLine(log, (v) => {
       if (v.event) lines.push(v.event as Record<string, unknown>);
@@ -223,7 +273,10 @@ test("flow-log: typed RingBuf records of real UDP traffic, filtered by a struct 
       return rest;
     });
     // 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 4 bytes of payload.
-    assert.equal(events, [0, 1, 2].map((i) => ({ proto: "udp", from: `10.86.0.2:${43000 + i}`, to: "10.86.0.1:7100", ttl: 64, len: 46 })));
+    assert.equal(
+      events,
+      [0, 1, 2].map((i) => ({ proto: "udp", from: `10.86.0.2:${43000 + i}`, to: "10.86.0.1:7100", ttl: 64, len: 46 })),
+    );
   } finally {
     topo.remove();
   }

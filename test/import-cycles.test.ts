@@ -12,14 +12,18 @@ const layers = ["compiler", "runtime", "cli"].map((folder) => path.join(repoRoot
 
 test("no value-import cycle in compiler/, runtime/ or cli/", () => {
   const cycles = importCycles(sourceFiles(layers), repoRoot);
-  assert.equal(cycles.map((c) => c.join(" → ")), []);
+  assert.equal(
+    cycles.map((c) => c.join(" → ")),
+    [],
+  );
 });
 
 test("compiler/ and runtime/ are libraries: neither loads cli/, and the compiler never loads the native addon", () => {
   const offending: string[] = [];
   for (const file of sourceFiles(layers.slice(0, 2))) {
     for (const target of valueImports(file)) {
-      if (path.relative(repoRoot, target).startsWith(`cli${path.sep}`)) offending.push(`${path.relative(repoRoot, file)} → ${path.relative(repoRoot, target)}`);
+      if (path.relative(repoRoot, target).startsWith(`cli${path.sep}`))
+        offending.push(`${path.relative(repoRoot, file)} → ${path.relative(repoRoot, target)}`);
     }
   }
   assert.equal(offending, []);
@@ -41,7 +45,8 @@ test("cli/ uses compiler/ and runtime/ only through their entries (index.ts)", (
   for (const file of sourceFiles([layers[2]!])) {
     for (const target of valueImports(file)) {
       const layer = path.relative(repoRoot, target).split(path.sep)[0];
-      if ((layer === "compiler" || layer === "runtime") && !entries.has(target)) offending.push(`${path.relative(repoRoot, file)} → ${path.relative(repoRoot, target)}`);
+      if ((layer === "compiler" || layer === "runtime") && !entries.has(target))
+        offending.push(`${path.relative(repoRoot, file)} → ${path.relative(repoRoot, target)}`);
     }
   }
   assert.equal(offending, []);

@@ -20,7 +20,11 @@ for (const source of [...passPrograms(), ...examplePrograms()]) {
     const cases = casesFile ? readCases(casesFile) : undefined;
     if (cases) assert.ok(cases.cases.length > 0, "no cases");
     const result = await compile({ files: [source], outDir: path.join(out, path.basename(path.dirname(source))), noSkeleton: true });
-    assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), [], "diagnostics");
+    assert.equal(
+      result.diagnostics.map((d) => formatDiagnostic(d)),
+      [],
+      "diagnostics",
+    );
     const object = result.objects[0]!;
     if (!requireKernel("BPF_PROG_LOAD of XDP programs")) return;
     const outcome = verifyObject(object);

@@ -18,7 +18,10 @@ export class FunctionBuilder {
   private location = "";
   private readonly locations = new Map<string, string>();
 
-  constructor(private readonly module: ModuleBuilder, readonly scope: string) {
+  constructor(
+    private readonly module: ModuleBuilder,
+    readonly scope: string,
+  ) {
     this.current = this.newBlock("entry");
   }
 

@@ -62,11 +62,13 @@ export class ModuleBuilder {
     // Sections are joined, not spread into push(): a huge program's arrays overflow the stack.
     const out = [...header, "", this.globals.join("\n")];
     if (this.used.length) {
-      out.push(`@llvm.compiler.used = appending global [${this.used.length} x ptr] [${this.used.map((u) => `ptr ${u}`).join(", ")}], section "llvm.metadata"`);
+      out.push(
+        `@llvm.compiler.used = appending global [${this.used.length} x ptr] [${this.used.map((u) => `ptr ${u}`).join(", ")}], section "llvm.metadata"`,
+      );
     }
     out.push("", this.functions.join("\n"), "", [...this.declarations].join("\n"), "");
-    out.push("attributes #0 = { nounwind \"frame-pointer\"=\"all\" }");
-    out.push("attributes #1 = { alwaysinline nounwind \"frame-pointer\"=\"all\" }");
+    out.push('attributes #0 = { nounwind "frame-pointer"="all" }');
+    out.push('attributes #1 = { alwaysinline nounwind "frame-pointer"="all" }');
     out.push("attributes #2 = { nofree nosync nounwind readnone speculatable willreturn }", "");
     out.push(this.named.join("\n"), this.metadata.map((text, i) => `!${i} = ${text}`).join("\n"));
     return out.join("\n") + "\n";

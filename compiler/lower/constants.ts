@@ -7,15 +7,25 @@ import { type FunctionState, type ModuleState, type Value, constValue } from "./
 import { byteSwaps, foldBinary, foldByteSwap, typedConst } from "./integers.js";
 
 const foldable: Partial<Record<ts.SyntaxKind, Parameters<typeof foldBinary>[0]>> = {
-  [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*",
-  [ts.SyntaxKind.SlashToken]: "/", [ts.SyntaxKind.PercentToken]: "%", [ts.SyntaxKind.AmpersandToken]: "&",
-  [ts.SyntaxKind.BarToken]: "|", [ts.SyntaxKind.CaretToken]: "^", [ts.SyntaxKind.LessThanLessThanToken]: "<<",
-  [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>", [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: ">>>",
+  [ts.SyntaxKind.PlusToken]: "+",
+  [ts.SyntaxKind.MinusToken]: "-",
+  [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/",
+  [ts.SyntaxKind.PercentToken]: "%",
+  [ts.SyntaxKind.AmpersandToken]: "&",
+  [ts.SyntaxKind.BarToken]: "|",
+  [ts.SyntaxKind.CaretToken]: "^",
+  [ts.SyntaxKind.LessThanLessThanToken]: "<<",
+  [ts.SyntaxKind.GreaterThanGreaterThanToken]: ">>",
+  [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: ">>>",
 };
 
 export function evaluateConstantExpression(state: ModuleState, expr: ts.Expression): Value | undefined {
   while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr)) expr = expr.expression;
-  if (ts.isNumericLiteral(expr)) return /^[\d_xXa-fA-FoObB]+$/.test(expr.getText()) && !expr.getText().includes(".") ? constValue(BigInt(expr.getText().replace(/_/g, ""))) : undefined;
+  if (ts.isNumericLiteral(expr))
+    return /^[\d_xXa-fA-FoObB]+$/.test(expr.getText()) && !expr.getText().includes(".")
+      ? constValue(BigInt(expr.getText().replace(/_/g, "")))
+      : undefined;
   if (ts.isBigIntLiteral(expr)) return constValue(BigInt(expr.text.replace(/_/g, "").replace(/n$/, "")));
   if (expr.kind === ts.SyntaxKind.TrueKeyword || expr.kind === ts.SyntaxKind.FalseKeyword) {
     const v = expr.kind === ts.SyntaxKind.TrueKeyword;
@@ -61,7 +71,6 @@ export function evaluateConstantExpression(state: ModuleState, expr: ts.Expressi
   }
   return undefined;
 }
-
 
 /** A compile-time integer, without emitting code: local constants, then module-level folding. */
 export function evalConstant(fs: FunctionState, expr: ts.Expression): bigint | undefined {

@@ -65,7 +65,12 @@ export const constValue = (value: bigint): Value => ({ ty: { kind: "const" }, ir
 
 export type Local =
   | {
-      readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; epoch?: number; viewId?: number; readonly name: string;
+      readonly kind: "slot";
+      readonly ptr: string;
+      readonly ty: Ty;
+      epoch?: number;
+      viewId?: number;
+      readonly name: string;
       /**
        * A nullable view's second slot: the same view's pointer without the null. A use that
        * TypeScript has narrowed to non-null reads this one, so the loads and stores through
@@ -212,9 +217,10 @@ export class FunctionState {
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    const s = node.parent && ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
-      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
-      : this.checker.getSymbolAtLocation(node);
+    const s =
+      node.parent && ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+        ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+        : this.checker.getSymbolAtLocation(node);
     if (s && s.flags & ts.SymbolFlags.Alias) return this.checker.getAliasedSymbol(s);
     return s;
   }
@@ -259,5 +265,8 @@ export class FunctionState {
 /** A syntax kind as words, for "not supported" diagnostics ("For In Statement"). */
 export function describeKind(kind: ts.SyntaxKind): string {
   const name = ts.SyntaxKind[kind] ?? "This syntax";
-  return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/ (Expression|Statement|Declaration)$/, " $1").trim();
+  return name
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/ (Expression|Statement|Declaration)$/, " $1")
+    .trim();
 }

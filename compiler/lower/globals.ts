@@ -11,12 +11,29 @@
 // padding included); an all-zero global goes to `.bss`.
 import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type FieldType, type IntType, Int, intFromType, isBooleanType, typeArguments, llInt, fieldSize, fieldAlign, intName, wrapTo, intRange } from "../types.js";
+import {
+  type FieldType,
+  type IntType,
+  Int,
+  intFromType,
+  isBooleanType,
+  typeArguments,
+  llInt,
+  fieldSize,
+  fieldAlign,
+  intName,
+  wrapTo,
+  intRange,
+} from "../types.js";
 import { type GlobalDefinition, globalKindOf } from "../object-model.js";
 import type { ModuleState } from "./context.js";
 import { evaluateConstantExpression } from "./constants.js";
 
-export function readGlobalDeclaration(state: ModuleState, decl: ts.VariableDeclaration, evalConstant: (e: ts.Expression) => bigint | undefined): GlobalDefinition | undefined {
+export function readGlobalDeclaration(
+  state: ModuleState,
+  decl: ts.VariableDeclaration,
+  evalConstant: (e: ts.Expression) => bigint | undefined,
+): GlobalDefinition | undefined {
   const call = decl.initializer;
   const kind = call && globalKindOf(call, state.checker);
   if (!kind || !ts.isCallExpression(call!)) return undefined;
@@ -24,11 +41,21 @@ export function readGlobalDeclaration(state: ModuleState, decl: ts.VariableDecla
   // The value type: the explicit type argument (needed for structs), else what the call gives.
   const typeNode = call.typeArguments?.[0];
   const callType = state.checker.getTypeAtLocation(call);
-  const valueType = typeNode ? state.checker.getTypeFromTypeNode(typeNode) : kind === "global" ? typeArguments(callType, state.checker)[0] : callType;
+  const valueType = typeNode
+    ? state.checker.getTypeFromTypeNode(typeNode)
+    : kind === "global"
+      ? typeArguments(callType, state.checker)[0]
+      : callType;
   const int = valueType ? intFromType(valueType, state.checker) : undefined;
   const isBool = valueType ? isBooleanType(valueType) : false;
   const aggregate = !int && !isBool && valueType ? state.layouts.fieldTypeOf(valueType, typeNode ?? call, name) : undefined;
-  const type: FieldType | undefined = int ? { kind: "int", int } : isBool ? { kind: "bool" } : aggregate?.kind === "struct" || aggregate?.kind === "array" ? aggregate : undefined;
+  const type: FieldType | undefined = int
+    ? { kind: "int", int }
+    : isBool
+      ? { kind: "bool" }
+      : aggregate?.kind === "struct" || aggregate?.kind === "array"
+        ? aggregate
+        : undefined;
   if (!type) {
     state.reporter.error(Diagnostics.UnsupportedType, typeNode ?? call, valueType ? state.checker.typeToString(valueType) : "unknown");
     return undefined;
@@ -47,7 +74,11 @@ export function readGlobalDeclaration(state: ModuleState, decl: ts.VariableDecla
     state.reporter.error(Diagnostics.ConstantRequired, initExpr!, "The initial value");
     initial = 0n;
   } else if (int && !initialFits(state, initExpr!, initial, int)) {
-    state.reporter.error(int.be ? Diagnostics.ByteOrderMix : Diagnostics.ConstantOutOfRange, initExpr!, ...(int.be ? [intName(int), "an integer constant"] : [initial.toString(), intName(int)]));
+    state.reporter.error(
+      int.be ? Diagnostics.ByteOrderMix : Diagnostics.ConstantOutOfRange,
+      initExpr!,
+      ...(int.be ? [intName(int), "an integer constant"] : [initial.toString(), intName(int)]),
+    );
     initial = 0n;
   }
   const section = kind === "config" ? ".rodata" : initial === 0n ? ".bss" : ".data";
@@ -77,7 +108,14 @@ function initialFits(state: ModuleState, e: ts.Expression, v: bigint, t: IntType
 }
 
 /** Lays a constant initial value out at `offset`; false (reported) when it is not constant. */
-function writeInitial(state: ModuleState, type: FieldType, expr: ts.Expression, view: DataView, offset: number, evalConstant: (e: ts.Expression) => bigint | undefined): boolean {
+function writeInitial(
+  state: ModuleState,
+  type: FieldType,
+  expr: ts.Expression,
+  view: DataView,
+  offset: number,
+  evalConstant: (e: ts.Expression) => bigint | undefined,
+): boolean {
   while (ts.isParenthesizedExpression(expr) || ts.isAsExpression(expr) || ts.isSatisfiesExpression(expr)) expr = expr.expression;
   switch (type.kind) {
     case "int":
@@ -103,7 +141,11 @@ function writeInitial(state: ModuleState, type: FieldType, expr: ts.Expression, 
     }
     case "array": {
       if (!ts.isArrayLiteralExpression(expr)) {
-        state.reporter.error(Diagnostics.ConstantRequired, expr, `The initial value of a FixedArray (an array literal of at most ${type.array.length} constants)`);
+        state.reporter.error(
+          Diagnostics.ConstantRequired,
+          expr,
+          `The initial value of a FixedArray (an array literal of at most ${type.array.length} constants)`,
+        );
         return false;
       }
       if (expr.elements.length > type.array.length) {
@@ -115,7 +157,11 @@ function writeInitial(state: ModuleState, type: FieldType, expr: ts.Expression, 
     }
     case "struct": {
       if (!ts.isObjectLiteralExpression(expr)) {
-        state.reporter.error(Diagnostics.ConstantRequired, expr, `The initial value of struct ${type.struct.name} (an object literal of constants)`);
+        state.reporter.error(
+          Diagnostics.ConstantRequired,
+          expr,
+          `The initial value of struct ${type.struct.name} (an object literal of constants)`,
+        );
         return false;
       }
       let ok = true;
@@ -134,7 +180,11 @@ function writeInitial(state: ModuleState, type: FieldType, expr: ts.Expression, 
         if (field.bitField) {
           const v = evalConstant(property.initializer);
           if (v === undefined || v < 0n || v >= 1n << BigInt(field.bitField.bits)) {
-            state.reporter.error(v === undefined ? Diagnostics.ConstantRequired : Diagnostics.ConstantOutOfRange, property.initializer, ...(v === undefined ? ["An initial value"] : [v.toString(), `${field.bitField.bits} bits`]));
+            state.reporter.error(
+              v === undefined ? Diagnostics.ConstantRequired : Diagnostics.ConstantOutOfRange,
+              property.initializer,
+              ...(v === undefined ? ["An initial value"] : [v.toString(), `${field.bitField.bits} bits`]),
+            );
             ok = false;
             continue;
           }
@@ -153,19 +203,30 @@ function writeInitial(state: ModuleState, type: FieldType, expr: ts.Expression, 
 function writeInt(view: DataView, offset: number, t: IntType, v: bigint): void {
   const u = wrapTo(v, { ...t, signed: false });
   switch (t.bits) {
-    case 8: view.setUint8(offset, Number(u)); break;
-    case 16: view.setUint16(offset, Number(u), true); break;
-    case 32: view.setUint32(offset, Number(u), true); break;
-    default: view.setBigUint64(offset, u, true);
+    case 8:
+      view.setUint8(offset, Number(u));
+      break;
+    case 16:
+      view.setUint16(offset, Number(u), true);
+      break;
+    case 32:
+      view.setUint32(offset, Number(u), true);
+      break;
+    default:
+      view.setBigUint64(offset, u, true);
   }
 }
 
 function readInt(view: DataView, offset: number, t: IntType): bigint {
   switch (t.bits) {
-    case 8: return BigInt(view.getUint8(offset));
-    case 16: return BigInt(view.getUint16(offset, true));
-    case 32: return BigInt(view.getUint32(offset, true));
-    default: return view.getBigUint64(offset, true);
+    case 8:
+      return BigInt(view.getUint8(offset));
+    case 16:
+      return BigInt(view.getUint16(offset, true));
+    case 32:
+      return BigInt(view.getUint32(offset, true));
+    default:
+      return view.getBigUint64(offset, true);
   }
 }
 
@@ -174,16 +235,31 @@ export function emitGlobal(state: ModuleState, g: GlobalDefinition): void {
   const file = g.declaration.getSourceFile();
   const line = file.getLineAndCharacterOfPosition(g.declaration.getStart()).line + 1;
   const diType = debug.fieldType(g.type);
-  const typeRef = g.kind === "config" ? m.meta(`!DIDerivedType(tag: DW_TAG_const_type, baseType: ${m.meta(`!DIDerivedType(tag: DW_TAG_volatile_type, baseType: ${diType})`)})`) : diType;
+  const typeRef =
+    g.kind === "config"
+      ? m.meta(
+          `!DIDerivedType(tag: DW_TAG_const_type, baseType: ${m.meta(`!DIDerivedType(tag: DW_TAG_volatile_type, baseType: ${diType})`)})`,
+        )
+      : diType;
   const dbg = debug.globalVariable(g.name, typeRef, file.fileName, line);
   if (g.layout && g.bytes) {
     // Always a (non-constant) global, also in .rodata: see the comment at the top.
-    const init = g.bytes.every((b) => b === 0) ? "zeroinitializer" : `c"${[...g.bytes].map((b) => "\\" + b.toString(16).padStart(2, "0").toUpperCase()).join("")}"`;
-    m.addGlobal(`${g.global} = dso_local global [${g.bytes.length} x i8] ${init}, section "${g.section}", align ${Math.max(1, fieldAlign(g.type))}, !dbg ${dbg}`, g.global, true);
+    const init = g.bytes.every((b) => b === 0)
+      ? "zeroinitializer"
+      : `c"${[...g.bytes].map((b) => "\\" + b.toString(16).padStart(2, "0").toUpperCase()).join("")}"`;
+    m.addGlobal(
+      `${g.global} = dso_local global [${g.bytes.length} x i8] ${init}, section "${g.section}", align ${Math.max(1, fieldAlign(g.type))}, !dbg ${dbg}`,
+      g.global,
+      true,
+    );
     return;
   }
   const int = g.int ?? Int.u8;
   const storage = g.kind === "config" ? "constant" : "global";
   const value = BigInt.asIntN(int.bits, g.initial).toString();
-  m.addGlobal(`${g.global} = dso_local ${storage} ${llInt(int)} ${value}, section "${g.section}", align ${int.bits / 8}, !dbg ${dbg}`, g.global, true);
+  m.addGlobal(
+    `${g.global} = dso_local ${storage} ${llInt(int)} ${value}, section "${g.section}", align ${int.bits / 8}, !dbg ${dbg}`,
+    g.global,
+    true,
+  );
 }

@@ -18,9 +18,12 @@ export function typedConst(v: bigint, t: IntType): Value {
 
 /** htons and friends: the integer type each byte swap takes and the one it gives. */
 export const byteSwaps: Readonly<Record<string, { readonly from: IntType; readonly to: IntType }>> = {
-  htons: { from: Int.u16, to: Int.be16 }, ntohs: { from: Int.be16, to: Int.u16 },
-  htonl: { from: Int.u32, to: Int.be32 }, ntohl: { from: Int.be32, to: Int.u32 },
-  htonll: { from: Int.u64, to: Int.be64 }, ntohll: { from: Int.be64, to: Int.u64 },
+  htons: { from: Int.u16, to: Int.be16 },
+  ntohs: { from: Int.be16, to: Int.u16 },
+  htonl: { from: Int.u32, to: Int.be32 },
+  ntohl: { from: Int.be32, to: Int.u32 },
+  htonll: { from: Int.u64, to: Int.be64 },
+  ntohll: { from: Int.be64, to: Int.u64 },
 };
 
 /** A byte swap of a constant, folded: its low `to.bits / 8` bytes reversed, typed `to`. */
@@ -77,7 +80,8 @@ export function convertImplicit(fs: FunctionState, v: Value, target: Ty, node: t
     if (v.ty.kind === "bool") return v;
     if (v.ty.kind === "const") return { ty: target, ir: v.constant ? "true" : "false", constant: v.constant ? 1n : 0n };
   }
-  if ((target.kind === "view" || target.kind === "ref") && (v.ty.kind === "null" || v.ty.kind === target.kind)) return { ...v, ty: v.ty.kind === "null" ? target : v.ty };
+  if ((target.kind === "view" || target.kind === "ref") && (v.ty.kind === "null" || v.ty.kind === target.kind))
+    return { ...v, ty: v.ty.kind === "null" ? target : v.ty };
   if (target.kind === "ctx" && v.ty.kind === "ctx") return v;
   if (target.kind === "void") return v;
   if (v.ty.kind !== target.kind) fs.error(Diagnostics.UnsupportedType, node, `${describeTy(v.ty)} used as ${describeTy(target)}`);
@@ -86,7 +90,8 @@ export function convertImplicit(fs: FunctionState, v: Value, target: Ty, node: t
 
 function reportMismatch(fs: FunctionState, from: IntType, to: IntType, node: ts.Node): void {
   if (from.be || to.be) fs.error(Diagnostics.ByteOrderMix, node, intName(from.be ? from : to), intName(from.be ? to : from));
-  else if (from.signed !== to.signed && from.bits <= to.bits) fs.error(Diagnostics.SignMix, node, intName(from.signed ? from : to), intName(from.signed ? to : from));
+  else if (from.signed !== to.signed && from.bits <= to.bits)
+    fs.error(Diagnostics.SignMix, node, intName(from.signed ? from : to), intName(from.signed ? to : from));
   else fs.error(Diagnostics.ImplicitNarrowing, node, intName(from), intName(to));
 }
 
@@ -154,28 +159,45 @@ function convertOperand(fs: FunctionState, v: Value, t: IntType, node: ts.Node):
 /** Folds an operation on two known constants (untyped: arbitrary precision). */
 export function foldBinary(op: BinaryOp, a: bigint, b: bigint): bigint {
   switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": return b === 0n ? 0n : a / b;
-    case "%": return b === 0n ? 0n : a % b;
-    case "&": return a & b;
-    case "|": return a | b;
-    case "^": return a ^ b;
-    case "<<": return a << b;
-    case ">>": return a >> b;
-    case ">>>": return a >> b;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return b === 0n ? 0n : a / b;
+    case "%":
+      return b === 0n ? 0n : a % b;
+    case "&":
+      return a & b;
+    case "|":
+      return a | b;
+    case "^":
+      return a ^ b;
+    case "<<":
+      return a << b;
+    case ">>":
+      return a >> b;
+    case ">>>":
+      return a >> b;
   }
 }
 
 export function foldCompare(op: CompareOp, a: bigint, b: bigint): boolean {
   switch (op) {
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    case ">=": return a >= b;
-    case "==": return a === b;
-    case "!=": return a !== b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "==":
+      return a === b;
+    case "!=":
+      return a !== b;
   }
 }
 
@@ -186,8 +208,14 @@ export function emitBinary(fs: FunctionState, op: BinaryOp, a: Value, b: Value, 
     const x = t.signed ? BigInt.asIntN(t.bits, a.constant) : a.constant;
     const y = t.signed ? BigInt.asIntN(t.bits, b.constant) : b.constant;
     const shiftMask = BigInt(t.bits - 1);
-    const folded = op === "<<" || op === ">>" || op === ">>>" ? foldBinary(op === ">>>" ? ">>" : op, op === ">>>" ? BigInt.asUintN(t.bits, x) : x, y & shiftMask) : foldBinary(op, x, y);
-    return typedConst(op === "/" && t.signed && y !== 0n ? truncDiv(x, y) : op === "%" && t.signed && y !== 0n ? x - truncDiv(x, y) * y : folded, t);
+    const folded =
+      op === "<<" || op === ">>" || op === ">>>"
+        ? foldBinary(op === ">>>" ? ">>" : op, op === ">>>" ? BigInt.asUintN(t.bits, x) : x, y & shiftMask)
+        : foldBinary(op, x, y);
+    return typedConst(
+      op === "/" && t.signed && y !== 0n ? truncDiv(x, y) : op === "%" && t.signed && y !== 0n ? x - truncDiv(x, y) * y : folded,
+      t,
+    );
   }
   const result = emitBinaryInstruction(fs, op, a, b, t);
   const max = t.signed || t.be ? undefined : boundOf(op, a, b, t);
@@ -200,7 +228,28 @@ function boundOf(op: BinaryOp, a: Value, b: Value, t: IntType): bigint | undefin
   const y = b.max ?? b.constant;
   if (x === undefined || y === undefined || x < 0n || y < 0n) return undefined;
   const ones = (v: bigint) => (1n << BigInt(v.toString(2).length)) - 1n;
-  const bound = op === "+" ? x + y : op === "*" ? x * y : op === "<<" && b.constant !== undefined ? x << b.constant : op === "|" || op === "^" ? ones(x > y ? x : y) : op === "&" ? (x < y ? x : y) : op === ">>" || op === ">>>" ? x : op === "/" ? x : op === "%" ? (y > 0n ? y - 1n : 0n) : undefined;
+  const bound =
+    op === "+"
+      ? x + y
+      : op === "*"
+        ? x * y
+        : op === "<<" && b.constant !== undefined
+          ? x << b.constant
+          : op === "|" || op === "^"
+            ? ones(x > y ? x : y)
+            : op === "&"
+              ? x < y
+                ? x
+                : y
+              : op === ">>" || op === ">>>"
+                ? x
+                : op === "/"
+                  ? x
+                  : op === "%"
+                    ? y > 0n
+                      ? y - 1n
+                      : 0n
+                    : undefined;
   return bound !== undefined && bound < 1n << BigInt(t.bits) ? bound : undefined;
 }
 
@@ -208,20 +257,31 @@ function emitBinaryInstruction(fs: FunctionState, op: BinaryOp, a: Value, b: Val
   const ll = llInt(t);
   const fb = fs.fb;
   switch (op) {
-    case "+": return { ty: intTy(t), ir: fb.value(`add ${ll} ${a.ir}, ${b.ir}`) };
-    case "-": return { ty: intTy(t), ir: fb.value(`sub ${ll} ${a.ir}, ${b.ir}`) };
-    case "*": return { ty: intTy(t), ir: fb.value(`mul ${ll} ${a.ir}, ${b.ir}`) };
-    case "&": return { ty: intTy(t), ir: fb.value(`and ${ll} ${a.ir}, ${b.ir}`) };
-    case "|": return { ty: intTy(t), ir: fb.value(`or ${ll} ${a.ir}, ${b.ir}`) };
-    case "^": return { ty: intTy(t), ir: fb.value(`xor ${ll} ${a.ir}, ${b.ir}`) };
-    case "<<": case ">>": case ">>>": {
+    case "+":
+      return { ty: intTy(t), ir: fb.value(`add ${ll} ${a.ir}, ${b.ir}`) };
+    case "-":
+      return { ty: intTy(t), ir: fb.value(`sub ${ll} ${a.ir}, ${b.ir}`) };
+    case "*":
+      return { ty: intTy(t), ir: fb.value(`mul ${ll} ${a.ir}, ${b.ir}`) };
+    case "&":
+      return { ty: intTy(t), ir: fb.value(`and ${ll} ${a.ir}, ${b.ir}`) };
+    case "|":
+      return { ty: intTy(t), ir: fb.value(`or ${ll} ${a.ir}, ${b.ir}`) };
+    case "^":
+      return { ty: intTy(t), ir: fb.value(`xor ${ll} ${a.ir}, ${b.ir}`) };
+    case "<<":
+    case ">>":
+    case ">>>": {
       // The shift count is masked to the width, as JavaScript does: LLVM leaves
       // over-wide shifts undefined.
-      const count = b.constant !== undefined ? constOperand(b.constant & BigInt(t.bits - 1), t) : fb.value(`and ${ll} ${b.ir}, ${t.bits - 1}`);
+      const count =
+        b.constant !== undefined ? constOperand(b.constant & BigInt(t.bits - 1), t) : fb.value(`and ${ll} ${b.ir}, ${t.bits - 1}`);
       const inst = op === "<<" ? "shl" : op === ">>" && t.signed ? "ashr" : "lshr";
       return { ty: intTy(t), ir: fb.value(`${inst} ${ll} ${a.ir}, ${count}`) };
     }
-    case "/": case "%": return emitDivision(fs, op, a, b, t);
+    case "/":
+    case "%":
+      return emitDivision(fs, op, a, b, t);
   }
 }
 
@@ -264,7 +324,14 @@ export function emitCompare(fs: FunctionState, op: CompareOp, a: Value, b: Value
     const r = foldCompare(op, x, y);
     return { ty: { kind: "bool" }, ir: r ? "true" : "false", constant: r ? 1n : 0n };
   }
-  const pred = { "==": "eq", "!=": "ne", "<": t.signed ? "slt" : "ult", "<=": t.signed ? "sle" : "ule", ">": t.signed ? "sgt" : "ugt", ">=": t.signed ? "sge" : "uge" }[op];
+  const pred = {
+    "==": "eq",
+    "!=": "ne",
+    "<": t.signed ? "slt" : "ult",
+    "<=": t.signed ? "sle" : "ule",
+    ">": t.signed ? "sgt" : "ugt",
+    ">=": t.signed ? "sge" : "uge",
+  }[op];
   return { ty: { kind: "bool" }, ir: fs.fb.value(`icmp ${pred} ${llInt(t)} ${a.ir}, ${b.ir}`) };
 }
 

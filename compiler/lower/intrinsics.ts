@@ -25,18 +25,26 @@ function argAs(fs: FunctionState, node: ts.CallExpression, i: number, t: IntType
 }
 
 // u8(x) … i64(x): explicit conversion
-const conversion = (name: IntName): Intrinsic => (fs, node) => convertExplicit(fs, arg(fs, node, 0), Int[name], node);
+const conversion =
+  (name: IntName): Intrinsic =>
+  (fs, node) =>
+    convertExplicit(fs, arg(fs, node, 0), Int[name], node);
 
 // htons(x: u16): be16 and friends: a byte swap (folded for constants)
-const byteSwap = (from: IntType, to: IntType): Intrinsic => (fs, node) => {
-  const v = argAs(fs, node, 0, from);
-  if (v.constant !== undefined) return foldByteSwap(v.constant, to);
-  const ll = llInt(from);
-  fs.mod.module.declare(`declare ${ll} @llvm.bswap.${ll}(${ll}) #2`);
-  return { ty: intTy(to), ir: fs.fb.value(`call ${ll} @llvm.bswap.${ll}(${ll} ${v.ir})`) };
-};
+const byteSwap =
+  (from: IntType, to: IntType): Intrinsic =>
+  (fs, node) => {
+    const v = argAs(fs, node, 0, from);
+    if (v.constant !== undefined) return foldByteSwap(v.constant, to);
+    const ll = llInt(from);
+    fs.mod.module.declare(`declare ${ll} @llvm.bswap.${ll}(${ll}) #2`);
+    return { ty: intTy(to), ir: fs.fb.value(`call ${ll} @llvm.bswap.${ll}(${ll} ${v.ir})`) };
+  };
 
-function sizeTypeArgument(fs: FunctionState, node: ts.CallExpression): { size: number; layout?: ReturnType<FunctionState["mod"]["layouts"]["layoutOf"]> } | undefined {
+function sizeTypeArgument(
+  fs: FunctionState,
+  node: ts.CallExpression,
+): { size: number; layout?: ReturnType<FunctionState["mod"]["layouts"]["layoutOf"]> } | undefined {
   const typeNode = node.typeArguments?.[0];
   if (!typeNode) {
     fs.error(Diagnostics.ConstantRequired, node, "The type argument of sizeof/offsetof");
@@ -50,10 +58,12 @@ function sizeTypeArgument(fs: FunctionState, node: ts.CallExpression): { size: n
   return { size: fieldSize(field), layout: field.kind === "struct" ? field.struct : field.kind === "array" ? field.array : undefined };
 }
 
-const noArgsHelper = (id: number, result: IntType): Intrinsic => (fs) => {
-  const r = callHelper(fs, id, "i64", []);
-  return result.bits === 64 ? { ty: intTy(result), ir: r } : { ty: intTy(result), ir: fs.fb.value(`trunc i64 ${r} to ${llInt(result)}`) };
-};
+const noArgsHelper =
+  (id: number, result: IntType): Intrinsic =>
+  (fs) => {
+    const r = callHelper(fs, id, "i64", []);
+    return result.bits === 64 ? { ty: intTy(result), ir: r } : { ty: intTy(result), ir: fs.fb.value(`trunc i64 ${r} to ${llInt(result)}`) };
+  };
 
 // config<T>(…) / global<T>(…) are declarations, only valid as a module-level const
 const moduleLevelOnly: Intrinsic = (fs, node) => {
@@ -64,8 +74,14 @@ const moduleLevelOnly: Intrinsic = (fs, node) => {
 export const intrinsics: Record<string, Intrinsic> = {
   config: moduleLevelOnly,
   global: moduleLevelOnly,
-  u8: conversion("u8"), u16: conversion("u16"), u32: conversion("u32"), u64: conversion("u64"),
-  i8: conversion("i8"), i16: conversion("i16"), i32: conversion("i32"), i64: conversion("i64"),
+  u8: conversion("u8"),
+  u16: conversion("u16"),
+  u32: conversion("u32"),
+  u64: conversion("u64"),
+  i8: conversion("i8"),
+  i16: conversion("i16"),
+  i32: conversion("i32"),
+  i64: conversion("i64"),
   ...Object.fromEntries(Object.entries(byteSwaps).map(([name, { from, to }]) => [name, byteSwap(from, to)])),
 
   // sizeof<T>(): compile-time constant
@@ -74,7 +90,10 @@ export const intrinsics: Record<string, Intrinsic> = {
   offsetof: (fs, node) => {
     const t = sizeTypeArgument(fs, node);
     const nameArg = node.arguments[0];
-    const field = t?.layout?.kind === "struct" && nameArg && ts.isStringLiteral(nameArg) ? t.layout.fields.find((f) => f.name === nameArg.text) : undefined;
+    const field =
+      t?.layout?.kind === "struct" && nameArg && ts.isStringLiteral(nameArg)
+        ? t.layout.fields.find((f) => f.name === nameArg.text)
+        : undefined;
     if (!field) {
       fs.error(Diagnostics.ConstantRequired, node, "offsetof's field name");
       return constValue(0n);
@@ -174,7 +193,10 @@ export const intrinsics: Record<string, Intrinsic> = {
       }
       return `i64 ${convertImplicit(fs, v, intTy(v.ty.int.signed ? Int.i64 : Int.u64), a).ir}`;
     });
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.tracePrintk, "i64", [`ptr ${fmt}`, `i32 ${Buffer.byteLength(text) + 1}`, ...args]) };
+    return {
+      ty: intTy(Int.i64),
+      ir: callHelper(fs, BpfHelper.tracePrintk, "i64", [`ptr ${fmt}`, `i32 ${Buffer.byteLength(text) + 1}`, ...args]),
+    };
   },
 
   // csumDiff(from | null, fromSize, to | null, toSize, seed: u32): i64
@@ -184,7 +206,16 @@ export const intrinsics: Record<string, Intrinsic> = {
     const to = arg(fs, node, 2);
     const toSize = argAs(fs, node, 3, Int.u32);
     const seed = argAs(fs, node, 4, Int.u32);
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.csumDiff, "i64", [`ptr ${from.ir}`, `i32 ${fromSize.ir}`, `ptr ${to.ir}`, `i32 ${toSize.ir}`, `i32 ${seed.ir}`]) };
+    return {
+      ty: intTy(Int.i64),
+      ir: callHelper(fs, BpfHelper.csumDiff, "i64", [
+        `ptr ${from.ir}`,
+        `i32 ${fromSize.ir}`,
+        `ptr ${to.ir}`,
+        `i32 ${toSize.ir}`,
+        `i32 ${seed.ir}`,
+      ]),
+    };
   },
 
   // fibLookup(ctx, params: FibLookup, flags: u32): i64
@@ -193,6 +224,9 @@ export const intrinsics: Record<string, Intrinsic> = {
     const params = arg(fs, node, 1);
     const flags = argAs(fs, node, 2, Int.u32);
     const size = params.ty.kind === "view" ? params.ty.layout.size : 64;
-    return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.fibLookup, "i64", [`ptr ${ctx.ir}`, `ptr ${params.ir}`, `i32 ${size}`, `i32 ${flags.ir}`]) };
+    return {
+      ty: intTy(Int.i64),
+      ir: callHelper(fs, BpfHelper.fibLookup, "i64", [`ptr ${ctx.ir}`, `ptr ${params.ir}`, `i32 ${size}`, `i32 ${flags.ir}`]),
+    };
   },
 };

@@ -20,7 +20,19 @@ import type { FunctionState, ModuleState, Value } from "./context.js";
 import { BpfHelper, callHelper } from "./bpf-helpers.js";
 import { emitMapGlobal } from "./map-declarations.js";
 import { copyBytes } from "./places.js";
-import { type LogArgumentType, type LogDisplay, type LogFormat, type LogLevelName, type LogTable, logLevels, logLevelVariable, logMapName, logSection, maxLogArguments, parseLogFormat } from "../log-calls.js";
+import {
+  type LogArgumentType,
+  type LogDisplay,
+  type LogFormat,
+  type LogLevelName,
+  type LogTable,
+  logLevels,
+  logLevelVariable,
+  logMapName,
+  logSection,
+  maxLogArguments,
+  parseLogFormat,
+} from "../log-calls.js";
 /** Record header: format id (u32), padding, timestamp (u64). */
 const headerBytes = 16;
 /** The longest FixedArray<u8, N> a record carries (an IPv6 address). */
@@ -41,15 +53,21 @@ function argumentType(v: Value): LogArgumentType | undefined {
 
 function displayFits(display: LogDisplay, t: LogArgumentType): boolean {
   switch (display) {
-    case "": return true;
-    case "x": return t.kind !== "bool";
-    case "ipv4": return (t.kind === "int" && t.bits === 32 && !t.signed) || (t.kind === "bytes" && t.size === 4);
-    case "ipv6": return t.kind === "bytes" && t.size === 16;
-    case "mac": return t.kind === "bytes" && t.size === 6;
+    case "":
+      return true;
+    case "x":
+      return t.kind !== "bool";
+    case "ipv4":
+      return (t.kind === "int" && t.bits === 32 && !t.signed) || (t.kind === "bytes" && t.size === 4);
+    case "ipv6":
+      return t.kind === "bytes" && t.size === 16;
+    case "mac":
+      return t.kind === "bytes" && t.size === 6;
   }
 }
 
-const typeName = (t: LogArgumentType) => (t.kind === "int" ? `${t.be ? "be" : t.signed ? "i" : "u"}${t.bits}` : t.kind === "bool" ? "bool" : `FixedArray<u8, ${t.size}>`);
+const typeName = (t: LogArgumentType) =>
+  t.kind === "int" ? `${t.be ? "be" : t.signed ? "i" : "u"}${t.bits}` : t.kind === "bool" ? "bool" : `FixedArray<u8, ${t.size}>`;
 
 /** Per module: the call sites seen so far; emits the ring, the level and the table at the end. */
 export class LogSites {
@@ -72,13 +90,36 @@ export class LogSites {
   emit(state: ModuleState, fileName: string): void {
     if (this.isEmpty) return;
     const { module: m, debug } = state;
-    emitMapGlobal(state, logMapName, [{ name: "type", type: debug.mapAttribute(27) }, { name: "max_entries", type: debug.mapAttribute(logRingBytes) }], fileName, 1);
-    const levelType = m.meta(`!DIDerivedType(tag: DW_TAG_const_type, baseType: ${m.meta(`!DIDerivedType(tag: DW_TAG_volatile_type, baseType: ${debug.int(Int.u8)})`)})`);
+    emitMapGlobal(
+      state,
+      logMapName,
+      [
+        { name: "type", type: debug.mapAttribute(27) },
+        { name: "max_entries", type: debug.mapAttribute(logRingBytes) },
+      ],
+      fileName,
+      1,
+    );
+    const levelType = m.meta(
+      `!DIDerivedType(tag: DW_TAG_const_type, baseType: ${m.meta(`!DIDerivedType(tag: DW_TAG_volatile_type, baseType: ${debug.int(Int.u8)})`)})`,
+    );
     const levelDebug = debug.globalVariable(logLevelVariable, levelType, fileName, 1);
-    m.addGlobal(`@${logLevelVariable} = dso_local constant i8 0, section ".rodata", align 1, !dbg ${levelDebug}`, `@${logLevelVariable}`, true);
+    m.addGlobal(
+      `@${logLevelVariable} = dso_local constant i8 0, section ".rodata", align 1, !dbg ${levelDebug}`,
+      `@${logLevelVariable}`,
+      true,
+    );
     const json = Buffer.from(JSON.stringify(this.table()), "utf8");
-    const escaped = [...json].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : "\\" + b.toString(16).padStart(2, "0").toUpperCase())).join("");
-    m.addGlobal(`@tsxdp_log_formats = dso_local constant [${json.length} x i8] c"${escaped}", section "${logSection}", align 1`, "@tsxdp_log_formats", true);
+    const escaped = [...json]
+      .map((b) =>
+        b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : "\\" + b.toString(16).padStart(2, "0").toUpperCase(),
+      )
+      .join("");
+    m.addGlobal(
+      `@tsxdp_log_formats = dso_local constant [${json.length} x i8] c"${escaped}", section "${logSection}", align 1`,
+      "@tsxdp_log_formats",
+      true,
+    );
   }
 }
 
@@ -100,7 +141,12 @@ export function lowerLogCall(fs: FunctionState, node: ts.CallExpression, level: 
     return done;
   }
   if (parsed.placeholders.length !== argNodes.length) {
-    fs.error(Diagnostics.LogArgumentCount, argNodes.length > parsed.placeholders.length ? argNodes[parsed.placeholders.length]! : format, parsed.placeholders.length, argNodes.length);
+    fs.error(
+      Diagnostics.LogArgumentCount,
+      argNodes.length > parsed.placeholders.length ? argNodes[parsed.placeholders.length]! : format,
+      parsed.placeholders.length,
+      argNodes.length,
+    );
     return done;
   }
   const { fb } = fs;
@@ -138,7 +184,15 @@ export function lowerLogCall(fs: FunctionState, node: ts.CallExpression, level: 
   const size = Math.ceil(offset / 8) * 8;
   if (args.length === argNodes.length) {
     const file = node.getSourceFile();
-    const id = fs.mod.logs.add({ level, program: fs.program, pieces: parsed.pieces, args, size, file: path.basename(file.fileName), line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1 });
+    const id = fs.mod.logs.add({
+      level,
+      program: fs.program,
+      pieces: parsed.pieces,
+      args,
+      size,
+      file: path.basename(file.fileName),
+      line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1,
+    });
     writeRecord(fs, id, size, args, values);
   }
   fb.br(skip);

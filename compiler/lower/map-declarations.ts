@@ -8,7 +8,11 @@ import { type MapDefinition, type MapKind, mapKindOf } from "../object-model.js"
 import type { ModuleState, Reporter } from "./context.js";
 
 /** Reads a map declaration; undefined (with a diagnostic) when it is not a valid one. */
-export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclaration, evalConstant: (e: ts.Expression) => bigint | undefined): MapDefinition | undefined {
+export function readMapDeclaration(
+  state: ModuleState,
+  decl: ts.VariableDeclaration,
+  evalConstant: (e: ts.Expression) => bigint | undefined,
+): MapDefinition | undefined {
   const { checker, reporter } = state;
   const init = decl.initializer;
   if (!init || !ts.isNewExpression(init)) return undefined;
@@ -35,7 +39,13 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
     return undefined;
   };
   const pick = (from: MapKind["keyFrom"] | MapKind["valueFrom"], what: string): FieldType | undefined =>
-    from === "arg0" ? fieldOf(args[0], what) : from === "arg1" ? fieldOf(args[1], what) : from === "u32" ? { kind: "int", int: Int.u32 } : undefined;
+    from === "arg0"
+      ? fieldOf(args[0], what)
+      : from === "arg1"
+        ? fieldOf(args[1], what)
+        : from === "u32"
+          ? { kind: "int", int: Int.u32 }
+          : undefined;
 
   const options = readOptions(init, reporter, evalConstant);
   const maxEntries = className === "RingBuf" ? options.maxBytes : options.maxEntries;
@@ -56,7 +66,15 @@ export function readMapDeclaration(state: ModuleState, decl: ts.VariableDeclarat
   // A key or value type already reported: no map, so its uses are not lowered against a
   // half-made definition (the map's symbol is poisoned instead).
   if ((kind.keyFrom !== "none" && !key) || (kind.valueFrom !== "none" && !value)) return undefined;
-  if (className === "LpmTrie" && !(key?.kind === "struct" && key.struct.fields[0]?.name === "prefixlen" && key.struct.fields[0].type.kind === "int" && key.struct.fields[0].type.int.bits === 32)) {
+  if (
+    className === "LpmTrie" &&
+    !(
+      key?.kind === "struct" &&
+      key.struct.fields[0]?.name === "prefixlen" &&
+      key.struct.fields[0].type.kind === "int" &&
+      key.struct.fields[0].type.int.bits === 32
+    )
+  ) {
     reporter.error(Diagnostics.LpmKey, init);
   }
   return {
@@ -132,11 +150,24 @@ export function emitMap(state: ModuleState, map: MapDefinition): void {
 }
 
 /** A `.maps` global `@name` whose debug type is the struct of `members` (each a pointer-sized attribute). */
-export function emitMapGlobal(state: ModuleState, name: string, members: readonly { name: string; type: string }[], fileName: string, line: number): void {
+export function emitMapGlobal(
+  state: ModuleState,
+  name: string,
+  members: readonly { name: string; type: string }[],
+  fileName: string,
+  line: number,
+): void {
   const { module: m, debug } = state;
   const structRef = m.reserveMeta();
-  const memberRefs = members.map((mem, i) => m.meta(`!DIDerivedType(tag: DW_TAG_member, name: "${mem.name}", scope: ${structRef}, file: ${debug.file(fileName)}, line: ${line}, baseType: ${mem.type}, size: 64, offset: ${i * 64})`));
-  m.fillMeta(structRef, `distinct !DICompositeType(tag: DW_TAG_structure_type, file: ${debug.file(fileName)}, line: ${line}, size: ${members.length * 64}, elements: ${m.meta(`!{${memberRefs.join(", ")}}`)})`);
+  const memberRefs = members.map((mem, i) =>
+    m.meta(
+      `!DIDerivedType(tag: DW_TAG_member, name: "${mem.name}", scope: ${structRef}, file: ${debug.file(fileName)}, line: ${line}, baseType: ${mem.type}, size: 64, offset: ${i * 64})`,
+    ),
+  );
+  m.fillMeta(
+    structRef,
+    `distinct !DICompositeType(tag: DW_TAG_structure_type, file: ${debug.file(fileName)}, line: ${line}, size: ${members.length * 64}, elements: ${m.meta(`!{${memberRefs.join(", ")}}`)})`,
+  );
   const dbg = debug.globalVariable(name, structRef, fileName, line);
   const llStruct = `{ ${members.map(() => "ptr").join(", ")} }`;
   m.addGlobal(`@${name} = dso_local global ${llStruct} zeroinitializer, section ".maps", align 8, !dbg ${dbg}`, `@${name}`, true);

@@ -35,7 +35,10 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
       const key = pointerTo(fs, map.key!, args[0], node);
       const value = pointerTo(fs, map.value!, args[1], node);
       const flags = args[2] ? convertImplicit(fs, fs.lowerExpression(args[2]), intTy(Int.u64), args[2]).ir : "0";
-      return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.mapUpdateElem, "i64", [`ptr ${map.global}`, `ptr ${key}`, `ptr ${value}`, `i64 ${flags}`]) };
+      return {
+        ty: intTy(Int.i64),
+        ir: callHelper(fs, BpfHelper.mapUpdateElem, "i64", [`ptr ${map.global}`, `ptr ${key}`, `ptr ${value}`, `i64 ${flags}`]),
+      };
     }
     // delete(key: K): i64
     case "delete": {
@@ -53,7 +56,15 @@ export function lowerMapMethod(fs: FunctionState, map: MapDefinition, name: stri
     case "output": {
       const record = pointerTo(fs, map.record!, args[0], node);
       const flags = args[1] ? convertImplicit(fs, fs.lowerExpression(args[1]), intTy(Int.u64), args[1]).ir : "0";
-      return { ty: intTy(Int.i64), ir: callHelper(fs, BpfHelper.ringbufOutput, "i64", [`ptr ${map.global}`, `ptr ${record}`, `i64 ${fieldSize(map.record!)}`, `i64 ${flags}`]) };
+      return {
+        ty: intTy(Int.i64),
+        ir: callHelper(fs, BpfHelper.ringbufOutput, "i64", [
+          `ptr ${map.global}`,
+          `ptr ${record}`,
+          `i64 ${fieldSize(map.record!)}`,
+          `i64 ${flags}`,
+        ]),
+      };
     }
   }
   return constValue(0n);
@@ -93,7 +104,8 @@ function fieldPointer(fs: FunctionState, expr: ts.Expression, type: Extract<Fiel
   while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
   let place;
   if (ts.isPropertyAccessExpression(expr)) {
-    if (fs.checker.getConstantValue(expr) !== undefined || stdlibName(fs.checker.getTypeAtLocation(expr.expression)) === "XdpContext") return undefined;
+    if (fs.checker.getConstantValue(expr) !== undefined || stdlibName(fs.checker.getTypeAtLocation(expr.expression)) === "XdpContext")
+      return undefined;
     const base = fs.lowerExpression(expr.expression);
     if (base.ty.kind !== "view" && base.ty.kind !== "ref") return undefined;
     place = placeOfMember(fs, base, expr.name.text, expr);

@@ -31,7 +31,11 @@ export interface LowerOptions {
   readonly invalidatesPacket: Set<ts.FunctionDeclaration>;
 }
 
-export function lowerModule(program: ts.Program, root: ts.SourceFile, options: LowerOptions): { module?: LoweredModule; diagnostics: Reporter["diagnostics"] } {
+export function lowerModule(
+  program: ts.Program,
+  root: ts.SourceFile,
+  options: LowerOptions,
+): { module?: LoweredModule; diagnostics: Reporter["diagnostics"] } {
   const checker = program.getTypeChecker();
   const reporter = new Reporter();
   const m = new ModuleBuilder();
@@ -48,7 +52,15 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   let passthroughSeq = 2000;
 
   const state: ModuleState = {
-    checker, layouts, module: m, debug, reporter, maps, globals, poisoned: new Set(), logs,
+    checker,
+    layouts,
+    module: m,
+    debug,
+    reporter,
+    maps,
+    globals,
+    poisoned: new Set(),
+    logs,
     lowering: { expression: lowerExpression, statement: lowerStatement },
     invalidatesPacket: options.invalidatesPacket,
     helperFunction(decl, program) {
@@ -113,7 +125,11 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
   const license = options.license ?? "GPL";
   const licenseBytes = Buffer.byteLength(license) + 1;
   const licenseDebug = debug.globalVariable("_license", debug.array(debug.basic("char", 8, true), 8, licenseBytes), root.fileName, 1);
-  m.addGlobal(`@_license = dso_local global [${licenseBytes} x i8] c${irString(license + "\0")}, section "license", align 1, !dbg ${licenseDebug}`, "@_license", true);
+  m.addGlobal(
+    `@_license = dso_local global [${licenseBytes} x i8] c${irString(license + "\0")}, section "license", align 1, !dbg ${licenseDebug}`,
+    "@_license",
+    true,
+  );
   debug.finish();
 
   const ir = m.toString([
@@ -122,7 +138,17 @@ export function lowerModule(program: ts.Program, root: ts.SourceFile, options: L
     `target datalayout = "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128"`,
     `target triple = "bpf"`,
   ]);
-  return { module: { ir, programs, maps: [...maps.values()], globals: [...globals.values()], logs: logs.isEmpty ? undefined : logs.table(), enums: exportedConstEnums(root, checker) }, diagnostics: reporter.diagnostics };
+  return {
+    module: {
+      ir,
+      programs,
+      maps: [...maps.values()],
+      globals: [...globals.values()],
+      logs: logs.isEmpty ? undefined : logs.table(),
+      enums: exportedConstEnums(root, checker),
+    },
+    diagnostics: reporter.diagnostics,
+  };
 }
 
 /** Emits a program (no `llName`) or the instance `llName` of a helper called from `program`. */
@@ -132,12 +158,34 @@ function emitFunction(state: ModuleState, decl: ts.FunctionDeclaration, program:
   const file = decl.getSourceFile();
   const line = file.getLineAndCharacterOfPosition(decl.getStart()).line + 1;
   const name = isProgramEntry ? decl.name!.text : helperSymbolBase(decl.name?.text ?? "helper");
-  const params = decl.parameters.map((p) => ({ decl: p, name: p.name.getText(), ty: isProgramEntry ? ({ kind: "ctx" } as Ty) : declaredTy(state, p) }));
+  const params = decl.parameters.map((p) => ({
+    decl: p,
+    name: p.name.getText(),
+    ty: isProgramEntry ? ({ kind: "ctx" } as Ty) : declaredTy(state, p),
+  }));
   const signature = checker.getSignatureFromDeclaration(decl);
-  const returnTy: Ty = isProgramEntry ? intTy(Int.u32) : signature ? tyOf(state, signature.getReturnType(), decl.type ?? decl) : { kind: "void" };
+  const returnTy: Ty = isProgramEntry
+    ? intTy(Int.u32)
+    : signature
+      ? tyOf(state, signature.getReturnType(), decl.type ?? decl)
+      : { kind: "void" };
 
-  const diParam = (ty: Ty) => (ty.kind === "ctx" ? debug.xdpMdPointer() : ty.kind === "int" ? debug.int(ty.int) : ty.kind === "bool" ? debug.basic("_Bool", 8, false) : debug.pointer(debug.basic("void", 8, false)));
-  const sp = debug.subprogram(name, file.fileName, line, returnTy.kind === "void" ? null : isProgramEntry ? debug.basic("int", 32, true) : diParam(returnTy), params.map((p) => ({ name: p.name, type: diParam(p.ty) })), !isProgramEntry);
+  const diParam = (ty: Ty) =>
+    ty.kind === "ctx"
+      ? debug.xdpMdPointer()
+      : ty.kind === "int"
+        ? debug.int(ty.int)
+        : ty.kind === "bool"
+          ? debug.basic("_Bool", 8, false)
+          : debug.pointer(debug.basic("void", 8, false));
+  const sp = debug.subprogram(
+    name,
+    file.fileName,
+    line,
+    returnTy.kind === "void" ? null : isProgramEntry ? debug.basic("int", 32, true) : diParam(returnTy),
+    params.map((p) => ({ name: p.name, type: diParam(p.ty) })),
+    !isProgramEntry,
+  );
   const fb = new FunctionBuilder(m, sp.scope);
   const ctxParam = params.find((p) => p.ty.kind === "ctx");
   const fs = new FunctionState(state, fb, decl, returnTy, ctxParam ? `%${sanitize(ctxParam.name)}` : undefined, program);
@@ -213,7 +261,11 @@ function evaluateModuleConstant(state: ModuleState, symbol: ts.Symbol): Value | 
   if (ty.kind !== "int") return value;
   if (value.ty.kind !== "const") return value;
   // `const A: u8 = 300` is an error where it is written, as the same line in a function is.
-  if (!fits(value.constant!, ty.int)) state.reporter.error(ty.int.be ? Diagnostics.ByteOrderMix : Diagnostics.ConstantOutOfRange, decl.initializer, ...(ty.int.be ? [intName(ty.int), "an integer constant"] : [value.constant!.toString(), intName(ty.int)]));
+  if (!fits(value.constant!, ty.int))
+    state.reporter.error(
+      ty.int.be ? Diagnostics.ByteOrderMix : Diagnostics.ConstantOutOfRange,
+      decl.initializer,
+      ...(ty.int.be ? [intName(ty.int), "an integer constant"] : [value.constant!.toString(), intName(ty.int)]),
+    );
   return typedConst(value.constant!, ty.int);
 }
-

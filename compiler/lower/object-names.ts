@@ -27,7 +27,8 @@ export function checkObjectNames(reporter: Reporter, names: readonly ObjectName[
   const seen = new Map<string, ObjectName>();
   for (const entry of names) {
     const { name, what, node } = entry;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > maxObjectNameLength) reporter.error(Diagnostics.ObjectNameInvalid, node, name, what, maxObjectNameLength);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > maxObjectNameLength)
+      reporter.error(Diagnostics.ObjectNameInvalid, node, name, what, maxObjectNameLength);
     else if (Object.hasOwn(reserved, name)) reporter.error(Diagnostics.ObjectNameReserved, node, name, what, reserved[name]!);
     const first = seen.get(name);
     if (first) reporter.error(Diagnostics.ObjectNameTwice, node, name, first.what, what);

@@ -32,7 +32,10 @@ function packetBoundsSlots(fs: FunctionState): { readonly data: string; readonly
   if (fs.packetSlots) return fs.packetSlots;
   const fb = fs.fb;
   const slots = { data: fb.alloca("i32", 4), end: fb.alloca("i32", 4) };
-  for (const [slot, offset] of [[slots.data, 0], [slots.end, 4]] as const) {
+  for (const [slot, offset] of [
+    [slots.data, 0],
+    [slots.end, 4],
+  ] as const) {
     const field = offset ? fb.prologueValue(`getelementptr inbounds i8, ptr ${fs.ctx}, i64 ${offset}`) : fs.ctx;
     const raw = fb.prologueValue(`load i32, ptr ${field}, align 4${nonZero(fs)}`);
     fb.prologueInst(`store i32 ${raw}, ptr ${slot}`);
@@ -95,8 +98,10 @@ export function lowerContextField(fs: FunctionState, ctx: string, name: string, 
       // the mask changes no value and bounds it for the verifier.
       return { ty: intTy(Int.u32), ir: fb.value(`and i32 ${whole}, ${maxPacketOffset}`) };
     }
-    case "ingressIfindex": return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
-    case "rxQueueIndex": return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
+    case "ingressIfindex":
+      return { ty: intTy(Int.u32), ir: field(XdpMd.ingressIfindex) };
+    case "rxQueueIndex":
+      return { ty: intTy(Int.u32), ir: field(XdpMd.rxQueueIndex) };
     default:
       fs.error(Diagnostics.UnsupportedSyntax, node, `ctx.${name} outside a call`);
       return constValue(0n);
@@ -105,12 +110,17 @@ export function lowerContextField(fs: FunctionState, ctx: string, name: string, 
 
 export function lowerContextMethod(fs: FunctionState, ctx: string, name: string, node: ts.CallExpression): Value {
   switch (name) {
-    case "header": return lowerHeader(fs, ctx, node, XdpMd.data, XdpMd.dataEnd);
+    case "header":
+      return lowerHeader(fs, ctx, node, XdpMd.data, XdpMd.dataEnd);
     // The metadata area lies between data_meta and data: the same check, against data.
-    case "metadata": return lowerHeader(fs, ctx, node, XdpMd.dataMeta, XdpMd.data);
-    case "adjustHead": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustHead, "ctx.adjustHead()");
-    case "adjustTail": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustTail, "ctx.adjustTail()");
-    case "adjustMeta": return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustMeta, "ctx.adjustMeta()");
+    case "metadata":
+      return lowerHeader(fs, ctx, node, XdpMd.dataMeta, XdpMd.data);
+    case "adjustHead":
+      return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustHead, "ctx.adjustHead()");
+    case "adjustTail":
+      return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustTail, "ctx.adjustTail()");
+    case "adjustMeta":
+      return lowerAdjust(fs, ctx, node, BpfHelper.xdpAdjustMeta, "ctx.adjustMeta()");
   }
   fs.error(Diagnostics.UnsupportedSyntax, node, `ctx.${name}()`);
   return constValue(0n);
@@ -128,7 +138,12 @@ export function loadContextField(fs: FunctionState, ctx: string, offset: number)
 
 /** data or data_end (kept per function: packetBound), or data_meta (loaded here). */
 function packetPointer(fs: FunctionState, ctx: string, field: number): string {
-  const raw = field === XdpMd.data ? packetBound(fs, "data") : field === XdpMd.dataEnd ? packetBound(fs, "end") : fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
+  const raw =
+    field === XdpMd.data
+      ? packetBound(fs, "data")
+      : field === XdpMd.dataEnd
+        ? packetBound(fs, "end")
+        : fs.fb.value(`load i32, ptr ${offsetPointer(fs, ctx, field)}, align 4`);
   const wide = fs.fb.value(`zext i32 ${raw} to i64`);
   // data is known non-null (packetBound's !range), so LLVM may turn a view's
   // null test back into its bounds comparison. That is safe because accesses through a
@@ -164,9 +179,15 @@ function lowerHeader(fs: FunctionState, ctx: string, node: ts.CallExpression, st
   let cached: string | undefined;
   const limit = maxPacketOffset - layout.size;
   if (offset.constant !== undefined) {
-    if (offset.constant < 0n || offset.constant > BigInt(maxPacketOffset)) fs.error(Diagnostics.ConstantOutOfRange, offsetExpr, offset.constant.toString(), "a packet offset (0…65535)");
+    if (offset.constant < 0n || offset.constant > BigInt(maxPacketOffset))
+      fs.error(Diagnostics.ConstantOutOfRange, offsetExpr, offset.constant.toString(), "a packet offset (0…65535)");
     start = offsetPointer(fs, data, Number(offset.constant));
-  } else if (startField === XdpMd.data && offset.max !== undefined && offset.max <= BigInt(limit) && (cached = cachedOffsetPointer(fs, offsetExpr)) !== undefined) {
+  } else if (
+    startField === XdpMd.data &&
+    offset.max !== undefined &&
+    offset.max <= BigInt(limit) &&
+    (cached = cachedOffsetPointer(fs, offsetExpr)) !== undefined
+  ) {
     start = cached;
   } else {
     const wide = convertImplicit(fs, offset, intTy(Int.u64), offsetExpr);
@@ -219,7 +240,8 @@ function cachedOffsetPointer(fs: FunctionState, offsetExpr: ts.Expression): stri
  * removes it.
  */
 export function packetPointerAt(fs: FunctionState, ctx: string, offset: Value): string {
-  const wide = offset.ty.kind === "int" && offset.ty.int.bits < 64 ? fs.fb.value(`zext ${llInt(offset.ty.int)} ${offset.ir} to i64`) : offset.ir;
+  const wide =
+    offset.ty.kind === "int" && offset.ty.int.bits < 64 ? fs.fb.value(`zext ${llInt(offset.ty.int)} ${offset.ir} to i64`) : offset.ir;
   return variableOffsetPointer(fs, packetPointer(fs, ctx, XdpMd.data), wide);
 }
 

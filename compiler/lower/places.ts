@@ -4,7 +4,21 @@
 // in memory and an i1 in registers — and the stack structs and byte copies behind them.
 import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type ArrayLayout, type FieldLayout, type FieldType, type IntType, type StructLayout, type Ty, Int, intTy, llInt, llType, BoolTy, fieldSize, describeTy } from "../types.js";
+import {
+  type ArrayLayout,
+  type FieldLayout,
+  type FieldType,
+  type IntType,
+  type StructLayout,
+  type Ty,
+  Int,
+  intTy,
+  llInt,
+  llType,
+  BoolTy,
+  fieldSize,
+  describeTy,
+} from "../types.js";
 import { type FunctionState, type Value, viewAlign, alignAt } from "./context.js";
 import { constOperand, convertImplicit } from "./integers.js";
 import { evalConstant } from "./constants.js";
@@ -12,7 +26,17 @@ import { type MemoryRegion, aliasMetadata } from "../ir/alias.js";
 
 export type Place =
   | { readonly kind: "slot"; readonly ptr: string; readonly ty: Ty; readonly name: string; readonly symbol: ts.Symbol }
-  | { readonly kind: "memory"; readonly ptr: string; readonly field: FieldType; readonly bitField?: FieldLayout["bitField"]; readonly name: string; readonly epoch?: number; readonly readonlyConfig?: string; readonly align?: number; readonly region?: MemoryRegion };
+  | {
+      readonly kind: "memory";
+      readonly ptr: string;
+      readonly field: FieldType;
+      readonly bitField?: FieldLayout["bitField"];
+      readonly name: string;
+      readonly epoch?: number;
+      readonly readonlyConfig?: string;
+      readonly align?: number;
+      readonly region?: MemoryRegion;
+    };
 
 export function placeTy(place: Place): Ty {
   if (place.kind === "slot") return place.ty;
@@ -21,10 +45,14 @@ export function placeTy(place: Place): Ty {
 
 export function fieldTy(field: FieldType): Ty {
   switch (field.kind) {
-    case "int": return intTy(field.int);
-    case "bool": return BoolTy;
-    case "struct": return { kind: "view", layout: field.struct, nullable: false };
-    case "array": return { kind: "view", layout: field.array, nullable: false };
+    case "int":
+      return intTy(field.int);
+    case "bool":
+      return BoolTy;
+    case "struct":
+      return { kind: "view", layout: field.struct, nullable: false };
+    case "array":
+      return { kind: "view", layout: field.array, nullable: false };
   }
 }
 
@@ -43,9 +71,10 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     const align = local?.kind === "slot" ? local.align : undefined;
     const region = local?.kind === "slot" ? local.region : undefined;
     const nonNull = local?.kind === "slot" && place.ty.kind === "view" && local.nonNull && !mayBeNull(fs, node) ? local.nonNull : undefined;
-    const v: Value = nonNull && place.ty.kind === "view"
-      ? { ty: { ...place.ty, nullable: false }, ir: fb.value(`load ptr, ptr ${nonNull}`), epoch, viewId, align, region }
-      : { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId, align, region };
+    const v: Value =
+      nonNull && place.ty.kind === "view"
+        ? { ty: { ...place.ty, nullable: false }, ir: fb.value(`load ptr, ptr ${nonNull}`), epoch, viewId, align, region }
+        : { ty: place.ty, ir: fb.value(`load ${llType(place.ty)}, ptr ${place.ptr}`), epoch, viewId, align, region };
     if (place.ty.kind === "view" || place.ty.kind === "ref") fs.checkFresh(v, place.name, node);
     return v;
   }
@@ -55,7 +84,11 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     case "int": {
       if (!place.bitField) {
         const narrow = !field.int.signed && !field.int.be && field.int.bits <= 16 ? (1n << BigInt(field.int.bits)) - 1n : undefined;
-        return { ty: intTy(field.int), ir: fb.value(`load ${llInt(field.int)}, ptr ${place.ptr}, align ${alignFor(field.int)}${scoped}`), max: narrow };
+        return {
+          ty: intTy(field.int),
+          ir: fb.value(`load ${llInt(field.int)}, ptr ${place.ptr}, align ${alignFor(field.int)}${scoped}`),
+          max: narrow,
+        };
       }
       const { storage, bitOffset, bits } = place.bitField;
       const raw = fb.value(`load ${llInt(storage)}, ptr ${place.ptr}, align ${alignFor(storage)}${scoped}`);
@@ -70,7 +103,14 @@ export function load(fs: FunctionState, place: Place, node: ts.Node): Value {
     }
     case "struct":
     case "array":
-      return { ty: fieldTy(field), ir: place.ptr, epoch: place.epoch, readonlyConfig: place.readonlyConfig, align: place.align, region: place.region };
+      return {
+        ty: fieldTy(field),
+        ir: place.ptr,
+        epoch: place.epoch,
+        readonlyConfig: place.readonlyConfig,
+        align: place.align,
+        region: place.region,
+      };
   }
 }
 
@@ -144,7 +184,13 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
       return undefined;
     }
-    return { kind: "memory", ptr: base.ir, field: base.ty.bool ? { kind: "bool" } : { kind: "int", int: base.ty.int }, name, region: base.region };
+    return {
+      kind: "memory",
+      ptr: base.ir,
+      field: base.ty.bool ? { kind: "bool" } : { kind: "int", int: base.ty.int },
+      name,
+      region: base.region,
+    };
   }
   if (base.ty.kind === "view" && base.ty.layout.kind === "struct") {
     const field = base.ty.layout.fields.find((f) => f.name === name);
@@ -152,7 +198,17 @@ export function placeOfMember(fs: FunctionState, base: Value, name: string, node
       fs.error(Diagnostics.UnknownField, node, base.ty.layout.name, name);
       return undefined;
     }
-    return { kind: "memory", ptr: offsetPointer(fs, base.ir, field.offset), field: field.type, bitField: field.bitField, name, epoch: base.epoch, readonlyConfig: base.readonlyConfig, align: alignAt(viewAlign(base), field.offset), region: base.region };
+    return {
+      kind: "memory",
+      ptr: offsetPointer(fs, base.ir, field.offset),
+      field: field.type,
+      bitField: field.bitField,
+      name,
+      epoch: base.epoch,
+      readonlyConfig: base.readonlyConfig,
+      align: alignAt(viewAlign(base), field.offset),
+      region: base.region,
+    };
   }
   if (base.ty.kind === "map") fs.error(Diagnostics.MapAsValue, node);
   else fs.error(Diagnostics.UnknownField, node, describeTy(base.ty), name);
@@ -181,7 +237,16 @@ export function placeOfElement(fs: FunctionState, node: ts.ElementAccessExpressi
     ptr = fs.fb.value(`getelementptr inbounds i8, ptr ${base.ir}, i64 ${scaled}`);
   }
   const offset = index.constant !== undefined ? Number(index.constant) * elementSize : elementSize;
-  return { kind: "memory", ptr, field: array.element, name: `${node.expression.getText()}[…]`, epoch: base.epoch, readonlyConfig: base.readonlyConfig, align: alignAt(viewAlign(base), offset), region: base.region };
+  return {
+    kind: "memory",
+    ptr,
+    field: array.element,
+    name: `${node.expression.getText()}[…]`,
+    epoch: base.epoch,
+    readonlyConfig: base.readonlyConfig,
+    align: alignAt(viewAlign(base), offset),
+    region: base.region,
+  };
 }
 
 function elementName(a: ArrayLayout): string {
@@ -246,6 +311,8 @@ export function allocateStruct(fs: FunctionState, layout: StructLayout | { size:
  * accesses in LLVM's eyes, so `align 1` would be a byte-by-byte copy.
  */
 export function copyBytes(fs: FunctionState, to: string, from: string, size: number, align: number): void {
-  fs.mod.module.declare("declare void @llvm.memcpy.p0.p0.i64(ptr noalias nocapture writeonly, ptr noalias nocapture readonly, i64, i1 immarg)");
+  fs.mod.module.declare(
+    "declare void @llvm.memcpy.p0.p0.i64(ptr noalias nocapture writeonly, ptr noalias nocapture readonly, i64, i1 immarg)",
+  );
   fs.fb.inst(`call void @llvm.memcpy.p0.p0.i64(ptr align ${align} ${to}, ptr align ${align} ${from}, i64 ${size}, i1 false)`);
 }

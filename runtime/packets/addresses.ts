@@ -11,13 +11,17 @@ export function ipv6Bytes(text: string): Uint8Array {
     body = `${body.slice(0, v4Tail.index)}${((n >>> 16) & 0xffff).toString(16)}:${(n & 0xffff).toString(16)}`;
   }
   const halves = body.split("::");
-  const words = (s: string | undefined) => (s ? s.split(":").map((h) => (/^[0-9a-fA-F]{1,4}$/.test(h) ? Number.parseInt(h, 16) : Number.NaN)) : []);
+  const words = (s: string | undefined) =>
+    s ? s.split(":").map((h) => (/^[0-9a-fA-F]{1,4}$/.test(h) ? Number.parseInt(h, 16) : Number.NaN)) : [];
   const head = words(halves[0]);
   const tail = halves.length === 2 ? words(halves[1]) : [];
   const all = halves.length === 2 ? [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
   if (halves.length > 2 || all.length !== 8 || all.some((w) => Number.isNaN(w))) throw new TypeError(`not an IPv6 address: '${text}'`);
   const out = new Uint8Array(16);
-  all.forEach((w, i) => { out[i * 2] = w >> 8; out[i * 2 + 1] = w & 0xff; });
+  all.forEach((w, i) => {
+    out[i * 2] = w >> 8;
+    out[i * 2 + 1] = w & 0xff;
+  });
   return out;
 }
 
@@ -29,7 +33,10 @@ export function formatIpv6(bytes: ArrayLike<number>): string {
   for (let i = 0; i < 8; ) {
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j === i ? i + 1 : j;
   }
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");

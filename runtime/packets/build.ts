@@ -7,25 +7,99 @@
 import { ipv4Bytes, ipv6Bytes, macBytes } from "./addresses.js";
 import { internetChecksum, onesComplementSum, pseudoHeaderSum } from "./checksum.js";
 
-export interface EthernetLayer { dst?: string; src?: string; type?: number }
+export interface EthernetLayer {
+  dst?: string;
+  src?: string;
+  type?: number;
+}
 /** An 802.1Q tag (`outer: true`: an 802.1ad S-tag, EtherType 0x88a8 in front of it). */
-export interface VlanLayer { id?: number; pcp?: number; dei?: number; outer?: boolean; type?: number }
-export interface ArpLayer { htype?: number; ptype?: number; hlen?: number; plen?: number; op?: number; sha?: string; spa?: string; tha?: string; tpa?: string }
+export interface VlanLayer {
+  id?: number;
+  pcp?: number;
+  dei?: number;
+  outer?: boolean;
+  type?: number;
+}
+export interface ArpLayer {
+  htype?: number;
+  ptype?: number;
+  hlen?: number;
+  plen?: number;
+  op?: number;
+  sha?: string;
+  spa?: string;
+  tha?: string;
+  tpa?: string;
+}
 /** `flags`: the 3 flag bits (default 2: don't fragment); `options`: hex, padded to 4 bytes. */
-export interface Ipv4Layer { src: string; dst: string; version?: number; ihl?: number; tos?: number; totalLength?: number; id?: number; flags?: number; fragOffset?: number; ttl?: number; proto?: number; check?: number; options?: string }
-export interface Ipv6Layer { src: string; dst: string; version?: number; trafficClass?: number; flowLabel?: number; payloadLength?: number; next?: number; hopLimit?: number }
+export interface Ipv4Layer {
+  src: string;
+  dst: string;
+  version?: number;
+  ihl?: number;
+  tos?: number;
+  totalLength?: number;
+  id?: number;
+  flags?: number;
+  fragOffset?: number;
+  ttl?: number;
+  proto?: number;
+  check?: number;
+  options?: string;
+}
+export interface Ipv6Layer {
+  src: string;
+  dst: string;
+  version?: number;
+  trafficClass?: number;
+  flowLabel?: number;
+  payloadLength?: number;
+  next?: number;
+  hopLimit?: number;
+}
 /**
  * An IPv6 extension header. `data`: hex of the bytes after next-header and length, zero-padded
  * to a multiple of 8 bytes in all (for options a Pad1/PadN-free filler: zeros are Pad1s).
  * A fragment header takes `fragOffset`, `more` and `id` instead.
  */
-export interface Ipv6ExtensionLayer { header: "hopByHop" | "routing" | "fragment" | "destination"; next?: number; length?: number; data?: string; fragOffset?: number; more?: boolean; id?: number }
+export interface Ipv6ExtensionLayer {
+  header: "hopByHop" | "routing" | "fragment" | "destination";
+  next?: number;
+  length?: number;
+  data?: string;
+  fragOffset?: number;
+  more?: boolean;
+  id?: number;
+}
 /** `check: "none"` leaves it 0 (allowed over IPv4). */
-export interface UdpLayer { sport: number; dport: number; len?: number; check?: number | "none" }
+export interface UdpLayer {
+  sport: number;
+  dport: number;
+  len?: number;
+  check?: number | "none";
+}
 /** `flags`: letters F S R P A U E C (e.g. "SA"), or the flag byte; `options`: hex, padded to 4 bytes. */
-export interface TcpLayer { sport: number; dport: number; seq?: number; ack?: number; doff?: number; flags?: string | number; window?: number; check?: number; urgPtr?: number; options?: string }
+export interface TcpLayer {
+  sport: number;
+  dport: number;
+  seq?: number;
+  ack?: number;
+  doff?: number;
+  flags?: string | number;
+  window?: number;
+  check?: number;
+  urgPtr?: number;
+  options?: string;
+}
 /** Echo-shaped ICMP: `id` and `seq` fill the rest-of-header unless `rest` (4 bytes of hex) is given. */
-export interface IcmpLayer { type: number; code?: number; check?: number; id?: number; seq?: number; rest?: string }
+export interface IcmpLayer {
+  type: number;
+  code?: number;
+  check?: number;
+  id?: number;
+  seq?: number;
+  rest?: string;
+}
 export type PayloadBytes = string | readonly number[] | Uint8Array;
 
 export type Layer =
@@ -42,8 +116,25 @@ export type Layer =
   | { payload: PayloadBytes };
 
 export const EtherType = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, QINQ: 0x88a8, IPV6: 0x86dd } as const;
-export const IpProtocol = { HOP_BY_HOP: 0, ICMP: 1, IPIP: 4, TCP: 6, UDP: 17, IPV6: 41, ROUTING: 43, FRAGMENT: 44, ICMPV6: 58, NO_NEXT: 59, DESTINATION: 60 } as const;
-const extensionNumbers = { hopByHop: IpProtocol.HOP_BY_HOP, routing: IpProtocol.ROUTING, fragment: IpProtocol.FRAGMENT, destination: IpProtocol.DESTINATION } as const;
+export const IpProtocol = {
+  HOP_BY_HOP: 0,
+  ICMP: 1,
+  IPIP: 4,
+  TCP: 6,
+  UDP: 17,
+  IPV6: 41,
+  ROUTING: 43,
+  FRAGMENT: 44,
+  ICMPV6: 58,
+  NO_NEXT: 59,
+  DESTINATION: 60,
+} as const;
+const extensionNumbers = {
+  hopByHop: IpProtocol.HOP_BY_HOP,
+  routing: IpProtocol.ROUTING,
+  fragment: IpProtocol.FRAGMENT,
+  destination: IpProtocol.DESTINATION,
+} as const;
 const tcpFlagBits: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16, U: 32, E: 64, C: 128 };
 
 type LayerKind = Layer extends infer L ? (L extends Record<infer K, unknown> ? K : never) : never;
@@ -66,10 +157,22 @@ class Writer {
     this.bytes = new Uint8Array(length);
     this.view = new DataView(this.bytes.buffer);
   }
-  u8(at: number, v: number): this { this.view.setUint8(at, v & 0xff); return this; }
-  u16(at: number, v: number): this { this.view.setUint16(at, v & 0xffff); return this; }
-  u32(at: number, v: number): this { this.view.setUint32(at, v >>> 0); return this; }
-  put(at: number, bytes: ArrayLike<number>): this { this.bytes.set(bytes, at); return this; }
+  u8(at: number, v: number): this {
+    this.view.setUint8(at, v & 0xff);
+    return this;
+  }
+  u16(at: number, v: number): this {
+    this.view.setUint16(at, v & 0xffff);
+    return this;
+  }
+  u32(at: number, v: number): this {
+    this.view.setUint32(at, v >>> 0);
+    return this;
+  }
+  put(at: number, bytes: ArrayLike<number>): this {
+    this.bytes.set(bytes, at);
+    return this;
+  }
 }
 
 function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
@@ -120,36 +223,70 @@ function upperLayerChecksum(segment: Uint8Array, protocol: number, at: number, s
 
 const encoders: { [K in LayerKind]: (fields: Extract<Layer, Record<K, unknown>>[K], s: Surroundings) => Uint8Array } = {
   payload: (data) => bytesOf(data),
-  eth: (e, s) => new Writer(14).put(0, macBytes(e.dst ?? "02:00:00:00:00:02")).put(6, macBytes(e.src ?? "02:00:00:00:00:01")).u16(12, e.type ?? etherTypeOf(s.next)).bytes,
-  vlan: (v, s) => new Writer(4).u16(0, ((v.pcp ?? 0) << 13) | ((v.dei ?? 0) << 12) | (v.id ?? 1)).u16(2, v.type ?? etherTypeOf(s.next)).bytes,
+  eth: (e, s) =>
+    new Writer(14)
+      .put(0, macBytes(e.dst ?? "02:00:00:00:00:02"))
+      .put(6, macBytes(e.src ?? "02:00:00:00:00:01"))
+      .u16(12, e.type ?? etherTypeOf(s.next)).bytes,
+  vlan: (v, s) =>
+    new Writer(4).u16(0, ((v.pcp ?? 0) << 13) | ((v.dei ?? 0) << 12) | (v.id ?? 1)).u16(2, v.type ?? etherTypeOf(s.next)).bytes,
   arp: (a) =>
-    new Writer(28).u16(0, a.htype ?? 1).u16(2, a.ptype ?? EtherType.IPV4).u8(4, a.hlen ?? 6).u8(5, a.plen ?? 4).u16(6, a.op ?? 1)
-      .put(8, macBytes(a.sha ?? "02:00:00:00:00:01")).put(14, ipv4Bytes(a.spa ?? "10.0.0.1"))
-      .put(18, macBytes(a.tha ?? "00:00:00:00:00:00")).put(24, ipv4Bytes(a.tpa ?? "10.0.0.2")).bytes,
+    new Writer(28)
+      .u16(0, a.htype ?? 1)
+      .u16(2, a.ptype ?? EtherType.IPV4)
+      .u8(4, a.hlen ?? 6)
+      .u8(5, a.plen ?? 4)
+      .u16(6, a.op ?? 1)
+      .put(8, macBytes(a.sha ?? "02:00:00:00:00:01"))
+      .put(14, ipv4Bytes(a.spa ?? "10.0.0.1"))
+      .put(18, macBytes(a.tha ?? "00:00:00:00:00:00"))
+      .put(24, ipv4Bytes(a.tpa ?? "10.0.0.2")).bytes,
   ipv4: (h, s) => {
     const options = bytesOf(h.options ?? "");
     const length = 20 + padTo(options.length, 4);
     const w = new Writer(length)
-      .u8(0, ((h.version ?? 4) << 4) | (h.ihl ?? length / 4)).u8(1, h.tos ?? 0).u16(2, h.totalLength ?? length + s.inner.length)
-      .u16(4, h.id ?? 0).u16(6, ((h.flags ?? 2) << 13) | (h.fragOffset ?? 0)).u8(8, h.ttl ?? 64).u8(9, h.proto ?? ipProtocolOf(s.next, false))
-      .put(12, ipv4Bytes(h.src)).put(16, ipv4Bytes(h.dst)).put(20, options);
+      .u8(0, ((h.version ?? 4) << 4) | (h.ihl ?? length / 4))
+      .u8(1, h.tos ?? 0)
+      .u16(2, h.totalLength ?? length + s.inner.length)
+      .u16(4, h.id ?? 0)
+      .u16(6, ((h.flags ?? 2) << 13) | (h.fragOffset ?? 0))
+      .u8(8, h.ttl ?? 64)
+      .u8(9, h.proto ?? ipProtocolOf(s.next, false))
+      .put(12, ipv4Bytes(h.src))
+      .put(16, ipv4Bytes(h.dst))
+      .put(20, options);
     return w.u16(10, h.check ?? internetChecksum(w.bytes)).bytes;
   },
   ipv6: (h, s) => {
     const flow = h.flowLabel ?? 0;
     return new Writer(40)
-      .u32(0, ((h.version ?? 6) << 28) | ((h.trafficClass ?? 0) << 20) | (flow & 0xfffff)).u16(4, h.payloadLength ?? s.inner.length)
-      .u8(6, h.next ?? ipProtocolOf(s.next, true)).u8(7, h.hopLimit ?? 64).put(8, ipv6Bytes(h.src)).put(24, ipv6Bytes(h.dst)).bytes;
+      .u32(0, ((h.version ?? 6) << 28) | ((h.trafficClass ?? 0) << 20) | (flow & 0xfffff))
+      .u16(4, h.payloadLength ?? s.inner.length)
+      .u8(6, h.next ?? ipProtocolOf(s.next, true))
+      .u8(7, h.hopLimit ?? 64)
+      .put(8, ipv6Bytes(h.src))
+      .put(24, ipv6Bytes(h.dst)).bytes;
   },
   ipv6ext: (x, s) => {
     const next = x.next ?? ipProtocolOf(s.next, true);
-    if (x.header === "fragment") return new Writer(8).u8(0, next).u16(2, ((x.fragOffset ?? 0) << 3) | (x.more ? 1 : 0)).u32(4, x.id ?? 0).bytes;
+    if (x.header === "fragment")
+      return new Writer(8)
+        .u8(0, next)
+        .u16(2, ((x.fragOffset ?? 0) << 3) | (x.more ? 1 : 0))
+        .u32(4, x.id ?? 0).bytes;
     const data = bytesOf(x.data ?? "");
     const length = padTo(2 + data.length, 8);
-    return new Writer(length).u8(0, next).u8(1, x.length ?? length / 8 - 1).put(2, data).bytes;
+    return new Writer(length)
+      .u8(0, next)
+      .u8(1, x.length ?? length / 8 - 1)
+      .put(2, data).bytes;
   },
   udp: (u, s) => {
-    const w = new Writer(8 + s.inner.length).u16(0, u.sport).u16(2, u.dport).u16(4, u.len ?? 8 + s.inner.length).put(8, s.inner);
+    const w = new Writer(8 + s.inner.length)
+      .u16(0, u.sport)
+      .u16(2, u.dport)
+      .u16(4, u.len ?? 8 + s.inner.length)
+      .put(8, s.inner);
     if (typeof u.check === "number") w.u16(6, u.check);
     else if (u.check !== "none") upperLayerChecksum(w.bytes, IpProtocol.UDP, 6, s);
     return w.bytes.subarray(0, 8);
@@ -159,8 +296,16 @@ const encoders: { [K in LayerKind]: (fields: Extract<Layer, Record<K, unknown>>[
     const length = 20 + padTo(options.length, 4);
     const flags = typeof t.flags === "number" ? t.flags : [...(t.flags ?? "")].reduce((acc, c) => acc | (tcpFlagBits[c] ?? 0), 0);
     const w = new Writer(length + s.inner.length)
-      .u16(0, t.sport).u16(2, t.dport).u32(4, t.seq ?? 1).u32(8, t.ack ?? 0).u8(12, (t.doff ?? length / 4) << 4).u8(13, flags)
-      .u16(14, t.window ?? 65535).u16(18, t.urgPtr ?? 0).put(20, options).put(length, s.inner);
+      .u16(0, t.sport)
+      .u16(2, t.dport)
+      .u32(4, t.seq ?? 1)
+      .u32(8, t.ack ?? 0)
+      .u8(12, (t.doff ?? length / 4) << 4)
+      .u8(13, flags)
+      .u16(14, t.window ?? 65535)
+      .u16(18, t.urgPtr ?? 0)
+      .put(20, options)
+      .put(length, s.inner);
     if (t.check !== undefined) w.u16(16, t.check);
     else upperLayerChecksum(w.bytes, IpProtocol.TCP, 16, s);
     return w.bytes.subarray(0, length);
@@ -170,7 +315,12 @@ const encoders: { [K in LayerKind]: (fields: Extract<Layer, Record<K, unknown>>[
 };
 
 function icmpHeader(c: IcmpLayer, s: Surroundings, v6: boolean): Uint8Array {
-  const w = new Writer(8 + s.inner.length).u8(0, c.type).u8(1, c.code ?? 0).u16(4, c.id ?? 1).u16(6, c.seq ?? 1).put(8, s.inner);
+  const w = new Writer(8 + s.inner.length)
+    .u8(0, c.type)
+    .u8(1, c.code ?? 0)
+    .u16(4, c.id ?? 1)
+    .u16(6, c.seq ?? 1)
+    .put(8, s.inner);
   if (c.rest !== undefined) w.put(4, bytesOf(c.rest).subarray(0, 4));
   if (c.check !== undefined) w.u16(2, c.check);
   else if (v6) upperLayerChecksum(w.bytes, IpProtocol.ICMPV6, 2, s);

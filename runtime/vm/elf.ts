@@ -42,7 +42,8 @@ export interface ElfFile {
 const EM_BPF = 247;
 
 export function readElf(bytes: Uint8Array): ElfFile {
-  if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) throw new Error("not an ELF file (bad magic)");
+  if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46)
+    throw new Error("not an ELF file (bad magic)");
   const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes[4] !== 2 || bytes[5] !== 1) throw new Error("not a 64-bit little-endian ELF file (BPF objects are ELF64 LSB)");
   if (head.getUint16(18, true) !== EM_BPF) throw new Error(`not a BPF object (ELF machine ${head.getUint16(18, true)}, BPF is ${EM_BPF})`);
@@ -52,7 +53,15 @@ export function readElf(bytes: Uint8Array): ElfFile {
   } catch (error) {
     throw new Error(`malformed ELF: ${(error as Error).message}`);
   }
-  const raw = parsed.body.sections as unknown as { name: string; type: string | number; flags: Record<string, boolean> | undefined; data: Buffer; size: number; link: number; info: number }[];
+  const raw = parsed.body.sections as unknown as {
+    name: string;
+    type: string | number;
+    flags: Record<string, boolean> | undefined;
+    data: Buffer;
+    size: number;
+    link: number;
+    info: number;
+  }[];
   const sections: ElfSection[] = raw.map((s, index) => ({
     index,
     name: s.name,
@@ -63,7 +72,9 @@ export function readElf(bytes: Uint8Array): ElfFile {
     link: s.link,
     info: s.info,
   }));
-  for (const s of sections) if (s.type !== "nobits" && s.data.length !== s.size) throw new Error(`malformed ELF: section '${s.name}' runs past the end of the file`);
+  for (const s of sections)
+    if (s.type !== "nobits" && s.data.length !== s.size)
+      throw new Error(`malformed ELF: section '${s.name}' runs past the end of the file`);
   const symtab = sections.find((s) => s.type === "symtab");
   const symbols: ElfSymbol[] = [];
   if (symtab) {

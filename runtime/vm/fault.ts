@@ -4,7 +4,10 @@
 
 /** A fault inside a program, before it is given the program's name and line. */
 export class VmFault extends Error {
-  constructor(readonly pc: number, message: string) {
+  constructor(
+    readonly pc: number,
+    message: string,
+  ) {
     super(message);
   }
 }

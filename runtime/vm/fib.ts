@@ -26,26 +26,44 @@ export interface VmFibTable {
   forwarding?: boolean;
 }
 
-export const FibResult = { SUCCESS: 0, BLACKHOLE: 1, UNREACHABLE: 2, PROHIBIT: 3, NOT_FWDED: 4, FWD_DISABLED: 5, UNSUPP_LWT: 6, NO_NEIGH: 7, FRAG_NEEDED: 8 } as const;
+export const FibResult = {
+  SUCCESS: 0,
+  BLACKHOLE: 1,
+  UNREACHABLE: 2,
+  PROHIBIT: 3,
+  NOT_FWDED: 4,
+  FWD_DISABLED: 5,
+  UNSUPP_LWT: 6,
+  NO_NEIGH: 7,
+  FRAG_NEEDED: 8,
+} as const;
 const FibFlag = { DIRECT: 1, OUTPUT: 2, SKIP_NEIGH: 4, TBID: 8, SRC: 16 } as const;
 const AF_INET = 2;
 const AF_INET6 = 10;
 /** sizeof(struct bpf_fib_lookup) */
 export const FIB_PARAMS_SIZE = 64;
 
-interface CompiledRoute { network: number; bits: number; route: VmRoute }
+interface CompiledRoute {
+  network: number;
+  bits: number;
+  route: VmRoute;
+}
 
 export class Fib {
   private readonly routes: CompiledRoute[];
   private readonly neighbours = new Map<number, Uint8Array>();
   constructor(readonly table: VmFibTable = { routes: [] }) {
-    this.routes = table.routes.map((route) => {
-      const [address, length] = route.destination.split("/");
-      const bits = length === undefined ? 32 : Number(length);
-      if (!Number.isInteger(bits) || bits < 0 || bits > 32) throw new TypeError(`route '${route.destination}': the prefix length must be 0…32`);
-      return { network: maskTo(ipv4(address!), bits), bits, route };
-    }).sort((a, b) => b.bits - a.bits);
-    for (const [address, hw] of Object.entries(table.neighbours ?? {})) this.neighbours.set(ipv4(address), typeof hw === "string" ? mac(hw) : hw);
+    this.routes = table.routes
+      .map((route) => {
+        const [address, length] = route.destination.split("/");
+        const bits = length === undefined ? 32 : Number(length);
+        if (!Number.isInteger(bits) || bits < 0 || bits > 32)
+          throw new TypeError(`route '${route.destination}': the prefix length must be 0…32`);
+        return { network: maskTo(ipv4(address!), bits), bits, route };
+      })
+      .sort((a, b) => b.bits - a.bits);
+    for (const [address, hw] of Object.entries(table.neighbours ?? {}))
+      this.neighbours.set(ipv4(address), typeof hw === "string" ? mac(hw) : hw);
   }
 
   /** Fills `params` (64 bytes at `offset`) like bpf_fib_lookup; returns its result code or a negative errno. */
@@ -60,10 +78,14 @@ export class Fib {
     if (!match) return FibResult.NOT_FWDED;
     const { route } = match;
     switch (route.type ?? "unicast") {
-      case "blackhole": return FibResult.BLACKHOLE;
-      case "unreachable": return FibResult.UNREACHABLE;
-      case "prohibit": return FibResult.PROHIBIT;
-      case "local": return FibResult.NOT_FWDED;
+      case "blackhole":
+        return FibResult.BLACKHOLE;
+      case "unreachable":
+        return FibResult.UNREACHABLE;
+      case "prohibit":
+        return FibResult.PROHIBIT;
+      case "local":
+        return FibResult.NOT_FWDED;
     }
     const mtu = route.mtu ?? 1500;
     const totLen = params.getUint16(offset + 6, true);
@@ -79,7 +101,8 @@ export class Fib {
       const neighbour = this.neighbours.get(nextHop);
       if (!neighbour) return FibResult.NO_NEIGH;
       new Uint8Array(params.buffer, params.byteOffset + offset + 58, 6).set(neighbour);
-      const source = route.sourceMac === undefined ? new Uint8Array(6) : typeof route.sourceMac === "string" ? mac(route.sourceMac) : route.sourceMac;
+      const source =
+        route.sourceMac === undefined ? new Uint8Array(6) : typeof route.sourceMac === "string" ? mac(route.sourceMac) : route.sourceMac;
       new Uint8Array(params.buffer, params.byteOffset + offset + 52, 6).set(source);
     }
     params.setUint32(offset + 48, 0, true); // h_vlan_proto, h_vlan_TCI

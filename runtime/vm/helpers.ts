@@ -24,11 +24,32 @@ export interface RedirectTarget {
 }
 
 export const HelperId = {
-  mapLookupElem: 1, mapUpdateElem: 2, mapDeleteElem: 3, ktimeGetNs: 5, tracePrintk: 6, getPrandomU32: 7,
-  getSmpProcessorId: 8, tailCall: 12, redirect: 23, csumDiff: 28, xdpAdjustHead: 44, redirectMap: 51,
-  xdpAdjustMeta: 54, xdpAdjustTail: 65, fibLookup: 69, ktimeGetBootNs: 125, ringbufOutput: 130,
-  ringbufReserve: 131, ringbufSubmit: 132, ringbufDiscard: 133, ringbufQuery: 134, ktimeGetCoarseNs: 160,
-  xdpGetBuffLen: 188, xdpLoadBytes: 189, xdpStoreBytes: 190, mapLookupPercpuElem: 195,
+  mapLookupElem: 1,
+  mapUpdateElem: 2,
+  mapDeleteElem: 3,
+  ktimeGetNs: 5,
+  tracePrintk: 6,
+  getPrandomU32: 7,
+  getSmpProcessorId: 8,
+  tailCall: 12,
+  redirect: 23,
+  csumDiff: 28,
+  xdpAdjustHead: 44,
+  redirectMap: 51,
+  xdpAdjustMeta: 54,
+  xdpAdjustTail: 65,
+  fibLookup: 69,
+  ktimeGetBootNs: 125,
+  ringbufOutput: 130,
+  ringbufReserve: 131,
+  ringbufSubmit: 132,
+  ringbufDiscard: 133,
+  ringbufQuery: 134,
+  ktimeGetCoarseNs: 160,
+  xdpGetBuffLen: 188,
+  xdpLoadBytes: 189,
+  xdpStoreBytes: 190,
+  mapLookupPercpuElem: 195,
 } as const;
 
 const XDP_ABORTED = 0;
@@ -36,7 +57,19 @@ const XDP_REDIRECT = 4;
 const ETH_HLEN = 14;
 const EINVAL = 22;
 
-type Helper = (pc: number, h1: number, l1: number, h2: number, l2: number, h3: number, l3: number, h4: number, l4: number, h5: number, l5: number) => number;
+type Helper = (
+  pc: number,
+  h1: number,
+  l1: number,
+  h2: number,
+  l2: number,
+  h3: number,
+  l3: number,
+  h4: number,
+  l4: number,
+  h5: number,
+  l5: number,
+) => number;
 
 export function installHelpers(machine: Machine): void {
   const env = machine.env;
@@ -118,7 +151,8 @@ export function installHelpers(machine: Machine): void {
   helpers[HelperId.tailCall] = (pc, h1, _l1, h2, _l2, _h3, l3) => {
     checkContext(pc, h1, "bpf_tail_call");
     const map = mapArg(pc, h2, "bpf_tail_call");
-    if (map.spec.type !== MapType.PROG_ARRAY || !(map instanceof SlotVmMap)) throw new VmFault(pc, `bpf_tail_call: map '${map.name}' is not a program array`);
+    if (map.spec.type !== MapType.PROG_ARRAY || !(map instanceof SlotVmMap))
+      throw new VmFault(pc, `bpf_tail_call: map '${map.name}' is not a program array`);
     const slot = map.slotAt(l3 >>> 0);
     if (!slot || machine.tailCalls >= MAX_TAIL_CALLS) return ret(-2); // -ENOENT: the caller continues
     const fd = new DataView(slot.buffer, slot.byteOffset, 4).getUint32(0, true);
@@ -150,14 +184,22 @@ export function installHelpers(machine: Machine): void {
     else throw new VmFault(pc, `bpf_redirect_map: map '${map.name}' is not a DevMap, DevMapHash, CpuMap or XskMap`);
     if (!value) return ret(l3 & actionMask);
     const u32 = value.length >= 4 ? new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true) : 0;
-    const kind = ({ [MapType.DEVMAP]: "devmap", [MapType.DEVMAP_HASH]: "devmap_hash", [MapType.CPUMAP]: "cpumap", [MapType.XSKMAP]: "xskmap" } as const)[map.spec.type as 14 | 25 | 16 | 17];
-    machine.redirect = kind === "cpumap" ? { map: map.name, key, kind, cpu: key } : kind === "xskmap" ? { map: map.name, key, kind } : { map: map.name, key, kind, ifindex: u32 };
+    const kind = (
+      { [MapType.DEVMAP]: "devmap", [MapType.DEVMAP_HASH]: "devmap_hash", [MapType.CPUMAP]: "cpumap", [MapType.XSKMAP]: "xskmap" } as const
+    )[map.spec.type as 14 | 25 | 16 | 17];
+    machine.redirect =
+      kind === "cpumap"
+        ? { map: map.name, key, kind, cpu: key }
+        : kind === "xskmap"
+          ? { map: map.name, key, kind }
+          : { map: map.name, key, kind, ifindex: u32 };
     return ret(XDP_REDIRECT);
   };
 
   // s64 bpf_csum_diff(from, from_size, to, to_size, seed)
   helpers[HelperId.csumDiff] = (pc, h1, l1, _h2, l2, h3, l3, _h4, l4, _h5, l5) => {
-    const fromSize = l2 >>> 0, toSize = l4 >>> 0;
+    const fromSize = l2 >>> 0,
+      toSize = l4 >>> 0;
     if (((fromSize | toSize) & 3) !== 0 || fromSize + toSize > 512) return ret(-EINVAL);
     let sum = l5 >>> 0;
     if (fromSize) {
@@ -218,7 +260,8 @@ export function installHelpers(machine: Machine): void {
   // long bpf_xdp_load_bytes(ctx, offset, buf, len) / bpf_xdp_store_bytes
   const packetBytes = (pc: number, h1: number, l2: number, h3: number, l3: number, l4: number, store: boolean): number => {
     checkContext(pc, h1, store ? "bpf_xdp_store_bytes" : "bpf_xdp_load_bytes");
-    const offset = l2 >>> 0, length = l4 >>> 0;
+    const offset = l2 >>> 0,
+      length = l4 >>> 0;
     if (offset + length > packet.end - machine.dataOffset) return ret(-EINVAL);
     const bufferOffset = machine.memory(pc, h3, l3, length, !store, "the buffer (r3)");
     const buffer = machine.argument.bytes;
@@ -233,7 +276,7 @@ export function installHelpers(machine: Machine): void {
   // long bpf_fib_lookup(ctx, params, plen, flags)
   helpers[HelperId.fibLookup] = (pc, h1, _l1, h2, l2, _h3, l3, _h4, l4) => {
     checkContext(pc, h1, "bpf_fib_lookup");
-    if ((l3 >>> 0) !== FIB_PARAMS_SIZE) return ret(-EINVAL);
+    if (l3 >>> 0 !== FIB_PARAMS_SIZE) return ret(-EINVAL);
     const offset = machine.memory(pc, h2, l2, FIB_PARAMS_SIZE, true, "bpf_fib_lookup's params (r2)");
     return ret(machine.fib.lookup(machine.argument.view, offset, l4 >>> 0));
   };
@@ -267,7 +310,8 @@ export function installHelpers(machine: Machine): void {
   const finish = (pc: number, h1: number, l1: number, name: string, state: "committed" | "discarded"): number => {
     const region = table.regions[h1];
     const record = region?.owner;
-    if (!(record instanceof RingRecord) || l1 !== REGION_BASE || record.state !== "reserved") throw new VmFault(pc, `${name}: r1 is not a record reserved by bpf_ringbuf_reserve`);
+    if (!(record instanceof RingRecord) || l1 !== REGION_BASE || record.state !== "reserved")
+      throw new VmFault(pc, `${name}: r1 is not a record reserved by bpf_ringbuf_reserve`);
     if (state === "committed") record.ring.commit(record);
     else record.state = state;
     return ret(0, 0);

@@ -25,7 +25,11 @@ interface VmMapHandle {
   valueSize: number;
 }
 
-const noKernel = (what: string) => errnoError(Errno.EOPNOTSUPP, `${what} needs the kernel: the VM backend runs programs in this process and has no interfaces, links or bpffs (open the object without { backend: "vm" })`);
+const noKernel = (what: string) =>
+  errnoError(
+    Errno.EOPNOTSUPP,
+    `${what} needs the kernel: the VM backend runs programs in this process and has no interfaces, links or bpffs (open the object without { backend: "vm" })`,
+  );
 
 export class VmKernel implements KernelCalls {
   readonly backend = "vm";
@@ -136,7 +140,10 @@ export class VmKernel implements KernelCalls {
   mapOpen(fd: number, keySize: number, valueSize: number): NativeMapHandle {
     const map = this.mapByFd(fd);
     if (keySize !== map.spec.keySize || valueSize !== map.userValueSize) {
-      throw errnoError(Errno.EINVAL, `map '${map.name}': key and value sizes ${keySize}/${valueSize} do not match the map's ${map.spec.keySize}/${map.userValueSize}`);
+      throw errnoError(
+        Errno.EINVAL,
+        `map '${map.name}': key and value sizes ${keySize}/${valueSize} do not match the map's ${map.spec.keySize}/${map.userValueSize}`,
+      );
     }
     return { map, keySize, valueSize } satisfies VmMapHandle as unknown as NativeMapHandle;
   }
@@ -190,7 +197,14 @@ export class VmKernel implements KernelCalls {
   }
 
   /** BPF_MAP_LOOKUP_BATCH: the cursor is the position in the key walk (first 4 bytes). */
-  mapLookupBatchInto(h: NativeMapHandle, inCursor: Uint8Array | null, outCursor: Uint8Array, keys: Uint8Array, values: Uint8Array, count: number): { count: number; done: boolean } {
+  mapLookupBatchInto(
+    h: NativeMapHandle,
+    inCursor: Uint8Array | null,
+    outCursor: Uint8Array,
+    keys: Uint8Array,
+    values: Uint8Array,
+    count: number,
+  ): { count: number; done: boolean } {
     const { map, keySize, valueSize } = this.handle(h);
     const skip = inCursor ? new DataView(inCursor.buffer, inCursor.byteOffset, 4).getUint32(0, true) : 0;
     let key: Uint8Array | null = null;
@@ -218,7 +232,8 @@ export class VmKernel implements KernelCalls {
 
   ringNew(mapFd: number): unknown {
     const map = this.mapByFd(mapFd);
-    if (!(map instanceof RingBufVmMap) || map.spec.type !== MapType.RINGBUF) throw errnoError(Errno.EINVAL, `map '${map.name}' is not a ring buffer`);
+    if (!(map instanceof RingBufVmMap) || map.spec.type !== MapType.RINGBUF)
+      throw errnoError(Errno.EINVAL, `map '${map.name}' is not a ring buffer`);
     return map;
   }
 
@@ -247,17 +262,43 @@ export class VmKernel implements KernelCalls {
       if (ctx.length < 24) throw errnoError(Errno.EINVAL, "ctx must be a struct xdp_md (24 bytes)");
       const view = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
       const metaSize = view.getUint32(0, true);
-      if (view.getUint32(8, true) !== 0 || view.getUint32(20, true) !== 0 || view.getUint32(4, true) !== packet.length || metaSize > packet.length || metaSize > 32 || metaSize & 3) {
-        throw errnoError(Errno.EINVAL, "ctx: data_meta and egress_ifindex must be 0, data_end the packet's length, data (the metadata size) a multiple of 4 up to 32");
+      if (
+        view.getUint32(8, true) !== 0 ||
+        view.getUint32(20, true) !== 0 ||
+        view.getUint32(4, true) !== packet.length ||
+        metaSize > packet.length ||
+        metaSize > 32 ||
+        metaSize & 3
+      ) {
+        throw errnoError(
+          Errno.EINVAL,
+          "ctx: data_meta and egress_ifindex must be 0, data_end the packet's length, data (the metadata size) a multiple of 4 up to 32",
+        );
       }
       context = { metaSize, ingressIfindex: view.getUint32(12, true) || 1, rxQueueIndex: view.getUint32(16, true) };
     }
     return this.machine.testRun(program, packet, context, repeat);
   }
 
-  progInfo(fd: number): { id: number; xlatedInsns: number; jitedBytes: number; verifiedInsns: number; runTimeNs: number; runCount: number; name: string } {
+  progInfo(fd: number): {
+    id: number;
+    xlatedInsns: number;
+    jitedBytes: number;
+    verifiedInsns: number;
+    runTimeNs: number;
+    runCount: number;
+    name: string;
+  } {
     const program = this.programByFd(fd);
-    return { id: fd, xlatedInsns: program.instructions, jitedBytes: 0, verifiedInsns: 0, runTimeNs: 0, runCount: 0, name: program.spec.name };
+    return {
+      id: fd,
+      xlatedInsns: program.instructions,
+      jitedBytes: 0,
+      verifiedInsns: 0,
+      runTimeNs: 0,
+      runCount: 0,
+      name: program.spec.name,
+    };
   }
 
   close(): void {}

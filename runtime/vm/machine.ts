@@ -61,12 +61,16 @@ export interface RunEnv {
   trace?: (pc: number) => void;
 }
 
-
 /** A program translated for this machine. */
 export class VmProgram {
   run!: (ctxH: number, ctxL: number, stackH: number, stackL: number, budget: number) => number;
   traced?: VmProgram["run"];
-  constructor(readonly spec: VmProgramSpec, readonly fd: number, readonly instructions: number, readonly input: TranslateInput) {}
+  constructor(
+    readonly spec: VmProgramSpec,
+    readonly fd: number,
+    readonly instructions: number,
+    readonly input: TranslateInput,
+  ) {}
 
   /** The source line of instruction `pc` (the nearest line record at or before it). */
   lineOf(pc: number): LineInfo | undefined {
@@ -109,11 +113,16 @@ export class Machine {
   private dirtyLow = HEADROOM;
   private dirtyHigh = HEADROOM;
 
-  constructor(readonly options: VmOptions, readonly programsByFd: Map<number, VmProgram>) {
+  constructor(
+    readonly options: VmOptions,
+    readonly programsByFd: Map<number, VmProgram>,
+  ) {
     this.cpus = options.cpus ?? 1;
-    if (!Number.isInteger(this.cpus) || this.cpus < 1 || this.cpus > 4096) throw new RangeError("VM option cpus must be an integer from 1 to 4096");
+    if (!Number.isInteger(this.cpus) || this.cpus < 1 || this.cpus > 4096)
+      throw new RangeError("VM option cpus must be an integer from 1 to 4096");
     this.cpu = options.cpu ?? 0;
-    if (!Number.isInteger(this.cpu) || this.cpu < 0 || this.cpu >= this.cpus) throw new RangeError(`VM option cpu must be an integer from 0 to ${this.cpus - 1} (cpus - 1)`);
+    if (!Number.isInteger(this.cpu) || this.cpu < 0 || this.cpu >= this.cpus)
+      throw new RangeError(`VM option cpu must be an integer from 0 to ${this.cpus - 1} (cpus - 1)`);
     this.clock = 0;
     this.clockStep = 0;
     this.clockNs = options.clockNs ?? 1_000_000_000n;
@@ -137,7 +146,10 @@ export class Machine {
         throw new VmFault(pc, message);
       },
       runaway: (pc) => {
-        throw new VmFault(pc, `ran more than ${machine.budget} instructions (the instruction budget; VM option instructionBudget): a loop that does not end`);
+        throw new VmFault(
+          pc,
+          `ran more than ${machine.budget} instructions (the instruction budget; VM option instructionBudget): a loop that does not end`,
+        );
       },
     };
     installHelpers(this);
@@ -154,7 +166,8 @@ export class Machine {
     return BigInt(this.clockStep);
   }
   set clockStepNs(value: bigint) {
-    if (typeof value !== "bigint" || value < 0n || value >= 1n << 32n) throw new RangeError("the VM clock step (clockStepNs) is a bigint from 0 to 2^32 - 1");
+    if (typeof value !== "bigint" || value < 0n || value >= 1n << 32n)
+      throw new RangeError("the VM clock step (clockStepNs) is a bigint from 0 to 2^32 - 1");
     this.clockStep = Number(value);
   }
 
@@ -179,7 +192,11 @@ export class Machine {
       const map = maps[ref.map]!;
       if (ref.offset === undefined) constants.set(index, { hi: this.table.add(map.region), lo: REGION_BASE });
       else {
-        if (!(map instanceof ArrayVmMap)) throw new BpfError(`program '${spec.name}': instruction ${index} points into map '${map.name}', which is not global data`, "EINVAL");
+        if (!(map instanceof ArrayVmMap))
+          throw new BpfError(
+            `program '${spec.name}': instruction ${index} points into map '${map.name}', which is not global data`,
+            "EINVAL",
+          );
         constants.set(index, { hi: this.table.add(map.valueRegion(0)), lo: REGION_BASE + ref.offset });
       }
     }
@@ -191,7 +208,9 @@ export class Machine {
     } catch (error) {
       if (error instanceof TranslateError) {
         const program = new VmProgram(spec, fd, spec.code.length / 8, input);
-        throw new BpfError(`The VM cannot load program '${spec.name}': ${where(program, error.index)}: ${error.message}`, "EINVAL", { cause: error });
+        throw new BpfError(`The VM cannot load program '${spec.name}': ${where(program, error.index)}: ${error.message}`, "EINVAL", {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -201,10 +220,25 @@ export class Machine {
   }
 
   /** One test run of `program` on `input` (the kernel's BPF_PROG_TEST_RUN for XDP). */
-  testRun(program: VmProgram, input: Uint8Array, context: { ingressIfindex?: number; rxQueueIndex?: number; metaSize?: number } = {}, repeat = 1): VmRunResult {
+  testRun(
+    program: VmProgram,
+    input: Uint8Array,
+    context: { ingressIfindex?: number; rxQueueIndex?: number; metaSize?: number } = {},
+    repeat = 1,
+  ): VmRunResult {
     const metaSize = context.metaSize ?? 0;
-    if (input.length - metaSize < 14) throw Object.assign(new Error(`test run: the packet must hold at least an Ethernet header (14 bytes) after ${metaSize} bytes of metadata`), { errno: 22 });
-    if (input.length - metaSize > MAX_PACKET) throw Object.assign(new Error(`test run: the VM runs packets of at most ${MAX_PACKET} bytes (one 4096-byte frame less headroom and tailroom, as the kernel's test run without fragments)`), { errno: 22 });
+    if (input.length - metaSize < 14)
+      throw Object.assign(
+        new Error(`test run: the packet must hold at least an Ethernet header (14 bytes) after ${metaSize} bytes of metadata`),
+        { errno: 22 },
+      );
+    if (input.length - metaSize > MAX_PACKET)
+      throw Object.assign(
+        new Error(
+          `test run: the VM runs packets of at most ${MAX_PACKET} bytes (one 4096-byte frame less headroom and tailroom, as the kernel's test run without fragments)`,
+        ),
+        { errno: 22 },
+      );
     const frame = this.packet.bytes;
     frame.fill(0, this.dirtyLow, this.dirtyHigh);
     const start = HEADROOM - metaSize;
@@ -249,7 +283,11 @@ export class Machine {
       }
     } catch (error) {
       if (error instanceof VmFault) {
-        throw new BpfError(`program '${this.current!.spec.name}' faulted in the VM at ${where(this.current!, error.pc)}: ${error.message}`, "EFAULT", { errno: 14 });
+        throw new BpfError(
+          `program '${this.current!.spec.name}' faulted in the VM at ${where(this.current!, error.pc)}: ${error.message}`,
+          "EFAULT",
+          { errno: 14 },
+        );
       }
       throw error;
     } finally {
@@ -269,9 +307,13 @@ export class Machine {
   memory(pc: number, h: number, l: number, size: number, write: boolean, what: string): number {
     const region = this.table.regions[h];
     const offset = (l - REGION_BASE) | 0;
-    if (!region || region.kind !== RegionKind.memory) throw new VmFault(pc, `${what} is not a pointer to memory (${describePointer(h, l, region)})`);
+    if (!region || region.kind !== RegionKind.memory)
+      throw new VmFault(pc, `${what} is not a pointer to memory (${describePointer(h, l, region)})`);
     if (offset < region.start || offset + size > (write ? region.writeEnd : region.end) || size < 0) {
-      throw new VmFault(pc, `${what}: ${size} bytes at offset ${offset - region.start} of the ${region.what} are ${write && offset + size <= region.end ? "read-only" : `outside it (${region.end - region.start} bytes)`}`);
+      throw new VmFault(
+        pc,
+        `${what}: ${size} bytes at offset ${offset - region.start} of the ${region.what} are ${write && offset + size <= region.end ? "read-only" : `outside it (${region.end - region.start} bytes)`}`,
+      );
     }
     this.argument = region;
     return offset;
@@ -287,14 +329,16 @@ export class Machine {
   private slowStore(pc: number, h: number, l: number, size: number, _vh: number, _vl: number): void {
     const region = this.table.regions[h];
     const offset = (l - REGION_BASE) | 0;
-    if (region && region.kind === RegionKind.memory && offset >= region.start && offset + size <= region.end) throw new VmFault(pc, `a store of ${size} bytes into the read-only ${region.what}`);
+    if (region && region.kind === RegionKind.memory && offset >= region.start && offset + size <= region.end)
+      throw new VmFault(pc, `a store of ${size} bytes into the read-only ${region.what}`);
     if (region?.kind === RegionKind.ctx) throw new VmFault(pc, "a store into the context (struct xdp_md is read-only)");
     throw new VmFault(pc, `a store of ${size} bytes ${this.outOfBounds(h, l, size, region)}`);
   }
 
   private outOfBounds(h: number, l: number, size: number, region: Region | undefined): string {
     const offset = (l - REGION_BASE) | 0;
-    if (!region || region.kind === RegionKind.map) return `through a value that is not a pointer to memory (${describePointer(h, l, region)})`;
+    if (!region || region.kind === RegionKind.map)
+      return `through a value that is not a pointer to memory (${describePointer(h, l, region)})`;
     if (region === this.packet) {
       const from = offset - this.dataOffset;
       return `at packet offset ${from}, outside the packet (data_meta ${this.packet.start - this.dataOffset}, data_end ${this.packet.end - this.dataOffset}): a missing bounds check against data_end`;
@@ -303,15 +347,25 @@ export class Machine {
   }
 
   private loadContext(pc: number, offset: number, size: number): number {
-    if (size !== 4 || offset & 3 || offset < 0 || offset > 20) throw new VmFault(pc, `a load of ${size} bytes at offset ${offset} of struct xdp_md (its fields are u32 at 0…20)`);
+    if (size !== 4 || offset & 3 || offset < 0 || offset > 20)
+      throw new VmFault(pc, `a load of ${size} bytes at offset ${offset} of struct xdp_md (its fields are u32 at 0…20)`);
     this.env.rh = 0;
     switch (offset) {
-      case 0: this.env.rh = this.packet.id; return REGION_BASE + this.dataOffset;
-      case 4: this.env.rh = this.packet.id; return REGION_BASE + this.packet.end;
-      case 8: this.env.rh = this.packet.id; return REGION_BASE + this.packet.start;
-      case 12: return this.ingressIfindex | 0;
-      case 16: return this.rxQueueIndex | 0;
-      default: return 0; // egress_ifindex: only devmap programs have one
+      case 0:
+        this.env.rh = this.packet.id;
+        return REGION_BASE + this.dataOffset;
+      case 4:
+        this.env.rh = this.packet.id;
+        return REGION_BASE + this.packet.end;
+      case 8:
+        this.env.rh = this.packet.id;
+        return REGION_BASE + this.packet.start;
+      case 12:
+        return this.ingressIfindex | 0;
+      case 16:
+        return this.rxQueueIndex | 0;
+      default:
+        return 0; // egress_ifindex: only devmap programs have one
     }
   }
 
@@ -320,7 +374,8 @@ export class Machine {
     const view = this.argument.view;
     const oldL = view.getInt32(offset, true);
     const oldH = size === 8 ? view.getInt32(offset + 4, true) : 0;
-    let newL = oldL, newH = oldH;
+    let newL = oldL,
+      newH = oldH;
     switch (op & ~1) {
       case 0x00: {
         const sum = (oldL >>> 0) + (vl >>> 0);
@@ -328,11 +383,28 @@ export class Machine {
         newH = (oldH + vh + (sum > 0xffffffff ? 1 : 0)) | 0;
         break;
       }
-      case 0x40: newL = oldL | vl; newH = oldH | vh; break;
-      case 0x50: newL = oldL & vl; newH = oldH & vh; break;
-      case 0xa0: newL = oldL ^ vl; newH = oldH ^ vh; break;
-      case 0xe0: newL = vl; newH = vh; break;
-      case 0xf0: if (oldL === r0l && (size === 4 || oldH === r0h)) { newL = vl; newH = vh; } break;
+      case 0x40:
+        newL = oldL | vl;
+        newH = oldH | vh;
+        break;
+      case 0x50:
+        newL = oldL & vl;
+        newH = oldH & vh;
+        break;
+      case 0xa0:
+        newL = oldL ^ vl;
+        newH = oldH ^ vh;
+        break;
+      case 0xe0:
+        newL = vl;
+        newH = vh;
+        break;
+      case 0xf0:
+        if (oldL === r0l && (size === 4 || oldH === r0h)) {
+          newL = vl;
+          newH = vh;
+        }
+        break;
     }
     view.setInt32(offset, newL, true);
     if (size === 8) view.setInt32(offset + 4, newH, true);
@@ -341,7 +413,11 @@ export class Machine {
   }
 
   /** Runs `program` with an instruction trace (slow: only to explain a disagreement). */
-  traceRun(program: VmProgram, input: Uint8Array, context: { ingressIfindex?: number; rxQueueIndex?: number } = {}): { result?: VmRunResult; error?: Error; trace: number[] } {
+  traceRun(
+    program: VmProgram,
+    input: Uint8Array,
+    context: { ingressIfindex?: number; rxQueueIndex?: number } = {},
+  ): { result?: VmRunResult; error?: Error; trace: number[] } {
     const trace: number[] = [];
     this.env.trace = (pc) => trace.push(pc);
     const saved = program.run;

@@ -18,7 +18,11 @@ export abstract class VmMap {
   /** Bytes of a value as userspace reads and writes it (per-CPU maps: every CPU's). */
   readonly userValueSize: number;
 
-  constructor(readonly spec: VmMapSpec, readonly cpus: number, protected readonly table: RegionTable) {
+  constructor(
+    readonly spec: VmMapSpec,
+    readonly cpus: number,
+    protected readonly table: RegionTable,
+  ) {
     this.region = new Region(new Uint8Array(0), RegionKind.map, `map '${spec.name}'`, true, this);
     this.userValueSize = spec.valueSize;
   }
@@ -55,7 +59,10 @@ export abstract class VmMap {
 class Entry {
   /** LRU maps: when a program last looked the entry up or updated it (a use counter). */
   used = 0;
-  constructor(readonly key: Uint8Array, readonly values: Region[]) {}
+  constructor(
+    readonly key: Uint8Array,
+    readonly values: Region[],
+  ) {}
 }
 
 function valueRegions(size: number, cpus: number, what: string, readOnly = false): Region[] {
@@ -72,7 +79,13 @@ export class HashVmMap extends VmMap {
   private keyOrder: Entry[] | undefined;
   override readonly userValueSize: number;
 
-  constructor(spec: VmMapSpec, cpus: number, table: RegionTable, readonly perCpu: boolean, readonly lru: boolean) {
+  constructor(
+    spec: VmMapSpec,
+    cpus: number,
+    table: RegionTable,
+    readonly perCpu: boolean,
+    readonly lru: boolean,
+  ) {
     super(spec, cpus, table);
     this.userValueSize = perCpu ? perCpuStride(spec.valueSize) * cpus : spec.valueSize;
   }
@@ -121,7 +134,8 @@ export class HashVmMap extends VmMap {
     }
     // The kernel puts a new element in place of the old one (a program's pointer to the old
     // value keeps seeing the old bytes), except per-CPU maps, which copy in place.
-    const values = this.perCpu && old ? old.values : valueRegions(this.spec.valueSize, this.perCpu ? this.cpus : 1, `value of map '${this.name}'`);
+    const values =
+      this.perCpu && old ? old.values : valueRegions(this.spec.valueSize, this.perCpu ? this.cpus : 1, `value of map '${this.name}'`);
     write(values, old);
     if (old) {
       this.entries.delete(id);
@@ -174,10 +188,13 @@ export class HashVmMap extends VmMap {
   userUpdate(key: Uint8Array, value: Uint8Array, flags: number): void {
     const size = this.spec.valueSize;
     const stride = perCpuStride(size);
-    this.userFail(this.put(key, 0, flags, (values) => {
-      if (this.perCpu) values.forEach((r, cpu) => r.bytes.set(value.subarray(cpu * stride, cpu * stride + size)));
-      else values[0]!.bytes.set(value.subarray(0, size));
-    }), "update");
+    this.userFail(
+      this.put(key, 0, flags, (values) => {
+        if (this.perCpu) values.forEach((r, cpu) => r.bytes.set(value.subarray(cpu * stride, cpu * stride + size)));
+        else values[0]!.bytes.set(value.subarray(0, size));
+      }),
+      "update",
+    );
   }
 
   userDelete(key: Uint8Array): boolean {
@@ -205,10 +222,18 @@ export class ArrayVmMap extends VmMap {
   private readonly values: Region[][];
   override readonly userValueSize: number;
 
-  constructor(spec: VmMapSpec, cpus: number, table: RegionTable, readonly perCpu: boolean, readOnlyForPrograms = false) {
+  constructor(
+    spec: VmMapSpec,
+    cpus: number,
+    table: RegionTable,
+    readonly perCpu: boolean,
+    readOnlyForPrograms = false,
+  ) {
     super(spec, cpus, table);
     this.userValueSize = perCpu ? perCpuStride(spec.valueSize) * cpus : spec.valueSize;
-    this.values = Array.from({ length: perCpu ? cpus : 1 }, () => valueRegions(spec.valueSize, spec.maxEntries, `value of map '${spec.name}'`, readOnlyForPrograms));
+    this.values = Array.from({ length: perCpu ? cpus : 1 }, () =>
+      valueRegions(spec.valueSize, spec.maxEntries, `value of map '${spec.name}'`, readOnlyForPrograms),
+    );
     if (spec.initial) this.values[0]![0]!.bytes.set(spec.initial.subarray(0, spec.valueSize));
   }
 
@@ -255,7 +280,8 @@ export class ArrayVmMap extends VmMap {
     const bad = this.checkFlags(flags & ~UpdateFlag.LOCK);
     if (bad) this.userFail(bad, "update");
     const i = this.index(key, 0);
-    if (i >= this.spec.maxEntries) throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
+    if (i >= this.spec.maxEntries)
+      throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
     if (flags === UpdateFlag.NOEXIST) throw errnoError(Errno.EEXIST, `update on map '${this.name}': array elements always exist`);
     const size = this.spec.valueSize;
     const stride = perCpuStride(size);
@@ -324,7 +350,8 @@ export class SlotVmMap extends VmMap {
 
   userUpdate(key: Uint8Array, value: Uint8Array, flags: number): void {
     const i = this.index(key, 0);
-    if (i >= this.slots.length) throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
+    if (i >= this.slots.length)
+      throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
     const bad = this.checkFlags(flags);
     if (bad) this.userFail(bad, "update");
     if (flags === UpdateFlag.NOEXIST && this.slots[i]) throw errnoError(Errno.EEXIST, `update on map '${this.name}': slot ${i} is taken`);
@@ -461,7 +488,10 @@ export class LpmVmMap extends VmMap {
 /** A record of a ring buffer: committed records are what the consumer reads, in order. */
 export class RingRecord {
   state: "reserved" | "committed" | "discarded" = "reserved";
-  constructor(readonly region: Region, readonly ring: RingBufVmMap) {}
+  constructor(
+    readonly region: Region,
+    readonly ring: RingBufVmMap,
+  ) {}
 }
 
 export class RingBufVmMap extends VmMap {
@@ -553,18 +583,33 @@ export class RingBufVmMap extends VmMap {
 
 export function createMap(spec: VmMapSpec, cpus: number, table: RegionTable): VmMap {
   switch (spec.type) {
-    case MapType.HASH: return new HashVmMap(spec, cpus, table, false, false);
-    case MapType.PERCPU_HASH: return new HashVmMap(spec, cpus, table, true, false);
-    case MapType.LRU_HASH: return new HashVmMap(spec, cpus, table, false, true);
-    case MapType.LRU_PERCPU_HASH: return new HashVmMap(spec, cpus, table, true, true);
-    case MapType.DEVMAP_HASH: return new HashVmMap(spec, cpus, table, false, false);
-    case MapType.ARRAY: return new ArrayVmMap(spec, cpus, table, false, spec.readOnly);
-    case MapType.PERCPU_ARRAY: return new ArrayVmMap(spec, cpus, table, true);
-    case MapType.LPM_TRIE: return new LpmVmMap(spec, cpus, table);
-    case MapType.RINGBUF: return new RingBufVmMap(spec, cpus, table);
-    case MapType.PROG_ARRAY: case MapType.DEVMAP: case MapType.CPUMAP: case MapType.XSKMAP:
+    case MapType.HASH:
+      return new HashVmMap(spec, cpus, table, false, false);
+    case MapType.PERCPU_HASH:
+      return new HashVmMap(spec, cpus, table, true, false);
+    case MapType.LRU_HASH:
+      return new HashVmMap(spec, cpus, table, false, true);
+    case MapType.LRU_PERCPU_HASH:
+      return new HashVmMap(spec, cpus, table, true, true);
+    case MapType.DEVMAP_HASH:
+      return new HashVmMap(spec, cpus, table, false, false);
+    case MapType.ARRAY:
+      return new ArrayVmMap(spec, cpus, table, false, spec.readOnly);
+    case MapType.PERCPU_ARRAY:
+      return new ArrayVmMap(spec, cpus, table, true);
+    case MapType.LPM_TRIE:
+      return new LpmVmMap(spec, cpus, table);
+    case MapType.RINGBUF:
+      return new RingBufVmMap(spec, cpus, table);
+    case MapType.PROG_ARRAY:
+    case MapType.DEVMAP:
+    case MapType.CPUMAP:
+    case MapType.XSKMAP:
       return new SlotVmMap(spec, cpus, table);
     default:
-      throw errnoError(Errno.EINVAL, `map '${spec.name}': map type ${spec.type} is not one the VM has (hash, array, per-CPU and LRU variants, LPM trie, ring buffer, program, device, CPU and socket maps)`);
+      throw errnoError(
+        Errno.EINVAL,
+        `map '${spec.name}': map type ${spec.type} is not one the VM has (hash, array, per-CPU and LRU variants, LPM trie, ring buffer, program, device, CPU and socket maps)`,
+      );
   }
 }

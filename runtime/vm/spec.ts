@@ -82,9 +82,17 @@ export function readObjectSpec(bytes: Uint8Array, objectName: string): VmObjectS
     const readOnly = s.name.startsWith(".rodata");
     dataMapBySection.set(s.index, maps.length);
     maps.push({
-      name: `${prefix}${s.name}`.slice(0, 15), type: MapType.ARRAY, keySize: 4, valueSize: s.size, maxEntries: 1,
-      flags: readOnly ? BPF_F_RDONLY_PROG : 0, btfKeyTypeId: 0, btfValueTypeId: datasec?.id ?? 0,
-      internal: true, initial: Uint8Array.from(s.data), readOnly,
+      name: `${prefix}${s.name}`.slice(0, 15),
+      type: MapType.ARRAY,
+      keySize: 4,
+      valueSize: s.size,
+      maxEntries: 1,
+      flags: readOnly ? BPF_F_RDONLY_PROG : 0,
+      btfKeyTypeId: 0,
+      btfValueTypeId: datasec?.id ?? 0,
+      internal: true,
+      initial: Uint8Array.from(s.data),
+      readOnly,
     });
   }
   const lineRecords = btf && btfSection ? readLineInfo(elf, btf) : new Map<string, { offset: number; info: LineInfo }[]>();
@@ -92,7 +100,9 @@ export function readObjectSpec(bytes: Uint8Array, objectName: string): VmObjectS
   const programs: VmProgramSpec[] = [];
   for (const s of elf.sections) {
     if (!s.executable || s.name === ".text" || s.size === 0) continue;
-    const functions = elf.symbols.filter((sym) => sym.section === s.index && sym.type === 2 && sym.binding !== 0).sort((a, b) => a.value - b.value);
+    const functions = elf.symbols
+      .filter((sym) => sym.section === s.index && sym.type === 2 && sym.binding !== 0)
+      .sort((a, b) => a.value - b.value);
     for (const fn of functions) {
       programs.push(linkProgram(elf, s, fn, text, { maps, mapBySymbol, dataMapBySection, lineRecords }));
     }
@@ -114,13 +124,23 @@ function applyDataRelocations(elf: ElfFile, section: ElfSection, bytes: Uint8Arr
 function mapDefinition(btf: Btf, variable: BtfType): VmMapSpec {
   const def = btf.unqualified(variable.sizeOrType);
   if (def.kind !== BtfKind.STRUCT) throw new Error(`map '${variable.name}': its .maps definition is not a struct`);
-  const spec: VmMapSpec = { name: variable.name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, btfKeyTypeId: 0, btfValueTypeId: 0 };
+  const spec: VmMapSpec = {
+    name: variable.name,
+    type: 0,
+    keySize: 0,
+    valueSize: 0,
+    maxEntries: 0,
+    flags: 0,
+    btfKeyTypeId: 0,
+    btfValueTypeId: 0,
+  };
   for (const m of def.members ?? []) {
     const member = btf.unqualified(m.type);
     // __uint(name, N) is `int (*name)[N]`; __type(name, T) is `T *name`.
     const number = () => {
       const target = member.kind === BtfKind.PTR ? btf.unqualified(member.sizeOrType) : undefined;
-      if (!target || target.kind !== BtfKind.ARRAY) throw new Error(`map '${variable.name}': field '${m.name}' is not __uint(${m.name}, N)`);
+      if (!target || target.kind !== BtfKind.ARRAY)
+        throw new Error(`map '${variable.name}': field '${m.name}' is not __uint(${m.name}, N)`);
       return target.array!.length;
     };
     const pointee = () => {
@@ -128,14 +148,31 @@ function mapDefinition(btf: Btf, variable: BtfType): VmMapSpec {
       return member.sizeOrType;
     };
     switch (m.name) {
-      case "type": spec.type = number(); break;
-      case "max_entries": spec.maxEntries = number(); break;
-      case "map_flags": spec.flags = number(); break;
-      case "key_size": spec.keySize = number(); break;
-      case "value_size": spec.valueSize = number(); break;
-      case "key": spec.btfKeyTypeId = pointee(); spec.keySize = btf.sizeOf(spec.btfKeyTypeId); break;
-      case "value": spec.btfValueTypeId = pointee(); spec.valueSize = btf.sizeOf(spec.btfValueTypeId); break;
-      default: break; // pinning, numa_node, values: nothing the VM does
+      case "type":
+        spec.type = number();
+        break;
+      case "max_entries":
+        spec.maxEntries = number();
+        break;
+      case "map_flags":
+        spec.flags = number();
+        break;
+      case "key_size":
+        spec.keySize = number();
+        break;
+      case "value_size":
+        spec.valueSize = number();
+        break;
+      case "key":
+        spec.btfKeyTypeId = pointee();
+        spec.keySize = btf.sizeOf(spec.btfKeyTypeId);
+        break;
+      case "value":
+        spec.btfValueTypeId = pointee();
+        spec.valueSize = btf.sizeOf(spec.btfValueTypeId);
+        break;
+      default:
+        break; // pinning, numa_node, values: nothing the VM does
     }
   }
   if (spec.type === MapType.RINGBUF) spec.keySize = spec.valueSize = 0;
@@ -157,7 +194,11 @@ function linkProgram(elf: ElfFile, section: ElfSection, fn: ElfSymbol, text: Elf
   const size = fn.size || section.size - fn.value;
   const mainCount = size / 8;
   const own = elf.relocations.get(section.index) ?? [];
-  const usesText = text !== undefined && text.size > 0 && (own.some((r) => r.symbol.section === text.index && isCall(section.data, r.offset)) || [...Array(mainCount).keys()].some((i) => isInSectionCall(section.data, fn.value + i * 8)));
+  const usesText =
+    text !== undefined &&
+    text.size > 0 &&
+    (own.some((r) => r.symbol.section === text.index && isCall(section.data, r.offset)) ||
+      [...Array(mainCount).keys()].some((i) => isInSectionCall(section.data, fn.value + i * 8)));
   const code = new Uint8Array(size + (usesText ? text!.size : 0));
   code.set(section.data.subarray(fn.value, fn.value + size), 0);
   if (usesText) code.set(text!.data, size);
@@ -170,7 +211,8 @@ function linkProgram(elf: ElfFile, section: ElfSection, fn: ElfSymbol, text: Elf
       const opcode = from.data[r.offset];
       const imm = view.getInt32(r.offset + 4, true);
       if (opcode === 0x85) {
-        if (r.symbol.section !== text?.index) throw new Error(`program '${fn.name}': a call relocation against '${r.symbol.name}' outside .text`);
+        if (r.symbol.section !== text?.index)
+          throw new Error(`program '${fn.name}': a call relocation against '${r.symbol.name}' outside .text`);
         program.calls.set(index, mainCount + r.symbol.value / 8 + imm + 1);
       } else if (opcode === 0x18) {
         const mapIndex = context.mapBySymbol.get(`${r.symbol.section}:${r.symbol.name}`) ?? mapAtOffset(elf, context, r.symbol);
@@ -179,7 +221,10 @@ function linkProgram(elf: ElfFile, section: ElfSection, fn: ElfSymbol, text: Elf
           continue;
         }
         const dataMap = context.dataMapBySection.get(r.symbol.section);
-        if (dataMap === undefined) throw new Error(`program '${fn.name}': instruction ${index} refers to '${r.symbol.name}', which is neither a map nor global data`);
+        if (dataMap === undefined)
+          throw new Error(
+            `program '${fn.name}': instruction ${index} refers to '${r.symbol.name}', which is neither a map nor global data`,
+          );
         program.mapReferences.set(index, { map: dataMap, offset: r.symbol.value + imm });
       } else {
         throw new Error(`program '${fn.name}': unsupported relocation at instruction ${index} (opcode 0x${opcode?.toString(16)})`);
@@ -188,11 +233,15 @@ function linkProgram(elf: ElfFile, section: ElfSection, fn: ElfSymbol, text: Elf
     for (let at = start; at < end; at += 8) {
       if (!isInSectionCall(from.data, at) || program.calls.has(base + (at - start) / 8)) continue;
       const target = (at - start) / 8 + view.getInt32(at + 4, true) + 1;
-      if (target < 0 || target * 8 >= end - start) throw new Error(`program '${fn.name}': a call at instruction ${base + (at - start) / 8} leaves the function (subprograms in the same section are not supported by the VM)`);
+      if (target < 0 || target * 8 >= end - start)
+        throw new Error(
+          `program '${fn.name}': a call at instruction ${base + (at - start) / 8} leaves the function (subprograms in the same section are not supported by the VM)`,
+        );
       program.calls.set(base + (at - start) / 8, base + target);
     }
     for (const record of context.lineRecords.get(from.name) ?? []) {
-      if (record.offset >= start && record.offset < end) program.lines.push({ index: base + (record.offset - start) / 8, info: record.info });
+      if (record.offset >= start && record.offset < end)
+        program.lines.push({ index: base + (record.offset - start) / 8, info: record.info });
     }
   };
   place(section, 0, fn.value, fn.value + size);
@@ -207,7 +256,7 @@ function isCall(data: Uint8Array, offset: number): boolean {
 
 /** A `call` with src_reg BPF_PSEUDO_CALL and no relocation: a call inside the same section. */
 function isInSectionCall(data: Uint8Array, offset: number): boolean {
-  return data[offset] === 0x85 && (data[offset + 1]! >> 4) === BPF_PSEUDO_CALL;
+  return data[offset] === 0x85 && data[offset + 1]! >> 4 === BPF_PSEUDO_CALL;
 }
 
 function mapAtOffset(elf: ElfFile, context: LinkContext, symbol: ElfSymbol): number | undefined {
@@ -238,7 +287,15 @@ function readLineInfo(elf: ElfFile, btf: Btf): Map<string, { offset: number; inf
     const list = out.get(section) ?? [];
     for (let i = 0; i < count && at + 16 <= end; i++, at += recordSize) {
       const lineCol = view.getUint32(at + 12, true);
-      list.push({ offset: view.getUint32(at, true), info: { file: btf.string(view.getUint32(at + 4, true)), text: btf.string(view.getUint32(at + 8, true)).trim(), line: lineCol >>> 10, column: lineCol & 0x3ff } });
+      list.push({
+        offset: view.getUint32(at, true),
+        info: {
+          file: btf.string(view.getUint32(at + 4, true)),
+          text: btf.string(view.getUint32(at + 8, true)).trim(),
+          line: lineCol >>> 10,
+          column: lineCol & 0x3ff,
+        },
+      });
     }
     out.set(section, list);
   }

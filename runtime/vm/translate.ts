@@ -35,7 +35,10 @@ export const HELPER_TAIL_CALL = 12;
 const BASE = REGION_BASE;
 
 export class TranslateError extends Error {
-  constructor(readonly index: number, message: string) {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -83,7 +86,8 @@ export function translate(input: TranslateInput): Translation {
       if (code4 !== 0x00) targets.add(i + 1);
     }
   }
-  for (const t of targets) if (t < count && !isStart[t]) throw new TranslateError(t, `a jump lands in the middle of ld_imm64 at instruction ${t - 1}`);
+  for (const t of targets)
+    if (t < count && !isStart[t]) throw new TranslateError(t, `a jump lands in the middle of ld_imm64 at instruction ${t - 1}`);
 
   const out: string[] = [];
   const helpersUsed = new Set<number>();
@@ -96,7 +100,8 @@ export function translate(input: TranslateInput): Translation {
     const cls = o & 7;
     const { dst, src } = regs(i);
     if (dst > 10 || src > 10) throw new TranslateError(i, `register r${Math.max(dst, src)} does not exist (r0…r10)`);
-    const HD = `h${dst}`, LD = `l${dst}`;
+    const HD = `h${dst}`,
+      LD = `l${dst}`;
     const useReg = (o & 0x08) !== 0;
     const k = imm(i);
     const HS = useReg ? `h${src}` : String(k < 0 ? -1 : 0);
@@ -105,8 +110,14 @@ export function translate(input: TranslateInput): Translation {
       if (dst === 10) throw new TranslateError(i, "r10 (the frame pointer) is read-only");
     };
     switch (cls) {
-      case Class.ALU64: writesR10(); emit(alu64(i, o >> 4, HD, LD, HS, LS, off(i), k)); break;
-      case Class.ALU: writesR10(); emit(alu32(i, o >> 4, HD, LD, LS, off(i), k, useReg)); break;
+      case Class.ALU64:
+        writesR10();
+        emit(alu64(i, o >> 4, HD, LD, HS, LS, off(i), k));
+        break;
+      case Class.ALU:
+        writesR10();
+        emit(alu32(i, o >> 4, HD, LD, LS, off(i), k, useReg));
+        break;
       case Class.JMP:
       case Class.JMP32:
         emit(jump(i, o, cls === Class.JMP32, HD, LD, HS, LS, off(i), k, { ...input, used: helpersUsed }));
@@ -116,7 +127,8 @@ export function translate(input: TranslateInput): Translation {
         writesR10();
         const constant = input.constants.get(i);
         if (constant) emit(`${HD} = ${constant.hi | 0}; ${LD} = ${constant.lo | 0};`);
-        else if (src !== 0) throw new TranslateError(i, `ld_imm64 with source ${src} (a map or function reference) that no relocation resolved`);
+        else if (src !== 0)
+          throw new TranslateError(i, `ld_imm64 with source ${src} (a map or function reference) that no relocation resolved`);
         else emit(`${HD} = ${view.getInt32((i + 1) * 8 + 4, true)}; ${LD} = ${k};`);
         break;
       }
@@ -151,25 +163,42 @@ export function translate(input: TranslateInput): Translation {
 
 function alu64(i: number, code: number, HD: string, LD: string, HS: string, LS: string, offset: number, k: number): string {
   switch (code) {
-    case 0x0: return `x = (${LD} >>> 0) + (${LS} >>> 0); ${HD} = (${HD} + ${HS} + (x > 4294967295 ? 1 : 0)) | 0; ${LD} = x | 0;`;
-    case 0x1: return `x = (${LD} >>> 0) - (${LS} >>> 0); ${HD} = (${HD} - ${HS} - (x < 0 ? 1 : 0)) | 0; ${LD} = x | 0;`;
-    case 0x2: return `${LD} = mul64(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
-    case 0x3: return `${LD} = ${offset === 1 ? "sdiv64" : "div64"}(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
-    case 0x9: return `${LD} = ${offset === 1 ? "smod64" : "mod64"}(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
-    case 0x4: return `${HD} |= ${HS}; ${LD} |= ${LS};`;
-    case 0x5: return `${HD} &= ${HS}; ${LD} &= ${LS};`;
-    case 0xa: return `${HD} ^= ${HS}; ${LD} ^= ${LS};`;
-    case 0x6: return `${LD} = shl64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
-    case 0x7: return `${LD} = shr64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
-    case 0xc: return `${LD} = sar64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
-    case 0x8: return `x = 0 - (${LD} >>> 0); ${HD} = (0 - ${HD} - (x < 0 ? 1 : 0)) | 0; ${LD} = x | 0;`;
+    case 0x0:
+      return `x = (${LD} >>> 0) + (${LS} >>> 0); ${HD} = (${HD} + ${HS} + (x > 4294967295 ? 1 : 0)) | 0; ${LD} = x | 0;`;
+    case 0x1:
+      return `x = (${LD} >>> 0) - (${LS} >>> 0); ${HD} = (${HD} - ${HS} - (x < 0 ? 1 : 0)) | 0; ${LD} = x | 0;`;
+    case 0x2:
+      return `${LD} = mul64(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
+    case 0x3:
+      return `${LD} = ${offset === 1 ? "sdiv64" : "div64"}(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
+    case 0x9:
+      return `${LD} = ${offset === 1 ? "smod64" : "mod64"}(${HD}, ${LD}, ${HS}, ${LS}); ${HD} = H;`;
+    case 0x4:
+      return `${HD} |= ${HS}; ${LD} |= ${LS};`;
+    case 0x5:
+      return `${HD} &= ${HS}; ${LD} &= ${LS};`;
+    case 0xa:
+      return `${HD} ^= ${HS}; ${LD} ^= ${LS};`;
+    case 0x6:
+      return `${LD} = shl64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
+    case 0x7:
+      return `${LD} = shr64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
+    case 0xc:
+      return `${LD} = sar64(${HD}, ${LD}, ${LS} & 63); ${HD} = H;`;
+    case 0x8:
+      return `x = 0 - (${LD} >>> 0); ${HD} = (0 - ${HD} - (x < 0 ? 1 : 0)) | 0; ${LD} = x | 0;`;
     case 0xb:
       switch (offset) {
-        case 0: return `${HD} = ${HS}; ${LD} = ${LS};`;
-        case 8: return `${LD} = (${LS} << 24) >> 24; ${HD} = ${LD} >> 31;`;
-        case 16: return `${LD} = (${LS} << 16) >> 16; ${HD} = ${LD} >> 31;`;
-        case 32: return `${LD} = ${LS}; ${HD} = ${LD} >> 31;`;
-        default: throw new TranslateError(i, `mov with offset ${offset} (movsx takes 8, 16 or 32)`);
+        case 0:
+          return `${HD} = ${HS}; ${LD} = ${LS};`;
+        case 8:
+          return `${LD} = (${LS} << 24) >> 24; ${HD} = ${LD} >> 31;`;
+        case 16:
+          return `${LD} = (${LS} << 16) >> 16; ${HD} = ${LD} >> 31;`;
+        case 32:
+          return `${LD} = ${LS}; ${HD} = ${LD} >> 31;`;
+        default:
+          throw new TranslateError(i, `mov with offset ${offset} (movsx takes 8, 16 or 32)`);
       }
     case 0xd: // BPF_ALU64 | BPF_END: unconditional byte swap (cpu v4)
       return bswap(i, k, HD, LD);
@@ -180,47 +209,71 @@ function alu64(i: number, code: number, HD: string, LD: string, HS: string, LS: 
 
 function bswap(i: number, width: number, HD: string, LD: string): string {
   switch (width) {
-    case 16: return `${LD} = ((${LD} & 0xff) << 8) | ((${LD} >>> 8) & 0xff); ${HD} = 0;`;
-    case 32: return `${LD} = bswap32(${LD}); ${HD} = 0;`;
-    case 64: return `x = bswap32(${LD}); ${LD} = bswap32(${HD}); ${HD} = x;`;
-    default: throw new TranslateError(i, `byte swap of ${width} bits (16, 32 or 64)`);
+    case 16:
+      return `${LD} = ((${LD} & 0xff) << 8) | ((${LD} >>> 8) & 0xff); ${HD} = 0;`;
+    case 32:
+      return `${LD} = bswap32(${LD}); ${HD} = 0;`;
+    case 64:
+      return `x = bswap32(${LD}); ${LD} = bswap32(${HD}); ${HD} = x;`;
+    default:
+      throw new TranslateError(i, `byte swap of ${width} bits (16, 32 or 64)`);
   }
 }
 
 function alu32(i: number, code: number, HD: string, LD: string, LS: string, offset: number, k: number, useReg: boolean): string {
   const set = (expr: string) => `${LD} = ${expr}; ${HD} = 0;`;
   switch (code) {
-    case 0x0: return set(`(${LD} + ${LS}) | 0`);
-    case 0x1: return set(`(${LD} - ${LS}) | 0`);
-    case 0x2: return set(`Math.imul(${LD}, ${LS})`);
-    case 0x3: return offset === 1
-      ? set(`${LS} === 0 ? 0 : ${LS} === -1 ? (-${LD}) | 0 : (${LD} / ${LS}) | 0`)
-      : set(`${LS} === 0 ? 0 : ((${LD} >>> 0) / (${LS} >>> 0)) | 0`);
-    case 0x9: return offset === 1
-      ? set(`${LS} === 0 ? ${LD} : ${LS} === -1 ? 0 : (${LD} % ${LS}) | 0`)
-      : set(`${LS} === 0 ? ${LD} : ((${LD} >>> 0) % (${LS} >>> 0)) | 0`);
-    case 0x4: return set(`${LD} | ${LS}`);
-    case 0x5: return set(`${LD} & ${LS}`);
-    case 0xa: return set(`${LD} ^ ${LS}`);
-    case 0x6: return set(`${LD} << (${LS} & 31)`);
-    case 0x7: return set(`(${LD} >>> (${LS} & 31)) | 0`);
-    case 0xc: return set(`${LD} >> (${LS} & 31)`);
-    case 0x8: return set(`(-${LD}) | 0`);
+    case 0x0:
+      return set(`(${LD} + ${LS}) | 0`);
+    case 0x1:
+      return set(`(${LD} - ${LS}) | 0`);
+    case 0x2:
+      return set(`Math.imul(${LD}, ${LS})`);
+    case 0x3:
+      return offset === 1
+        ? set(`${LS} === 0 ? 0 : ${LS} === -1 ? (-${LD}) | 0 : (${LD} / ${LS}) | 0`)
+        : set(`${LS} === 0 ? 0 : ((${LD} >>> 0) / (${LS} >>> 0)) | 0`);
+    case 0x9:
+      return offset === 1
+        ? set(`${LS} === 0 ? ${LD} : ${LS} === -1 ? 0 : (${LD} % ${LS}) | 0`)
+        : set(`${LS} === 0 ? ${LD} : ((${LD} >>> 0) % (${LS} >>> 0)) | 0`);
+    case 0x4:
+      return set(`${LD} | ${LS}`);
+    case 0x5:
+      return set(`${LD} & ${LS}`);
+    case 0xa:
+      return set(`${LD} ^ ${LS}`);
+    case 0x6:
+      return set(`${LD} << (${LS} & 31)`);
+    case 0x7:
+      return set(`(${LD} >>> (${LS} & 31)) | 0`);
+    case 0xc:
+      return set(`${LD} >> (${LS} & 31)`);
+    case 0x8:
+      return set(`(-${LD}) | 0`);
     case 0xb:
       switch (offset) {
-        case 0: return set(LS);
-        case 8: return set(`(${LS} << 24) >> 24`);
-        case 16: return set(`(${LS} << 16) >> 16`);
-        default: throw new TranslateError(i, `mov32 with offset ${offset} (movsx takes 8 or 16)`);
+        case 0:
+          return set(LS);
+        case 8:
+          return set(`(${LS} << 24) >> 24`);
+        case 16:
+          return set(`(${LS} << 16) >> 16`);
+        default:
+          throw new TranslateError(i, `mov32 with offset ${offset} (movsx takes 8 or 16)`);
       }
     case 0xd: {
       // BPF_END: to little endian (the host order here) truncates; to big endian swaps.
       if (!useReg) {
         switch (k) {
-          case 16: return `${LD} &= 0xffff; ${HD} = 0;`;
-          case 32: return `${HD} = 0;`;
-          case 64: return "";
-          default: throw new TranslateError(i, `byte order conversion of ${k} bits (16, 32 or 64)`);
+          case 16:
+            return `${LD} &= 0xffff; ${HD} = 0;`;
+          case 32:
+            return `${HD} = 0;`;
+          case 64:
+            return "";
+          default:
+            throw new TranslateError(i, `byte order conversion of ${k} bits (16, 32 or 64)`);
         }
       }
       return bswap(i, k, HD, LD);
@@ -231,22 +284,35 @@ function alu32(i: number, code: number, HD: string, LD: string, LS: string, offs
 }
 
 function condition(i: number, code: number, wide: boolean, HD: string, LD: string, HS: string, LS: string): string {
-  const ud = `(${LD} >>> 0)`, us = `(${LS} >>> 0)`;
-  const hu = (cmp: string, lo: string) => wide ? `((${HD} >>> 0) ${cmp} (${HS} >>> 0) || (${HD} === ${HS} && ${lo}))` : lo;
-  const hs = (cmp: string, lo: string) => wide ? `(${HD} ${cmp} ${HS} || (${HD} === ${HS} && ${lo}))` : lo.replace(/>>> 0/g, "| 0");
+  const ud = `(${LD} >>> 0)`,
+    us = `(${LS} >>> 0)`;
+  const hu = (cmp: string, lo: string) => (wide ? `((${HD} >>> 0) ${cmp} (${HS} >>> 0) || (${HD} === ${HS} && ${lo}))` : lo);
+  const hs = (cmp: string, lo: string) => (wide ? `(${HD} ${cmp} ${HS} || (${HD} === ${HS} && ${lo}))` : lo.replace(/>>> 0/g, "| 0"));
   switch (code) {
-    case 0x1: return wide ? `(${LD} === ${LS} && ${HD} === ${HS})` : `${LD} === ${LS}`;
-    case 0x5: return wide ? `(${LD} !== ${LS} || ${HD} !== ${HS})` : `${LD} !== ${LS}`;
-    case 0x2: return hu(">", `${ud} > ${us}`);
-    case 0x3: return hu(">", `${ud} >= ${us}`);
-    case 0xa: return hu("<", `${ud} < ${us}`);
-    case 0xb: return hu("<", `${ud} <= ${us}`);
-    case 0x6: return hs(">", wide ? `${ud} > ${us}` : `${LD} > ${LS}`);
-    case 0x7: return hs(">", wide ? `${ud} >= ${us}` : `${LD} >= ${LS}`);
-    case 0xc: return hs("<", wide ? `${ud} < ${us}` : `${LD} < ${LS}`);
-    case 0xd: return hs("<", wide ? `${ud} <= ${us}` : `${LD} <= ${LS}`);
-    case 0x4: return wide ? `((${LD} & ${LS}) !== 0 || (${HD} & ${HS}) !== 0)` : `(${LD} & ${LS}) !== 0`;
-    default: throw new TranslateError(i, `jump operation 0x${code.toString(16)} does not exist`);
+    case 0x1:
+      return wide ? `(${LD} === ${LS} && ${HD} === ${HS})` : `${LD} === ${LS}`;
+    case 0x5:
+      return wide ? `(${LD} !== ${LS} || ${HD} !== ${HS})` : `${LD} !== ${LS}`;
+    case 0x2:
+      return hu(">", `${ud} > ${us}`);
+    case 0x3:
+      return hu(">", `${ud} >= ${us}`);
+    case 0xa:
+      return hu("<", `${ud} < ${us}`);
+    case 0xb:
+      return hu("<", `${ud} <= ${us}`);
+    case 0x6:
+      return hs(">", wide ? `${ud} > ${us}` : `${LD} > ${LS}`);
+    case 0x7:
+      return hs(">", wide ? `${ud} >= ${us}` : `${LD} >= ${LS}`);
+    case 0xc:
+      return hs("<", wide ? `${ud} < ${us}` : `${LD} < ${LS}`);
+    case 0xd:
+      return hs("<", wide ? `${ud} <= ${us}` : `${LD} <= ${LS}`);
+    case 0x4:
+      return wide ? `((${LD} & ${LS}) !== 0 || (${HD} & ${HS}) !== 0)` : `(${LD} & ${LS}) !== 0`;
+    default:
+      throw new TranslateError(i, `jump operation 0x${code.toString(16)} does not exist`);
   }
 }
 
@@ -256,7 +322,18 @@ function goto(i: number, target: number): string {
   return `{ ${charge}pc = ${target}; continue; }`;
 }
 
-function jump(i: number, o: number, wide32: boolean, HD: string, LD: string, HS: string, LS: string, offset: number, k: number, input: TranslateInput): string {
+function jump(
+  i: number,
+  o: number,
+  wide32: boolean,
+  HD: string,
+  LD: string,
+  HS: string,
+  LS: string,
+  offset: number,
+  k: number,
+  input: TranslateInput,
+): string {
   const code = o >> 4;
   const wide = !wide32;
   if (code === 0x0) return goto(i, wide32 ? i + k + 1 : i + offset + 1);
@@ -264,10 +341,16 @@ function jump(i: number, o: number, wide32: boolean, HD: string, LD: string, HS:
     if (wide32) throw new TranslateError(i, "call is a JMP-class instruction, not JMP32");
     const callee = input.calls.get(i);
     if (callee !== undefined) {
-      return `if (frames.length >= ${(MAX_CALL_FRAMES - 1) * 11}) fault(${i}, "BPF-to-BPF calls nest deeper than ${MAX_CALL_FRAMES} frames"); ` +
-        `frames.push(${i + 1}, h6, l6, h7, l7, h8, l8, h9, l9, h10, l10); l10 = (l10 - ${STACK_FRAME}) | 0; ${goto(i, callee)}`;
+      return (
+        `if (frames.length >= ${(MAX_CALL_FRAMES - 1) * 11}) fault(${i}, "BPF-to-BPF calls nest deeper than ${MAX_CALL_FRAMES} frames"); ` +
+        `frames.push(${i + 1}, h6, l6, h7, l7, h8, l8, h9, l9, h10, l10); l10 = (l10 - ${STACK_FRAME}) | 0; ${goto(i, callee)}`
+      );
     }
-    if (((input.code[i * 8 + 1]! >> 4) & 0xf) !== 0) throw new TranslateError(i, `call with source ${(input.code[i * 8 + 1]! >> 4) & 0xf} (a kfunc or unresolved subprogram call): the VM runs helpers only`);
+    if (((input.code[i * 8 + 1]! >> 4) & 0xf) !== 0)
+      throw new TranslateError(
+        i,
+        `call with source ${(input.code[i * 8 + 1]! >> 4) & 0xf} (a kfunc or unresolved subprogram call): the VM runs helpers only`,
+      );
     if (!input.helpers.has(k)) throw new TranslateError(i, `helper ${k} is not implemented by the VM`);
     input.used?.add(k);
     const call = `l0 = helper${k}(${i}, h1, l1, h2, l2, h3, l3, h4, l4, h5, l5); h0 = env.rh;`;
@@ -284,9 +367,15 @@ function load(i: number, size: number, signExtend: boolean, HD: string, LD: stri
   const n = sizeBytes[size]!;
   let read: string;
   switch (size) {
-    case Size.B: read = signExtend ? `${LD} = t.view.getInt8(o); ${HD} = ${LD} >> 31;` : `${LD} = t.bytes[o]; ${HD} = 0;`; break;
-    case Size.H: read = signExtend ? `${LD} = t.view.getInt16(o, true); ${HD} = ${LD} >> 31;` : `${LD} = t.view.getUint16(o, true); ${HD} = 0;`; break;
-    case Size.W: read = `${LD} = t.view.getInt32(o, true); ${HD} = ${signExtend ? `${LD} >> 31` : "0"};`; break;
+    case Size.B:
+      read = signExtend ? `${LD} = t.view.getInt8(o); ${HD} = ${LD} >> 31;` : `${LD} = t.bytes[o]; ${HD} = 0;`;
+      break;
+    case Size.H:
+      read = signExtend ? `${LD} = t.view.getInt16(o, true); ${HD} = ${LD} >> 31;` : `${LD} = t.view.getUint16(o, true); ${HD} = 0;`;
+      break;
+    case Size.W:
+      read = `${LD} = t.view.getInt32(o, true); ${HD} = ${signExtend ? `${LD} >> 31` : "0"};`;
+      break;
     default:
       if (signExtend) throw new TranslateError(i, "a sign-extending load of 64 bits does not exist");
       read = `${LD} = t.view.getInt32(o, true); ${HD} = t.view.getInt32(o + 4, true);`;
@@ -298,10 +387,17 @@ function store(i: number, size: number, HD: string, LD: string, VH: string, VL: 
   const n = sizeBytes[size]!;
   let write: string;
   switch (size) {
-    case Size.B: write = `t.bytes[o] = ${VL};`; break;
-    case Size.H: write = `t.view.setUint16(o, ${VL}, true);`; break;
-    case Size.W: write = `t.view.setInt32(o, ${VL}, true);`; break;
-    default: write = `t.view.setInt32(o, ${VL}, true); t.view.setInt32(o + 4, ${VH}, true);`;
+    case Size.B:
+      write = `t.bytes[o] = ${VL};`;
+      break;
+    case Size.H:
+      write = `t.view.setUint16(o, ${VL}, true);`;
+      break;
+    case Size.W:
+      write = `t.view.setInt32(o, ${VL}, true);`;
+      break;
+    default:
+      write = `t.view.setInt32(o, ${VL}, true); t.view.setInt32(o + 4, ${VH}, true);`;
   }
   return `t = M[${HD}]; o = (${LD} - ${BASE - offset}) | 0; if (t !== undefined && o >= t.start && o <= t.writeEnd - ${n}) { ${write} } else slowStore(${i}, ${HD}, (${LD} + ${offset}) | 0, ${n}, ${VH}, ${VL});`;
 }

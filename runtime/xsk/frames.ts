@@ -27,8 +27,12 @@ export class FrameAllocator {
   /** log2(frameSize), or -1 when it is not a power of two. */
   private readonly shift: number;
 
-  constructor(readonly frames: number, readonly frameSize: number) {
-    if (!Number.isInteger(frames) || frames <= 0 || !Number.isInteger(frameSize) || frameSize <= 0) throw new RangeError(`FrameAllocator(${frames}, ${frameSize}): positive integers expected`);
+  constructor(
+    readonly frames: number,
+    readonly frameSize: number,
+  ) {
+    if (!Number.isInteger(frames) || frames <= 0 || !Number.isInteger(frameSize) || frameSize <= 0)
+      throw new RangeError(`FrameAllocator(${frames}, ${frameSize}): positive integers expected`);
     this.shift = (frameSize & (frameSize - 1)) === 0 ? Math.log2(frameSize) : -1;
     this.free = new Uint32Array(frames);
     this.owner = new Uint8Array(frames);
@@ -135,7 +139,10 @@ export class FrameAllocator {
 
   /** The error for a frame found in place `found` (-1: not a UMEM frame) where `expected` was due. */
   violation(index: number, found: number, expected: number): Error {
-    if (found < 0) return new Error(`address ${index === 0xffffffff ? "beyond the UMEM" : index * this.frameSize} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`);
+    if (found < 0)
+      return new Error(
+        `address ${index === 0xffffffff ? "beyond the UMEM" : index * this.frameSize} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`,
+      );
     return new Error(`UMEM frame ${index} is ${describe(found)}, expected ${describe(expected)}: a frame was lost or used twice`);
   }
 
@@ -158,8 +165,10 @@ export class FrameAllocator {
 
   private mark(addr: number, from: number, to: number): void {
     const index = addr / this.frameSize;
-    if (!(index >= 0 && index < this.frames && Number.isInteger(index))) throw new Error(`address ${addr} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`);
-    if (this.owner[index] !== from) throw new Error(`UMEM frame ${index} is ${describe(this.owner[index]!)}, expected ${describe(from)}: a frame was lost or used twice`);
+    if (!(index >= 0 && index < this.frames && Number.isInteger(index)))
+      throw new Error(`address ${addr} is not a UMEM frame (${this.frames} × ${this.frameSize} bytes)`);
+    if (this.owner[index] !== from)
+      throw new Error(`UMEM frame ${index} is ${describe(this.owner[index]!)}, expected ${describe(from)}: a frame was lost or used twice`);
     this.owner[index] = to;
     this.counts[from]!--;
     this.counts[to]!++;
@@ -170,7 +179,8 @@ export class FrameAllocator {
     const counts = new Int32Array(256);
     for (const o of this.owner) counts[o]!++;
     if (counts[FrameAllocator.Free] !== this.freeCount) throw new Error(`free list has ${this.freeCount} frames, owners say ${counts[0]}`);
-    for (let i = 0; i < 256; i++) if (counts[i] !== this.counts[i]) throw new Error(`frame counter for ${describe(i)} is ${this.counts[i]}, owners say ${counts[i]}`);
+    for (let i = 0; i < 256; i++)
+      if (counts[i] !== this.counts[i]) throw new Error(`frame counter for ${describe(i)} is ${this.counts[i]}, owners say ${counts[i]}`);
     const kinds = [0, 0, 0, 0];
     for (let i = 0; i < 256; i++) kinds[i & 3]! += counts[i]!;
     return { free: kinds[0]!, fill: kinds[1]!, received: kinds[2]!, transmit: kinds[3]! };

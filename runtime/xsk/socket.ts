@@ -12,7 +12,17 @@ import { BpfMap } from "../map.js";
 import { codecFromLayout } from "../codec.js";
 import { FrameAllocator } from "./frames.js";
 import { bindAttempts, fallsBackToCopy, type XskMode } from "./mode.js";
-import { BPF_FUNC_redirect_map, BPF_PROG_TYPE_XDP, Errno, MapType, SocketOption, UpdateFlags, XdpFlags, XdpMd, XskBindFlags } from "../kernel.js";
+import {
+  BPF_FUNC_redirect_map,
+  BPF_PROG_TYPE_XDP,
+  Errno,
+  MapType,
+  SocketOption,
+  UpdateFlags,
+  XdpFlags,
+  XdpMd,
+  XskBindFlags,
+} from "../kernel.js";
 import { callHelper, encode, exit, loadMapFd, loadU32, movImm } from "../bpf-insn.js";
 import { XDP } from "../xdp.js";
 import "../dispose.js";
@@ -208,13 +218,17 @@ export class XskSocket implements AsyncDisposable, Disposable {
     const batchSize = options.batchSize ?? 256;
     const wanted = options.mode ?? "auto";
     // A queue id is a u32 in the kernel: 2 ** 32 + 1 would otherwise bind queue 1.
-    if (!Number.isInteger(queue) || queue < 0 || queue > 0xffff_ffff) throw new BpfError(`XskSocket.open(): queue must be an integer from 0 to 4294967295, not ${queue}`, "EINVAL");
+    if (!Number.isInteger(queue) || queue < 0 || queue > 0xffff_ffff)
+      throw new BpfError(`XskSocket.open(): queue must be an integer from 0 to 4294967295, not ${queue}`, "EINVAL");
     // Descriptors cross as 32-bit addresses.
-    if (frames * frameSize > 2 ** 32) throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768) throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
+    if (frames * frameSize > 2 ** 32)
+      throw new BpfError(`XskSocket.open(): a UMEM of ${frames} × ${frameSize} bytes exceeds 4 GiB`, "EINVAL");
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 32768)
+      throw new BpfError(`XskSocket.open(): batchSize must be an integer 1…32768, not ${batchSize}`, "EINVAL");
     const attempts = bindAttempts(wanted);
     const coalesceUs = options.coalesceUs ?? 100;
-    if (!Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 10000) throw new BpfError(`XskSocket.open(): coalesceUs must be an integer 0…10000, not ${coalesceUs}`, "EINVAL");
+    if (!Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 10000)
+      throw new BpfError(`XskSocket.open(): coalesceUs must be an integer 0…10000, not ${coalesceUs}`, "EINVAL");
     const busyPoll = busyPollSettings(options.busyPoll);
     const ifindex = ifindexOf(options.ifname);
     const n = native();
@@ -227,7 +241,18 @@ export class XskSocket implements AsyncDisposable, Disposable {
     } else {
       try {
         const created = n.umemCreate(frames, frameSize, rxSize, txSize, 0, externalBuffersWanted());
-        umem = { handle: created.handle, buffer: created.buffer, frames: new FrameAllocator(frames, frameSize), fillSize: rxSize, users: 0, closed: false, rings: new Map(), views: new Array(frames), viewKeys: new Uint32Array(frames).fill(0xffffffff), heldSlots: new Uint32Array(frames) };
+        umem = {
+          handle: created.handle,
+          buffer: created.buffer,
+          frames: new FrameAllocator(frames, frameSize),
+          fillSize: rxSize,
+          users: 0,
+          closed: false,
+          rings: new Map(),
+          views: new Array(frames),
+          viewKeys: new Uint32Array(frames).fill(0xffffffff),
+          heldSlots: new Uint32Array(frames),
+        };
       } catch (error) {
         throw explain(error, `create a UMEM of ${frames} × ${frameSize} bytes`);
       }
@@ -302,7 +327,11 @@ export class XskSocket implements AsyncDisposable, Disposable {
       } catch (error) {
         const errno = (error as { errno?: number }).errno;
         if (errno === EPERM || errno === EACCES) {
-          throw new BpfError(`busy polling on ${this.ifname} queue ${this.queue}: ${label} = ${value} needs CAP_NET_ADMIN (above net.core.busy_read, or a budget above 8)`, "EPERM", { errno, cause: error });
+          throw new BpfError(
+            `busy polling on ${this.ifname} queue ${this.queue}: ${label} = ${value} needs CAP_NET_ADMIN (above net.core.busy_read, or a budget above 8)`,
+            "EPERM",
+            { errno, cause: error },
+          );
         }
         throw explain(error, `busy polling on ${this.ifname} queue ${this.queue}: set ${label} = ${value}`);
       }
@@ -360,7 +389,18 @@ export class XskSocket implements AsyncDisposable, Disposable {
   private rxBatch(release: number, max: number): number {
     const frames = this.umem.frames;
     try {
-      return native().rxBatch(this.socket, frames.places, this.fillPlace, this.receivedPlace, this.heldFrames, release, this.rxDescs, this.umem.viewKeys, this.umem.heldSlots, max);
+      return native().rxBatch(
+        this.socket,
+        frames.places,
+        this.fillPlace,
+        this.receivedPlace,
+        this.heldFrames,
+        release,
+        this.rxDescs,
+        this.umem.viewKeys,
+        this.umem.heldSlots,
+        max,
+      );
     } catch (error) {
       const e = error as { frame?: number; found?: number; expected?: number };
       if (typeof e.frame === "number") throw frames.violation(e.frame, e.found!, e.expected!);
@@ -532,8 +572,17 @@ export class XskSocket implements AsyncDisposable, Disposable {
     } catch {
       gone = true;
     }
-    if (gone) return new BpfError(`receive on ${this.ifname} queue ${this.queue}: the interface was deleted (ENODEV); the kernel unbound the AF_XDP socket (${errnoName(errno) ?? errno})`, "ENODEV", { errno });
-    return new BpfError(`receive on ${this.ifname} queue ${this.queue}: the AF_XDP socket can no longer receive (${errnoName(errno) ?? `errno ${errno}`}); close it and open a new one`, errnoName(errno) ?? "EIO", { errno });
+    if (gone)
+      return new BpfError(
+        `receive on ${this.ifname} queue ${this.queue}: the interface was deleted (ENODEV); the kernel unbound the AF_XDP socket (${errnoName(errno) ?? errno})`,
+        "ENODEV",
+        { errno },
+      );
+    return new BpfError(
+      `receive on ${this.ifname} queue ${this.queue}: the AF_XDP socket can no longer receive (${errnoName(errno) ?? `errno ${errno}`}); close it and open a new one`,
+      errnoName(errno) ?? "EIO",
+      { errno },
+    );
   }
 
   /** The callback form: calls `onBatch` for each batch until the signal aborts (also while idle) or the socket closes. */
@@ -563,8 +612,10 @@ export class XskSocket implements AsyncDisposable, Disposable {
   claimFrames(count: number, length = this.umem.frames.frameSize): Uint8Array[] {
     if (this.closed) throw new BpfError("claimFrames(): the AF_XDP socket is closed", "EBADF");
     const frames = this.umem.frames;
-    if (!Number.isInteger(count) || count < 0) throw new BpfError(`claimFrames(): count must be a non-negative integer, not ${count}`, "EINVAL");
-    if (!Number.isInteger(length) || length < 1 || length > frames.frameSize) throw new BpfError(`claimFrames(): length must be 1…${frames.frameSize} bytes (the frame size), not ${length}`, "EINVAL");
+    if (!Number.isInteger(count) || count < 0)
+      throw new BpfError(`claimFrames(): count must be a non-negative integer, not ${count}`, "EINVAL");
+    if (!Number.isInteger(length) || length < 1 || length > frames.frameSize)
+      throw new BpfError(`claimFrames(): length must be 1…${frames.frameSize} bytes (the frame size), not ${length}`, "EINVAL");
     if (frames.available < count) this.reapCompletions();
     const out: Uint8Array[] = [];
     const { buffer, views, viewKeys } = this.umem;
@@ -616,8 +667,13 @@ export class XskSocket implements AsyncDisposable, Disposable {
         } else if ((addr = this.copiedFrom.get(frame)) !== undefined) {
           native().umemWrite(this.umem.handle, addr, frame); // the copying fallback: the bytes go back first
         }
-        if (addr === undefined) throw new BpfError(`transmit(): frame ${sent + i} is not a frame of this socket's UMEM (a received or claimed frame); send() copies other bytes`, "EINVAL");
-        if (frame.length === 0) throw new BpfError(`transmit(): frame ${sent + i} is empty (0 bytes); the kernel refuses empty descriptors`, "EINVAL");
+        if (addr === undefined)
+          throw new BpfError(
+            `transmit(): frame ${sent + i} is not a frame of this socket's UMEM (a received or claimed frame); send() copies other bytes`,
+            "EINVAL",
+          );
+        if (frame.length === 0)
+          throw new BpfError(`transmit(): frame ${sent + i} is empty (0 bytes); the kernel refuses empty descriptors`, "EINVAL");
         descs[2 * i] = addr;
         descs[2 * i + 1] = frame.length;
       }
@@ -643,7 +699,7 @@ export class XskSocket implements AsyncDisposable, Disposable {
       // A frame of the current batch leaves it, so the batch's release skips it.
       const index = addr >>> shift;
       const slot = this.umem.heldSlots[index]!;
-      if (slot < this.held && ((this.heldFrames[slot]! & ~VIEW_MISS) >>> 0) === index) {
+      if (slot < this.held && (this.heldFrames[slot]! & ~VIEW_MISS) >>> 0 === index) {
         this.heldFrames[slot] = HELD_GONE;
         this.heldGone++;
       }
@@ -658,7 +714,8 @@ export class XskSocket implements AsyncDisposable, Disposable {
     frames.forEach((data, i) => {
       if (!(data instanceof Uint8Array)) throw new BpfError("send(): frames must be Uint8Arrays", "EINVAL");
       if (data.length === 0) throw new BpfError(`send(): frame ${i} is empty (0 bytes); the kernel refuses empty descriptors`, "EINVAL");
-      if (data.length > frameSize) throw new BpfError(`send(): a frame of ${data.length} bytes does not fit a ${frameSize}-byte UMEM frame`, "EMSGSIZE");
+      if (data.length > frameSize)
+        throw new BpfError(`send(): a frame of ${data.length} bytes does not fit a ${frameSize}-byte UMEM frame`, "EMSGSIZE");
     });
     const n = native();
     const allocator = umem.frames;
@@ -718,7 +775,19 @@ export class XskSocket implements AsyncDisposable, Disposable {
     io[TxIo.inFlight] = frames.counts[this.transmitPlace]!;
     let failure: unknown;
     try {
-      native().txBatch(this.socket, frames.places, this.receivedPlace, this.transmitPlace, this.fillPlace, this.heldFrames, this.umem.heldSlots, frames.freeStack, io, this.txDescs, count);
+      native().txBatch(
+        this.socket,
+        frames.places,
+        this.receivedPlace,
+        this.transmitPlace,
+        this.fillPlace,
+        this.heldFrames,
+        this.umem.heldSlots,
+        frames.freeStack,
+        io,
+        this.txDescs,
+        count,
+      );
     } catch (error) {
       failure = error; // the counters still say what moved before it
     }
@@ -740,7 +809,9 @@ export class XskSocket implements AsyncDisposable, Disposable {
   }
 
   stats(): XskStats {
-    const kernel = this.closed ? { rxDropped: 0, rxInvalidDescs: 0, txInvalidDescs: 0, rxRingFull: 0, rxFillRingEmpty: 0, txRingEmpty: 0, txKicks: 0 } : native().socketStats(this.socket);
+    const kernel = this.closed
+      ? { rxDropped: 0, rxInvalidDescs: 0, txInvalidDescs: 0, rxRingFull: 0, rxFillRingEmpty: 0, txRingEmpty: 0, txKicks: 0 }
+      : native().socketStats(this.socket);
     // The kernel completes the descriptors it finds invalid without sending them.
     return { ...this.counters, txPackets: Math.max(0, this.counters.txCompleted - kernel.txInvalidDescs), ...kernel };
   }
@@ -804,8 +875,10 @@ export function busyPollSettings(option: XskBusyPoll | boolean | undefined): Req
   const timeoutUs = o.timeoutUs ?? 20;
   const budget = o.budget ?? 64;
   const prefer = o.prefer ?? true;
-  if (!Number.isInteger(timeoutUs) || timeoutUs < 0 || timeoutUs > 0x7fffffff) throw new BpfError(`busyPoll.timeoutUs must be an integer number of microseconds 0…2147483647, not ${timeoutUs}`, "EINVAL");
-  if (!Number.isInteger(budget) || budget < 1 || budget > 65535) throw new BpfError(`busyPoll.budget must be an integer 1…65535 (packets per poll), not ${budget}`, "EINVAL");
+  if (!Number.isInteger(timeoutUs) || timeoutUs < 0 || timeoutUs > 0x7fffffff)
+    throw new BpfError(`busyPoll.timeoutUs must be an integer number of microseconds 0…2147483647, not ${timeoutUs}`, "EINVAL");
+  if (!Number.isInteger(budget) || budget < 1 || budget > 65535)
+    throw new BpfError(`busyPoll.budget must be an integer 1…65535 (packets per poll), not ${budget}`, "EINVAL");
   if (typeof prefer !== "boolean") throw new BpfError(`busyPoll.prefer must be true or false, not ${String(prefer)}`, "EINVAL");
   return { timeoutUs, budget, prefer };
 }
@@ -815,8 +888,19 @@ export function busyPollSettings(option: XskBusyPoll | boolean | undefined): Req
  * has): one per interface for the whole process — every thread's sockets on that interface
  * register in its XskMap at their queue id — and gone with the last of them.
  */
-function attachDefaultProgram(ifname: string, ifindex: number, queue: number, socketFd: number, attachMode: "native" | "generic" | undefined, cleanup: (() => void)[]): void {
-  if (queue >= DEFAULT_MAP_ENTRIES) throw new BpfError(`queue ${queue}: tsxdp's default redirect program serves queues 0…${DEFAULT_MAP_ENTRIES - 1}; bring your own program and xskMap`, "EINVAL");
+function attachDefaultProgram(
+  ifname: string,
+  ifindex: number,
+  queue: number,
+  socketFd: number,
+  attachMode: "native" | "generic" | undefined,
+  cleanup: (() => void)[],
+): void {
+  if (queue >= DEFAULT_MAP_ENTRIES)
+    throw new BpfError(
+      `queue ${queue}: tsxdp's default redirect program serves queues 0…${DEFAULT_MAP_ENTRIES - 1}; bring your own program and xskMap`,
+      "EINVAL",
+    );
   const n = native();
   const key = `xsk-redirect:${netnsId()}:${ifindex}`;
   let fds: number[];
@@ -826,7 +910,11 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
       let progFd = -1;
       try {
         progFd = n.progLoadRaw(BPF_PROG_TYPE_XDP, redirectProgram(mapFd), "GPL", "tsxdp_xsk");
-        const linkFd = n.xdpLinkCreate(progFd, ifindex, attachMode === "generic" ? XdpFlags.SKB_MODE : attachMode === "native" ? XdpFlags.DRV_MODE : 0);
+        const linkFd = n.xdpLinkCreate(
+          progFd,
+          ifindex,
+          attachMode === "generic" ? XdpFlags.SKB_MODE : attachMode === "native" ? XdpFlags.DRV_MODE : 0,
+        );
         return [linkFd, progFd, mapFd];
       } catch (error) {
         if (progFd >= 0) n.close(progFd);
@@ -847,7 +935,11 @@ function attachDefaultProgram(ifname: string, ifindex: number, queue: number, so
     registerInMap(mapFd, queue, socketFd, UpdateFlags.NOEXIST);
   } catch (error) {
     if ((error as { errno?: number }).errno === EEXIST) {
-      throw new BpfError(`queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`, "EBUSY", { errno: EEXIST, cause: error });
+      throw new BpfError(
+        `queue ${queue} of ${ifname} already has an AF_XDP socket in this process on tsxdp's default redirect program, which sends a queue's traffic to one socket; close that one first, or share the queue through your own program and XskMap (xskMap option)`,
+        "EBUSY",
+        { errno: EEXIST, cause: error },
+      );
     }
     throw error;
   }
@@ -894,13 +986,26 @@ function bindError(error: unknown, ifname: string, queue: number, mode: string):
   if (error instanceof BpfError) return error;
   const errno = (error as { errno?: number }).errno;
   if (errno === EOPNOTSUPP && mode === "zerocopy") {
-    return new BpfError(`AF_XDP zero-copy is not supported by ${ifname}'s driver (EOPNOTSUPP): use mode "copy", or "auto" to fall back`, "EOPNOTSUPP", { errno, cause: error });
+    return new BpfError(
+      `AF_XDP zero-copy is not supported by ${ifname}'s driver (EOPNOTSUPP): use mode "copy", or "auto" to fall back`,
+      "EOPNOTSUPP",
+      { errno, cause: error },
+    );
   }
   if (errno === EINVAL) {
     const queues = queueCount(ifname);
-    return new BpfError(`cannot bind an AF_XDP socket to ${ifname} queue ${queue}${queues !== undefined ? `: ${ifname} has ${queues} receive queue${queues === 1 ? "" : "s"} (0…${queues - 1})` : ""}`, "EINVAL", { errno, cause: error });
+    return new BpfError(
+      `cannot bind an AF_XDP socket to ${ifname} queue ${queue}${queues !== undefined ? `: ${ifname} has ${queues} receive queue${queues === 1 ? "" : "s"} (0…${queues - 1})` : ""}`,
+      "EINVAL",
+      { errno, cause: error },
+    );
   }
-  if (errno === EBUSY) return new BpfError(`queue ${queue} of ${ifname} is already used by another AF_XDP socket (EBUSY): close it, or share its UMEM with shareUmemWith`, "EBUSY", { errno, cause: error });
+  if (errno === EBUSY)
+    return new BpfError(
+      `queue ${queue} of ${ifname} is already used by another AF_XDP socket (EBUSY): close it, or share its UMEM with shareUmemWith`,
+      "EBUSY",
+      { errno, cause: error },
+    );
   return explain(error, `bind an AF_XDP socket to ${ifname} queue ${queue}`, { ifname });
 }
 

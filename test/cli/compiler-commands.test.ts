@@ -50,14 +50,17 @@ test("build --emit-llvm also writes the IR", () => {
 test("check reports diagnostics in tsc's format and exits 1", () => {
   const dir = tempDir();
   const file = path.join(dir, "narrow.xdp.ts");
-  fs.writeFileSync(file, [
-    `import { XdpContext, XDP, u8, u32 } from "tsxdp";`,
-    `export function p(ctx: XdpContext): XDP {`,
-    `  const a: u32 = ctx.len;`,
-    `  const b: u8 = a + 1;`,
-    `  return b === 0 ? XDP.DROP : XDP.PASS;`,
-    `}`,
-  ].join("\n"));
+  fs.writeFileSync(
+    file,
+    [
+      `import { XdpContext, XDP, u8, u32 } from "tsxdp";`,
+      `export function p(ctx: XdpContext): XDP {`,
+      `  const a: u32 = ctx.len;`,
+      `  const b: u8 = a + 1;`,
+      `  return b === 0 ? XDP.DROP : XDP.PASS;`,
+      `}`,
+    ].join("\n"),
+  );
   const r = tsxdp(["check", file]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /narrow\.xdp\.ts:4:17 - error TSX2001: Cannot convert 'u32' to 'u8' implicitly/);
@@ -122,8 +125,13 @@ test("outputs replace a symlink at their path instead of writing through it", ()
   const r = tsxdp(["build", firewall, "-o", out, "--emit-llvm"]);
   assert.is(r.status, 0, r.stderr);
   assert.is(fs.readFileSync(victim, "utf8"), "precious");
-  for (const name of ["firewall.o", "firewall.skel.js", "firewall.skel.d.ts", "firewall.ll"]) assert.ok(fs.lstatSync(path.join(out, name)).isFile(), `${name} is a file of its own`);
-  assert.equal(fs.readdirSync(out).sort(), ["firewall.ll", "firewall.o", "firewall.skel.d.ts", "firewall.skel.js"], "no temporary file left behind");
+  for (const name of ["firewall.o", "firewall.skel.js", "firewall.skel.d.ts", "firewall.ll"])
+    assert.ok(fs.lstatSync(path.join(out, name)).isFile(), `${name} is a file of its own`);
+  assert.equal(
+    fs.readdirSync(out).sort(),
+    ["firewall.ll", "firewall.o", "firewall.skel.d.ts", "firewall.skel.js"],
+    "no temporary file left behind",
+  );
 });
 
 test("a missing LLVM is an environment error (exit 2) that says what to install", () => {

@@ -48,13 +48,19 @@ test("tsxdp run prints the lines each packet logged, numbered, with its verdict"
   if (!requireKernel("BPF_PROG_TEST_RUN")) return;
   const { object, dir } = await buildSource("gate", source);
   const pcap = path.join(dir, "in.pcap");
-  writePcap(pcap, packets.map((data) => ({ data })));
+  writePcap(
+    pcap,
+    packets.map((data) => ({ data })),
+  );
   const r = run(["run", object, "--pcap", pcap]);
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.split("\n");
   assert.equal(lines.slice(0, 2), ["#2 DROP: [warn] gate: ttl 1 from 10.9.8.7: dropped", "#3 PASS: [debug] gate: not IPv4: 0x806"]);
   const quiet = run(["run", object, "--pcap", pcap, "--log-level", "warn"]);
-  assert.equal(quiet.stdout.split("\n").filter((l) => l.startsWith("#")), ["#2 DROP: [warn] gate: ttl 1 from 10.9.8.7: dropped"]);
+  assert.equal(
+    quiet.stdout.split("\n").filter((l) => l.startsWith("#")),
+    ["#2 DROP: [warn] gate: ttl 1 from 10.9.8.7: dropped"],
+  );
 });
 
 test("tsxdp logs streams the lines of the object loaded in the kernel", async () => {
@@ -65,7 +71,10 @@ test("tsxdp logs streams the lines of the object loaded in the kernel", async ()
   const r = run(["logs", object, "--count", "2", "--timeout", "20"]);
   assert.is(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split("\n"), ["[warn] gate: ttl 1 from 10.9.8.7: dropped", "[debug] gate: not IPv4: 0x806"]);
-  const silent = await buildSource("silent-logs", `import { XdpContext, XDP } from "tsxdp";\nexport function quiet(ctx: XdpContext): XDP { return XDP.PASS; }`);
+  const silent = await buildSource(
+    "silent-logs",
+    `import { XdpContext, XDP } from "tsxdp";\nexport function quiet(ctx: XdpContext): XDP { return XDP.PASS; }`,
+  );
   const none = run(["logs", silent.object, "--timeout", "1"]);
   assert.is(none.status, 1);
   assert.match(none.stderr, /never call log\.\*/);
@@ -87,14 +96,19 @@ test("tsxdp logs ends at its --timeout when no line comes (it hung on an idle ri
 test("printk lines come back from the trace pipe with the program that printed them", async () => {
   if (!requireKernel("tracefs + bpf_trace_printk")) return;
   const parsed = parseTraceLine("          <idle>-0       [001] b.s31  1234.500001: bpf_trace_printk: gate: ttl 1", new Set(["gate"]));
-  assert.equal(parsed && { task: parsed.task, pid: parsed.pid, cpu: parsed.cpu, time: parsed.time, program: parsed.program, message: parsed.message }, { task: "<idle>", pid: 0, cpu: 1, time: 1234.500001, program: "gate", message: "ttl 1" });
+  assert.equal(
+    parsed && { task: parsed.task, pid: parsed.pid, cpu: parsed.cpu, time: parsed.time, program: parsed.program, message: parsed.message },
+    { task: "<idle>", pid: 0, cpu: 1, time: 1234.500001, program: "gate", message: "ttl 1" },
+  );
   // Its own program name: lines the other tests' programs printed are not this test's.
   const { object } = await buildSource("gate-trace", source.replace(/\bgate\b/g, "tracer"));
   const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-tracefs-"));
   const mountedHere = findTracefs() === undefined;
   try {
     if (mountedHere) assert.is(ensureTracefs(mountPoint), mountPoint);
-    const child = spawn(process.execPath, [tsxdp, "trace", object, "--count", "1", "--timeout", "20"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [tsxdp, "trace", object, "--count", "1", "--timeout", "20"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     let out = "";
     child.stdout.on("data", (d) => (out += d));

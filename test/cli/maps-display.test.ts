@@ -40,7 +40,15 @@ test("tsxdp maps: enum members by name, declared addresses as addresses (object 
   const pins = `/sys/fs/bpf/tsxdp-display-${process.pid}`;
   try {
     await using obj = await (await BpfObject.open(object, { pinMaps: pins })).load();
-    obj.program("classify").run(buildPacket([{ eth: { src: "02:aa:bb:cc:dd:ee" } }, { ipv4: { src: "10.1.2.3", dst: "10.0.0.2" } }, { udp: { sport: 1, dport: 53 } }]));
+    obj
+      .program("classify")
+      .run(
+        buildPacket([
+          { eth: { src: "02:aa:bb:cc:dd:ee" } },
+          { ipv4: { src: "10.1.2.3", dst: "10.0.0.2" } },
+          { udp: { sport: 1, dport: 53 } },
+        ]),
+      );
     const want = "  { addr: 10.1.2.3, mac: 02:aa:bb:cc:dd:ee, plain: 167772162 } => { kind: Dns (2), packets: 1 }";
     const fromObject = spawnSync(process.execPath, [path.join(repoRoot, "bin/tsxdp.js"), "maps", object], { encoding: "utf8" });
     assert.is(fromObject.status, 0, fromObject.stderr);

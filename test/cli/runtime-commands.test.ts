@@ -16,8 +16,9 @@ import { buildSource } from "../lib/build.js";
 
 const bin = path.join(repoRoot, "bin", "tsxdp.js");
 const tsxdp = (args: string[], ns?: string) =>
-  ns ? spawnSync("ip", ["netns", "exec", ns, process.execPath, bin, ...args], { encoding: "utf8", cwd: repoRoot })
-     : spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: repoRoot });
+  ns
+    ? spawnSync("ip", ["netns", "exec", ns, process.execPath, bin, ...args], { encoding: "utf8", cwd: repoRoot })
+    : spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: repoRoot });
 
 test("tsxdp run: every pcap packet through the program, verdicts counted, output written", () => {
   if (!requireKernel("BPF_PROG_TEST_RUN")) return;
@@ -63,7 +64,10 @@ test("tsxdp attach --pin, maps, detach inside a test namespace", async () => {
     ].join("\n");
     const r = spawnSync("ip", ["netns", "exec", env.ns, "unshare", "-m", "sh", "-c", script], { encoding: "utf8", cwd: repoRoot });
     assert.is(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /'firewall' attached to va\w+ \(link\); link pinned at \/sys\/fs\/bpf\/fw\/links\/va\w+, maps in \/sys\/fs\/bpf\/fw\/maps/);
+    assert.match(
+      r.stdout,
+      /'firewall' attached to va\w+ \(link\); link pinned at \/sys\/fs\/bpf\/fw\/links\/va\w+, maps in \/sys\/fs\/bpf\/fw\/maps/,
+    );
     assert.match(r.stdout, /ATTACHED-AFTER-EXIT/);
     assert.match(r.stdout, /verdicts \(verdicts\): percpu_array, 4-byte keys, 8-byte values, 5 entries max/);
     assert.match(r.stdout, /blocklist \(blocklist\): hash, 4-byte keys, 8-byte values/);
@@ -95,27 +99,53 @@ export function count(ctx: XdpContext): XDP {
   return XDP.PASS;
 }`;
   const { object } = await buildSource("dumped", source(""));
-  const { object: never } = await buildSource("neverloaded", source(`export const n${id}_never_loaded = new HashMap<u32, u32>({ maxEntries: 4 });`).replace(new RegExp(`[fh]${id}_`, "g"), (m) => `x${m}`));
+  const { object: never } = await buildSource(
+    "neverloaded",
+    source(`export const n${id}_never_loaded = new HashMap<u32, u32>({ maxEntries: 4 });`).replace(
+      new RegExp(`[fh]${id}_`, "g"),
+      (m) => `x${m}`,
+    ),
+  );
   const obj = await (await BpfObject.open(object)).load();
   try {
-    obj.map(flows).set({ addr: ipv4("10.9.8.7"), port: 4433, proto: 6 }, { packets: 12n, bytes: 3456, mac: Uint8Array.of(2, 0, 0, 0, 0, 9) });
+    obj
+      .map(flows)
+      .set({ addr: ipv4("10.9.8.7"), port: 4433, proto: 6 }, { packets: 12n, bytes: 3456, mac: Uint8Array.of(2, 0, 0, 0, 0, 9) });
     obj.map(flows).set({ addr: ipv4("10.9.8.6"), port: 53, proto: 17 }, { packets: 2n ** 40n, bytes: 1, mac: new Uint8Array(6) });
     for (let i = 0; i < 3; i++) obj.program("count").run(new Uint8Array(64));
     const r = tsxdp(["maps", object]);
     assert.is(r.status, 0, r.stderr);
     const kernelFlows = flows.slice(0, 15);
     assert.match(r.stdout, new RegExp(`^${flows} \\(id \\d+, hash, 8-byte keys, 24-byte values, 64 entries max\\):$`, "m"));
-    assert.ok(r.stdout.includes(`\n  { addr: ${ipv4("10.9.8.7")}, port: 4433, proto: 6 } => { packets: 12n, bytes: 3456, mac: 020000000009 }\n`), r.stdout);
-    assert.ok(r.stdout.includes(`\n  { addr: ${ipv4("10.9.8.6")}, port: 53, proto: 17 } => { packets: 1099511627776n, bytes: 1, mac: 000000000000 }\n`), r.stdout);
+    assert.ok(
+      r.stdout.includes(`\n  { addr: ${ipv4("10.9.8.7")}, port: 4433, proto: 6 } => { packets: 12n, bytes: 3456, mac: 020000000009 }\n`),
+      r.stdout,
+    );
+    assert.ok(
+      r.stdout.includes(
+        `\n  { addr: ${ipv4("10.9.8.6")}, port: 53, proto: 17 } => { packets: 1099511627776n, bytes: 1, mac: 000000000000 }\n`,
+      ),
+      r.stdout,
+    );
     assert.match(r.stdout, new RegExp(`^${hits} \\(id \\d+, percpu_array, 4-byte keys, 8-byte values, 2 entries max\\):$`, "m"));
     const perCpu = new RegExp("^  1 => \\[([^\\]]*)\\]$", "m").exec(r.stdout);
     assert.ok(perCpu, r.stdout);
-    assert.is(perCpu![1]!.split(", ").reduce((sum, v) => sum + BigInt(v.replace(/n$/, "")), 0n), 3n, "the per-CPU hit counters add up to the 3 runs");
+    assert.is(
+      perCpu![1]!.split(", ").reduce((sum, v) => sum + BigInt(v.replace(/n$/, "")), 0n),
+      3n,
+      "the per-CPU hit counters add up to the 3 runs",
+    );
     assert.ok(kernelFlows.length === 15 && !r.stdout.includes("not in the kernel"), r.stdout);
 
     const missing = tsxdp(["maps", never]);
     assert.is(missing.status, 0, missing.stderr);
-    assert.match(missing.stdout, new RegExp(`^n${id}_never_loaded: not in the kernel \\(no loaded map named 'n${id}_never_l' that is a hash, 4-byte keys, 4-byte values\\); load the object first$`, "m"));
+    assert.match(
+      missing.stdout,
+      new RegExp(
+        `^n${id}_never_loaded: not in the kernel \\(no loaded map named 'n${id}_never_l' that is a hash, 4-byte keys, 4-byte values\\); load the object first$`,
+        "m",
+      ),
+    );
     // Building from the source first works the same way.
     fs.writeFileSync(path.join(path.dirname(object), "dumped.xdp.ts"), source(""));
     const fromSource = tsxdp(["maps", path.join(path.dirname(object), "dumped.xdp.ts")]);
@@ -148,8 +178,13 @@ test("tsxdp attach takes an interface over only with --replace; detach detaches 
   if (!requireKernel("XDP attach")) return;
   await withVethNamespace((env) => {
     const tsx = `${process.execPath} ${bin}`;
-    const fw = "examples/firewall/firewall.xdp.ts", reflector = "examples/reflector/reflector.xdp.ts";
-    const step = (name: string, command: string) => [`echo "== ${name}"`, `${command} 2>&1; echo "rc=$?"`, `ip link show ${env.a} | grep -o 'prog/xdp id [0-9]*\\|xdpgeneric\\|xdp ' | tr '\\n' ' '; echo`];
+    const fw = "examples/firewall/firewall.xdp.ts",
+      reflector = "examples/reflector/reflector.xdp.ts";
+    const step = (name: string, command: string) => [
+      `echo "== ${name}"`,
+      `${command} 2>&1; echo "rc=$?"`,
+      `ip link show ${env.a} | grep -o 'prog/xdp id [0-9]*\\|xdpgeneric\\|xdp ' | tr '\\n' ' '; echo`,
+    ];
     const r = shellInNamespace(env.ns, [
       ...step("first", `${tsx} attach ${fw} --dev ${env.a} --mode generic`),
       ...step("second", `${tsx} attach ${reflector} --dev ${env.a} --mode generic`),
@@ -165,7 +200,10 @@ test("tsxdp attach takes an interface over only with --replace; detach detaches 
     const out = (name: string) => section(r.stdout, name);
     assert.match(out("first"), /'firewall' attached to va\w+ \(netlink\)[^]*rc=0\n.*xdpgeneric/);
     // Without --replace the CLI no longer takes the interface over (it used to, silently).
-    assert.match(out("second"), /a program is already attached to 'va\w+' \(program id \d+, attached through netlink\); to replace it, .*tsxdp attach --replace.* \(EEXIST\)\nrc=1\n/);
+    assert.match(
+      out("second"),
+      /a program is already attached to 'va\w+' \(program id \d+, attached through netlink\); to replace it, .*tsxdp attach --replace.* \(EEXIST\)\nrc=1\n/,
+    );
     const firstId = /prog\/xdp id (\d+)/.exec(out("first"))![1];
     assert.ok(out("second").includes(`prog/xdp id ${firstId}`), "the first program stays attached");
     assert.match(out("replace"), /'reflector' attached to va\w+ \(netlink\)[^]*rc=0\n/);
@@ -176,7 +214,10 @@ test("tsxdp attach takes an interface over only with --replace; detach detaches 
     assert.match(out("pinned"), /link pinned at \/sys\/fs\/bpf\/fw\/links\/va\w+, maps in \/sys\/fs\/bpf\/fw\/maps[^]*rc=0/);
     assert.match(out("over the pin"), /a program is already attached .*held by a BPF link.*\(EEXIST\)\nrc=1/);
     assert.match(out("detach the link"), /detached the XDP program \(id \d+, native mode, held by a BPF link\)[^]*rc=0\n\s*\n/);
-    assert.match(out("wrong mode"), /no XDP program is attached in native mode \(the program there runs in generic mode: leave out --mode, or give that one\) \(ENOENT\)\nrc=1\n.*xdpgeneric/);
+    assert.match(
+      out("wrong mode"),
+      /no XDP program is attached in native mode \(the program there runs in generic mode: leave out --mode, or give that one\) \(ENOENT\)\nrc=1\n.*xdpgeneric/,
+    );
   });
 });
 
@@ -184,7 +225,9 @@ test("tsxdp attach --pin: two programs of one object share its maps; tsxdp maps 
   if (!requireKernel("XDP attach, bpffs")) return;
   const id = crypto.randomBytes(3).toString("hex");
   // A stateful pair: inbound counts flows, outbound reads the same map.
-  const { object, dir } = await buildSource("stateful", `import { XdpContext, XDP, HashMap, ArrayMap, RingBuf, FixedArray, u8, u32, u64 } from "tsxdp";
+  const { object, dir } = await buildSource(
+    "stateful",
+    `import { XdpContext, XDP, HashMap, ArrayMap, RingBuf, FixedArray, u8, u32, u64 } from "tsxdp";
 export const flows = new HashMap<u32, u64>({ maxEntries: 64 });
 export const blobs = new ArrayMap<FixedArray<u8, 4096>>({ maxEntries: 1200 });
 export const events = new RingBuf<u32>({ maxBytes: 4096 });
@@ -195,7 +238,8 @@ export function in${id}(ctx: XdpContext): XDP {
 }
 export function out${id}(ctx: XdpContext): XDP {
   return flows.lookup(1) === null ? XDP.DROP : XDP.PASS;
-}`);
+}`,
+  );
   fs.chmodSync(dir, 0o755);
   await withVethNamespace((env) => {
     const tsx = `${process.execPath} ${bin}`;
@@ -226,14 +270,20 @@ export function out${id}(ctx: XdpContext): XDP {
       assert.ok(shared.length >= 1, `the two programs share the pinned maps: ${JSON.stringify(mapIds)}`);
       const maps = section(r.stdout, "maps");
       assert.match(maps, /rc=0\n$/, maps);
-      assert.match(maps, new RegExp(`^links/${env.a}: a pinned BPF link \\(id \\d+, program id \\d+, XDP on ifindex \\d+\\), not a map$`, "m"));
+      assert.match(
+        maps,
+        new RegExp(`^links/${env.a}: a pinned BPF link \\(id \\d+, program id \\d+, XDP on ifindex \\d+\\), not a map$`, "m"),
+      );
       assert.match(maps, /^flows \(maps\/flows\): hash, 4-byte keys, 8-byte values, 64 entries max$/m);
       assert.match(maps, /^events \(maps\/events\): ringbuf, .*\n {2}\(a ring buffer: its records are consumed, not listed/m);
       assert.match(maps, new RegExp(`^q${id} \\(queue\\): queue, 0-byte keys, 4-byte values, 8 entries max\\n  \\(a queue: `, "m"));
       assert.match(maps, new RegExp(`^b${id} \\(bloom\\): bloom_filter, .*\\n  \\(a bloom filter: `, "m"));
       assert.match(maps, new RegExp(`^program: a pinned program \\('in${id}', id \\d+\\), not a map$`, "m"));
       // 1200 values of 4 KiB: 1000 listed, each cut to its first 64 bytes.
-      assert.match(maps, /^blobs \(maps\/blobs\): array, 4-byte keys, 4096-byte values, 1200 entries max\n {2}0 => 0{128}… \(4096 bytes\)$/m);
+      assert.match(
+        maps,
+        /^blobs \(maps\/blobs\): array, 4-byte keys, 4096-byte values, 1200 entries max\n {2}0 => 0{128}… \(4096 bytes\)$/m,
+      );
       assert.match(maps, /^ {2}… 200 more entries \(shown: 1000\)$/m);
       assert.ok(maps.length < 400_000, `${maps.length} characters`);
       assert.match(section(r.stdout, "limited"), /^ {2}2 => 0+… \(4096 bytes\)\n {2}… 1197 more entries \(shown: 3\)\nrc=0$/m);
@@ -257,8 +307,14 @@ test("tsxdp attach --pin refuses a pin folder another user controls; setup-syste
       `ip link show ${env.a} | grep -c xdp`,
       `echo "== mount"; umount /sys/fs/bpf; eval "$(sed -n '/^mount_bpffs()/,/^}/p' scripts/setup-system.sh)"; mount_bpffs; stat -c %a /sys/fs/bpf`,
     ]);
-    assert.match(section(r.stdout, "squatted"), /refusing to pin under \/sys\/fs\/bpf\/squatted: \/sys\/fs\/bpf\/squatted belongs to uid 65534, not to this user \(uid 0\), so another user could remove or replace the pins there .*\(EPERM\)\nrc=1\n/);
-    assert.match(section(r.stdout, "open"), /\/sys\/fs\/bpf\/open is writable by every user \(mode 777\).*chmod go-w \/sys\/fs\/bpf\/open \(EPERM\)\nrc=1\n0\n/);
+    assert.match(
+      section(r.stdout, "squatted"),
+      /refusing to pin under \/sys\/fs\/bpf\/squatted: \/sys\/fs\/bpf\/squatted belongs to uid 65534, not to this user \(uid 0\), so another user could remove or replace the pins there .*\(EPERM\)\nrc=1\n/,
+    );
+    assert.match(
+      section(r.stdout, "open"),
+      /\/sys\/fs\/bpf\/open is writable by every user \(mode 777\).*chmod go-w \/sys\/fs\/bpf\/open \(EPERM\)\nrc=1\n0\n/,
+    );
     assert.match(section(r.stdout, "mount"), /^1700$/m, "0700 (bpffs always adds the sticky bit)");
   });
 });

@@ -19,7 +19,11 @@ const tempDir = (what: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsxdp-c
 function build(cacheDir: string): Map<string, Buffer> {
   const out = tempDir("out");
   try {
-    const r = spawnSync(process.execPath, [bin, "build", firewall, "-o", out], { encoding: "utf8", cwd: repoRoot, env: { ...process.env, TSXDP_CACHE_DIR: cacheDir } });
+    const r = spawnSync(process.execPath, [bin, "build", firewall, "-o", out], {
+      encoding: "utf8",
+      cwd: repoRoot,
+      env: { ...process.env, TSXDP_CACHE_DIR: cacheDir },
+    });
     assert.is(r.status, 0, r.stderr);
     return new Map(outputs.map((name) => [name, fs.readFileSync(path.join(out, name))]));
   } finally {
@@ -66,7 +70,15 @@ test("a corrupt, truncated or stale cache is ignored and replaced", () => {
     const headerEnd = good.indexOf("\n", keyEnd) + 1;
     const flipped = Buffer.from(good);
     for (let i = headerEnd + 64; i < flipped.length; i += 4096) flipped[i]! ^= 0xff;
-    const stale = Buffer.concat([Buffer.from(good.subarray(0, headerEnd).toString("utf8").replace(/"size":\d+/, `"size":1`)), good.subarray(headerEnd)]);
+    const stale = Buffer.concat([
+      Buffer.from(
+        good
+          .subarray(0, headerEnd)
+          .toString("utf8")
+          .replace(/"size":\d+/, `"size":1`),
+      ),
+      good.subarray(headerEnd),
+    ]);
     const damaged: [string, Buffer][] = [
       ["flipped bytes in V8's data", flipped],
       ["truncated", good.subarray(0, good.length >> 1)],

@@ -12,7 +12,10 @@ async function irOf(file: string): Promise<string> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-deterministic-"));
   try {
     const result = await compile({ files: [file], outDir, noSkeleton: true });
-    assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+    assert.equal(
+      result.diagnostics.map((d) => formatDiagnostic(d)),
+      [],
+    );
     return result.objects[0]!.ir;
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });

@@ -38,7 +38,14 @@ test("a config<T>() view is typed in the editor: a misspelt field and a write ar
     `}`,
   ]);
   const dir = path.dirname(file);
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ extends: path.join(repoRoot, "tsconfig.xdp.json"), files: [path.join(repoRoot, "stdlib", "lib.xdp.d.ts"), file], include: [] }));
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      extends: path.join(repoRoot, "tsconfig.xdp.json"),
+      files: [path.join(repoRoot, "stdlib", "lib.xdp.d.ts"), file],
+      include: [],
+    }),
+  );
   const r = tsc(["--noEmit", "-p", "tsconfig.json"], dir);
   assert.match(r.stdout, /cfg\.xdp\.ts\(5,\d+\): error TS2551: Property 'maxLne' does not exist/);
   assert.match(r.stdout, /cfg\.xdp\.ts\(6,10\): error TS2540: Cannot assign to 'maxLen' because it is a read-only property/);
@@ -59,7 +66,11 @@ test("check orders diagnostics by file and position, TypeScript's and tsxdp's in
   const { diagnostics } = await check({ files: [file] });
   const places = diagnostics.map((d) => `${d.prefix}${d.code}@${d.line}:${d.file!.getLineAndCharacterOfPosition(d.start!).character + 1}`);
   const positions = diagnostics.map((d) => d.start!);
-  assert.equal(positions, [...positions].sort((a, b) => a - b), places.join(" "));
+  assert.equal(
+    positions,
+    [...positions].sort((a, b) => a - b),
+    places.join(" "),
+  );
   assert.ok(places.indexOf("TSX1008@2:16") >= 0 && places.indexOf("TSX1008@2:16") < places.indexOf("TS2583@2:25"), places.join(" "));
   assert.ok(places.indexOf("TSX1002@4:13") < places.findIndex((p) => p.startsWith("TS2584@5")), places.join(" "));
   fs.rmSync(path.dirname(file), { recursive: true, force: true });

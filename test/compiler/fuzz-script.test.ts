@@ -13,9 +13,17 @@ const mutationSeconds = 8;
 
 test("fuzz-compiler.mjs: the hostile corpus and a short mutation run find no problem", () => {
   const verifying = kernelUnavailable() === undefined || requireKernel("BPF_PROG_LOAD (verifying the fuzzed objects)");
-  const run = spawnSync(process.execPath, [path.join(repoRoot, "scripts/fuzz-compiler.mjs"), "11", String(mutationSeconds)], { encoding: "utf8", timeout: 600_000 });
+  const run = spawnSync(process.execPath, [path.join(repoRoot, "scripts/fuzz-compiler.mjs"), "11", String(mutationSeconds)], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   const output = `${run.stdout}\n${run.stderr}`;
-  const summary = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { corpus?: number; variants?: number; verified?: boolean; problems?: number };
+  const summary = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as {
+    corpus?: number;
+    variants?: number;
+    verified?: boolean;
+    problems?: number;
+  };
   assert.is(run.status, 0, output.slice(-4000));
   assert.is(summary.problems, 0, output.slice(-4000));
   assert.ok((summary.corpus ?? 0) >= 25, `only ${summary.corpus} corpus entries ran`);

@@ -16,15 +16,39 @@ function layout(name: string): StructLayout {
   assert.ok(l && l.kind === "struct", `${name} has a layout`);
   return l as StructLayout;
 }
-const offsets = (l: StructLayout) => Object.fromEntries(l.fields.map((f) => [f.name, f.bitField ? `${f.offset}:${f.bitField.bitOffset}/${f.bitField.bits}` : f.offset]));
+const offsets = (l: StructLayout) =>
+  Object.fromEntries(l.fields.map((f) => [f.name, f.bitField ? `${f.offset}:${f.bitField.bitOffset}/${f.bitField.bits}` : f.offset]));
 
 test("sizes match <linux/*.h>", () => {
-  const sizes: Record<string, number> = { EthHdr: 14, VlanHdr: 4, ArpHdr: 8, Ipv4Hdr: 20, Ipv6Hdr: 40, UdpHdr: 8, TcpHdr: 20, IcmpHdr: 8, Icmp6Hdr: 8, FibLookup: 64 };
+  const sizes: Record<string, number> = {
+    EthHdr: 14,
+    VlanHdr: 4,
+    ArpHdr: 8,
+    Ipv4Hdr: 20,
+    Ipv6Hdr: 40,
+    UdpHdr: 8,
+    TcpHdr: 20,
+    IcmpHdr: 8,
+    Icmp6Hdr: 8,
+    FibLookup: 64,
+  };
   for (const [name, size] of Object.entries(sizes)) assert.is(layout(name).size, size, name);
 });
 
 test("IPv4: bit fields LSB first, addresses at 12 and 16", () => {
-  assert.equal(offsets(layout("Ipv4Hdr")), { ihl: "0:0/4", version: "0:4/4", tos: 1, totLen: 2, id: 4, fragOff: 6, ttl: 8, protocol: 9, check: 10, saddr: 12, daddr: 16 });
+  assert.equal(offsets(layout("Ipv4Hdr")), {
+    ihl: "0:0/4",
+    version: "0:4/4",
+    tos: 1,
+    totLen: 2,
+    id: 4,
+    fragOff: 6,
+    ttl: 8,
+    protocol: 9,
+    check: 10,
+    saddr: 12,
+    daddr: 16,
+  });
 });
 
 test("TCP: doff in the high nibble of byte 12, flags in byte 13", () => {

@@ -12,7 +12,28 @@ import { kernelUnavailable, requireKernel } from "../lib/kernel-env.js";
 import { passPrograms } from "../lib/programs.js";
 
 const variantsPerFile = 25;
-const tokens = ["null", "0", "-1", "u8", "(", ")", "{", "}", ";", "ctx", "eth", "1.5", '"s"', "as any", "!", ".x", "[0]", "=>", "class", "while (true)"];
+const tokens = [
+  "null",
+  "0",
+  "-1",
+  "u8",
+  "(",
+  ")",
+  "{",
+  "}",
+  ";",
+  "ctx",
+  "eth",
+  "1.5",
+  '"s"',
+  "as any",
+  "!",
+  ".x",
+  "[0]",
+  "=>",
+  "class",
+  "while (true)",
+];
 
 function* variants(text: string, seed: number): Generator<string> {
   let state = seed;

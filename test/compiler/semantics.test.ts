@@ -23,7 +23,10 @@ const ops: Op[] = [
   { source: "a | b", eval: (a, b) => a | b },
   { source: "a ^ b", eval: (a, b) => a ^ b },
   { source: "a << b", eval: (a, b, bits) => a << (BigInt.asUintN(bits, b) & BigInt(bits - 1)) },
-  { source: "a >> b", eval: (a, b, bits, signed) => (signed ? a : BigInt.asUintN(bits, a)) >> (BigInt.asUintN(bits, b) & BigInt(bits - 1)) },
+  {
+    source: "a >> b",
+    eval: (a, b, bits, signed) => (signed ? a : BigInt.asUintN(bits, a)) >> (BigInt.asUintN(bits, b) & BigInt(bits - 1)),
+  },
   { source: "~a", eval: (a) => ~a },
   { source: "-a", eval: (a) => -a },
   { source: "a < b ? 1 : 0", eval: (a, b) => (a < b ? 1n : 0n) },
@@ -32,8 +35,14 @@ const ops: Op[] = [
   { source: "(a > 0 && b > 0) || a === 0 ? 1 : 0", eval: (a, b) => ((a > 0n && b > 0n) || a === 0n ? 1n : 0n) },
 ];
 const types = [
-  ["u8", 8, false], ["u16", 16, false], ["u32", 32, false], ["u64", 64, false],
-  ["i8", 8, true], ["i16", 16, true], ["i32", 32, true], ["i64", 64, true],
+  ["u8", 8, false],
+  ["u16", 16, false],
+  ["u32", 32, false],
+  ["u64", 64, false],
+  ["i8", 8, true],
+  ["i16", 16, true],
+  ["i32", 32, true],
+  ["i64", 64, true],
 ] as const;
 
 function programFor(type: string): string {
@@ -64,7 +73,14 @@ function write(view: DataView, offset: number, bits: number, value: bigint): voi
   else view.setBigUint64(offset, u, true);
 }
 function read(view: DataView, offset: number, bits: number, signed: boolean): bigint {
-  const raw = bits === 8 ? BigInt(view.getUint8(offset)) : bits === 16 ? BigInt(view.getUint16(offset, true)) : bits === 32 ? BigInt(view.getUint32(offset, true)) : view.getBigUint64(offset, true);
+  const raw =
+    bits === 8
+      ? BigInt(view.getUint8(offset))
+      : bits === 16
+        ? BigInt(view.getUint16(offset, true))
+        : bits === 32
+          ? BigInt(view.getUint32(offset, true))
+          : view.getBigUint64(offset, true);
   return wrap(raw, bits, signed);
 }
 
@@ -81,7 +97,10 @@ for (const [type, bits, signed] of types) {
     const file = path.join(dir, `ops_${type}.xdp.ts`);
     fs.writeFileSync(file, programFor(type));
     const result = await compile({ files: [file], outDir: dir, noSkeleton: true });
-    assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+    assert.equal(
+      result.diagnostics.map((d) => formatDiagnostic(d)),
+      [],
+    );
     const program = loadProgram(result.objects[0]!.object, "compute");
     try {
       const size = bits / 8;

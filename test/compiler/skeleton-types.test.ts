@@ -28,33 +28,59 @@ async function project(source = fs.readFileSync(path.join(fixtures, "types.xdp.t
   for (const f of ["good.ts", "misuse.ts"]) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, "types.xdp.ts"), source);
   const result = await compile({ files: [path.join(dir, "types.xdp.ts")] });
-  assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+  assert.equal(
+    result.diagnostics.map((d) => formatDiagnostic(d)),
+    [],
+  );
   assert.ok(fs.existsSync(path.join(dir, "types.skel.d.ts")));
   return dir;
 }
 
 /** tsc --noEmit on one file of `dir`: its `file(line,col): error TSnnnn` lines. */
-function typeCheck(dir: string, file: string): { status: number | null; errors: { line: number; code: string; text: string }[]; output: string } {
+function typeCheck(
+  dir: string,
+  file: string,
+): { status: number | null; errors: { line: number; code: string; text: string }[]; output: string } {
   const config = {
     compilerOptions: {
-      target: "ES2022", lib: ["ES2023", "ESNext.Disposable"], module: "NodeNext", moduleResolution: "NodeNext",
-      strict: true, noEmit: true, skipLibCheck: true, types: ["node"],
+      target: "ES2022",
+      lib: ["ES2023", "ESNext.Disposable"],
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ["node"],
     },
     files: [file],
   };
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(config));
   const r = spawnSync(process.execPath, [tscBin, "-p", "tsconfig.json"], { cwd: dir, encoding: "utf8" });
   const output = `${r.stdout}${r.stderr}`;
-  const errors = [...output.matchAll(/^(\S+)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({ file: m[1]!, line: Number(m[2]), code: m[3]!, text: m[4]! }));
+  const errors = [...output.matchAll(/^(\S+)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
+    file: m[1]!,
+    line: Number(m[2]),
+    code: m[3]!,
+    text: m[4]!,
+  }));
   return { status: r.status, errors: errors.map(({ line, code, text }) => ({ line, code, text })), output };
 }
 
 /** `TSnnnn@line` for every `// @expect TSnnnn …` mark in a file. */
 function marks(file: string): string[] {
-  return fs.readFileSync(file, "utf8").split("\n").flatMap((line, i) => {
-    const m = /\/\/ @expect ((?:TS\d+\s*)+)$/.exec(line);
-    return m ? m[1]!.trim().split(/\s+/).map((code) => `${code}@${i + 1}`) : [];
-  }).sort();
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .flatMap((line, i) => {
+      const m = /\/\/ @expect ((?:TS\d+\s*)+)$/.exec(line);
+      return m
+        ? m[1]!
+            .trim()
+            .split(/\s+/)
+            .map((code) => `${code}@${i + 1}`)
+        : [];
+    })
+    .sort();
 }
 
 test("a correct use of a generated skeleton type-checks", async () => {
@@ -89,10 +115,11 @@ test("renaming a field in the .xdp.ts source breaks the Node code that uses it",
   assert.is(r.status, 2, r.output);
   const good = fs.readFileSync(path.join(fixtures, "good.ts"), "utf8").split("\n");
   const lineOf = (needle: string) => good.findIndex((l) => l.includes(needle)) + 1;
-  assert.equal(r.errors.map((e) => `${e.code}@${e.line}`).sort(), [
-    `TS2353@${lineOf("const flow: Flow = { packets: 1n")}`,
-    `TS2339@${lineOf("got?.packets")}`,
-  ].sort(), r.output);
+  assert.equal(
+    r.errors.map((e) => `${e.code}@${e.line}`).sort(),
+    [`TS2353@${lineOf("const flow: Flow = { packets: 1n")}`, `TS2339@${lineOf("got?.packets")}`].sort(),
+    r.output,
+  );
   assert.match(r.output, /'packets' does not exist in type 'Flow'/);
 });
 

@@ -68,7 +68,10 @@ async function build(program = "routines"): Promise<LoadedProgram> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-stdlib-"));
   fs.writeFileSync(path.join(dir, "routines.xdp.ts"), source);
   const result = await compile({ files: [path.join(dir, "routines.xdp.ts")], outDir: dir, noSkeleton: true });
-  assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+  assert.equal(
+    result.diagnostics.map((d) => formatDiagnostic(d)),
+    [],
+  );
   return loadProgram(result.objects[0]!.object, program);
 }
 test.after(async () => {
@@ -90,7 +93,28 @@ for (const [i, c] of cases.entries()) {
     const ip = ipv4Header(c.saddr, c.daddr, c.ttl);
     packet.set(ip, 0);
     // TCP: ports, seq, ack, doff=5 with SYN|ACK, window, checksum = some value, urg
-    const tcp = new Uint8Array([0x30, 0x39, c.dport >> 8, c.dport & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x12, 0xff, 0xff, 0xbe, 0xef, 0, 0]);
+    const tcp = new Uint8Array([
+      0x30,
+      0x39,
+      c.dport >> 8,
+      c.dport & 0xff,
+      0,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0x50,
+      0x12,
+      0xff,
+      0xff,
+      0xbe,
+      0xef,
+      0,
+      0,
+    ]);
     packet.set(tcp, 20);
     packet.set([...c.newAddr, c.newPort >> 8, c.newPort & 0xff], 40);
     const out = program.run(packet);
@@ -110,7 +134,11 @@ for (const [i, c] of cases.entries()) {
     assert.is(be(52), ~sum & 0xffff, "csumReplace16");
     assert.is(v.getUint16(54, true), c.dport, "ntohs");
     assert.is(v.getUint32(56, true), ((c.daddr[0]! << 24) | (c.daddr[1]! << 16) | (c.daddr[2]! << 8) | c.daddr[3]!) >>> 0, "ntohl");
-    assert.equal([v.getUint16(60, true), v.getUint16(62, true), v.getUint16(64, true), v.getUint16(66, true), v.getUint16(68, true)], [5, 4, 5, 1, 1], "ihl version doff syn ack");
+    assert.equal(
+      [v.getUint16(60, true), v.getUint16(62, true), v.getUint16(64, true), v.getUint16(66, true), v.getUint16(68, true)],
+      [5, 4, 5, 1, 1],
+      "ihl version doff syn ack",
+    );
     assert.is(out.packet[0], 0x46, "ip.ihl = 6 keeps version 4 in the high nibble");
     assert.is(out.packet[32], 0x60, "tcp.doff = 6 in the high nibble of byte 12");
     assert.is(out.packet[33], 0x13, "tcp.fin = 1 keeps SYN|ACK");

@@ -81,7 +81,11 @@ test("init → npm install → editor diagnostics and fixes agree with check →
     const nodeProject = await server.request("projectInfo", { file: script, needFileNameList: true });
     assert.is(path.basename(nodeProject.configFileName), "tsconfig.node.json");
     assert.equal(await server.semanticDiagnostics(program), [], "the generated program is clean");
-    assert.equal((await server.semanticDiagnostics(script)).map((d) => d.text), [], "the Node script type-checks against the skeleton npm install built");
+    assert.equal(
+      (await server.semanticDiagnostics(script)).map((d) => d.text),
+      [],
+      "the Node script type-checks against the skeleton npm install built",
+    );
 
     // A file with three mistakes, saved to disk so `tsxdp check` sees the same text.
     const file = path.join(app, "src", "mistakes.xdp.ts");
@@ -91,8 +95,18 @@ test("init → npm install → editor diagnostics and fixes agree with check →
     const checked = sh("npx", ["--no-install", "tsxdp", "check", "src/mistakes.xdp.ts"], app);
     assert.is(checked.status, 1, checked.all);
     const expected = parseCheckOutput(checked.stderr);
-    assert.equal(expected.map((d) => `TSX${d.code}@${d.line}`), ["TSX3009@4", "TSX2003@5", "TSX3001@7"], checked.stderr);
-    const asShown = (d: ProtocolDiagnostic) => ({ code: d.code, line: d.start.line, column: d.start.offset, message: d.text.split("\nhint: ")[0], hint: d.text.split("\nhint: ")[1] });
+    assert.equal(
+      expected.map((d) => `TSX${d.code}@${d.line}`),
+      ["TSX3009@4", "TSX2003@5", "TSX3001@7"],
+      checked.stderr,
+    );
+    const asShown = (d: ProtocolDiagnostic) => ({
+      code: d.code,
+      line: d.start.line,
+      column: d.start.offset,
+      message: d.text.split("\nhint: ")[0],
+      hint: d.text.split("\nhint: ")[1],
+    });
     assert.equal(shown.map(asShown), expected, "the editor shows what tsxdp check prints");
 
     // Code fixes for the null check, then the byte order (diagnostics are asked again after each
@@ -101,7 +115,14 @@ test("init → npm install → editor diagnostics and fixes agree with check →
     for (const code of [3009, 2003]) {
       const d = (await server.semanticDiagnostics(file)).find((x) => x.source === "tsxdp" && x.code === code);
       assert.ok(d, `TSX${code} is shown`);
-      const fixes = await server.request<ProtocolCodeFix[]>("getCodeFixes", { file, startLine: d.start.line, startOffset: d.start.offset, endLine: d.end.line, endOffset: d.end.offset, errorCodes: [code] });
+      const fixes = await server.request<ProtocolCodeFix[]>("getCodeFixes", {
+        file,
+        startLine: d.start.line,
+        startOffset: d.start.offset,
+        endLine: d.end.line,
+        endOffset: d.end.offset,
+        errorCodes: [code],
+      });
       assert.is(fixes.length, 1, `one fix for TSX${code}: ${JSON.stringify(fixes)}`);
       const edits = fixes[0]!.changes[0]!.textChanges;
       text = applyEdits(text, edits);
@@ -111,7 +132,11 @@ test("init → npm install → editor diagnostics and fixes agree with check →
     assert.match(text, /eth\.proto !== htons\(0x0800\)/, text);
     assert.match(text, /import \{ XdpContext, XDP, EthHdr, u32, htons \} from "tsxdp";/);
     const loopAt = text.split("\n").findIndex((l) => l.includes("while"));
-    const loop = { start: { line: loopAt + 1, offset: 3 }, end: { line: loopAt + 1, offset: 26 }, newText: "for (let i = 0; i < 4; i++) hops++;" };
+    const loop = {
+      start: { line: loopAt + 1, offset: 3 },
+      end: { line: loopAt + 1, offset: 26 },
+      newText: "for (let i = 0; i < 4; i++) hops++;",
+    };
     text = applyEdits(text, [loop]);
     await server.edit(file, [loop]);
     assert.equal(await server.semanticDiagnostics(file), [], text);

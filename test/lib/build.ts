@@ -25,7 +25,10 @@ export async function buildFile(file: string, outDir: string): Promise<{ object:
  * its skeleton. Inside the package folder, the skeleton's `import … from "tsxdp/runtime"`
  * resolves to this checkout (a package may import itself by name through its exports).
  */
-export async function buildSkeleton<T = Record<string, any>>(name: string, source: string): Promise<{ module: T; dir: string; object: string; skeleton: string }> {
+export async function buildSkeleton<T = Record<string, any>>(
+  name: string,
+  source: string,
+): Promise<{ module: T; dir: string; object: string; skeleton: string }> {
   const root = path.join(repoRoot, "tmp");
   fs.mkdirSync(root, { recursive: true });
   const dir = fs.mkdtempSync(path.join(root, `${name}-`));

@@ -47,7 +47,10 @@ export interface CasesFile {
 
 /** Every NAME.cases.json of verifier-tests/pass and examples/, sorted. */
 export function casesFiles(): string[] {
-  return [...passPrograms(), ...examplePrograms()].map(casesFileOf).filter((f): f is string => f !== undefined).sort();
+  return [...passPrograms(), ...examplePrograms()]
+    .map(casesFileOf)
+    .filter((f): f is string => f !== undefined)
+    .sort();
 }
 
 export function readCases(file: string): CasesFile {
@@ -71,7 +74,11 @@ export function canonical(v: unknown): string {
   if (typeof v === "bigint" || typeof v === "number") return String(v);
   if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString("hex")}`;
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -94,7 +101,8 @@ export function valueFor(obj: BpfObject, v: Json): unknown {
 function hexMatches(actual: string, pattern: string): boolean {
   const want = pattern.replace(/\s+/g, "").toLowerCase();
   if (want.length !== actual.length) return false;
-  for (let i = 0; i < want.length; i += 2) if (want.slice(i, i + 2) !== "xx" && want.slice(i, i + 2) !== actual.slice(i, i + 2)) return false;
+  for (let i = 0; i < want.length; i += 2)
+    if (want.slice(i, i + 2) !== "xx" && want.slice(i, i + 2) !== actual.slice(i, i + 2)) return false;
   return true;
 }
 
@@ -102,7 +110,11 @@ export function bytesOf(p: Layer[] | string): Uint8Array {
   return typeof p === "string" ? Uint8Array.from(Buffer.from(p.replace(/\s+/g, ""), "hex")) : build(p);
 }
 
-const hexdump = (b: Uint8Array) => Buffer.from(b).toString("hex").replace(/(.{32})/g, "$1\n").trim();
+const hexdump = (b: Uint8Array) =>
+  Buffer.from(b)
+    .toString("hex")
+    .replace(/(.{32})/g, "$1\n")
+    .trim();
 
 /** Sets a case's map entries before its runs. */
 export function setCaseMaps(obj: BpfObject, c: Case): void {
@@ -127,10 +139,14 @@ export async function runCases(object: string, cases: CasesFile, open: OpenOptio
       obj.logs.drain(); // lines of the "before" packets are not this case's
       const result = program.run(bytesOf(c.packet));
       const problems: string[] = [];
-      if (XDP[result.action] !== c.expect.action) problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
+      if (XDP[result.action] !== c.expect.action)
+        problems.push(`verdict ${XDP[result.action] ?? result.action}, expected ${c.expect.action}`);
       if (c.expect.packet !== undefined) {
         const want = bytesOf(c.expect.packet);
-        if (Buffer.compare(Buffer.from(want), Buffer.from(result.packet)) !== 0) problems.push(`output bytes differ:\n  got      ${hexdump(result.packet).replace(/\n/g, "\n           ")}\n  expected ${hexdump(want).replace(/\n/g, "\n           ")}`);
+        if (Buffer.compare(Buffer.from(want), Buffer.from(result.packet)) !== 0)
+          problems.push(
+            `output bytes differ:\n  got      ${hexdump(result.packet).replace(/\n/g, "\n           ")}\n  expected ${hexdump(want).replace(/\n/g, "\n           ")}`,
+          );
       }
       if (c.expect.checksumsValid) {
         const bad = checksumProblems(result.packet);
@@ -141,17 +157,22 @@ export async function runCases(object: string, cases: CasesFile, open: OpenOptio
         for (const [k, v] of entries) {
           const actual = map instanceof BpfPerCpuMap ? map.sum(toValue(k)) : map.get(toValue(k));
           const want = v === null ? undefined : toValue(v);
-          if (!matches(actual, want)) problems.push(`map ${name}[${JSON.stringify(k)}] is ${canonical(actual)}, expected ${canonical(want)}`);
+          if (!matches(actual, want))
+            problems.push(`map ${name}[${JSON.stringify(k)}] is ${canonical(actual)}, expected ${canonical(want)}`);
         }
       }
       for (const [name, patterns] of Object.entries(c.expect.rings ?? {})) {
-        const records = obj.ringBuf(name).drain().map((r) => Buffer.from(r as Uint8Array).toString("hex"));
+        const records = obj
+          .ringBuf(name)
+          .drain()
+          .map((r) => Buffer.from(r as Uint8Array).toString("hex"));
         const fits = records.length === patterns.length && patterns.every((p, i) => hexMatches(records[i]!, p));
         if (!fits) problems.push(`ring ${name} holds [${records.join(", ")}], expected [${patterns.join(", ")}]`);
       }
       if (c.expect.logs) {
         const lines = obj.logs.drain().map(formatLogLine);
-        if (canonical(lines) !== canonical(c.expect.logs)) problems.push(`logged ${JSON.stringify(lines, null, 1)}, expected ${JSON.stringify(c.expect.logs, null, 1)}`);
+        if (canonical(lines) !== canonical(c.expect.logs))
+          problems.push(`logged ${JSON.stringify(lines, null, 1)}, expected ${JSON.stringify(c.expect.logs, null, 1)}`);
       }
       if (problems.length) failures.push(`case "${c.name}": ${problems.join("; ")}`);
     } catch (error) {

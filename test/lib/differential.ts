@@ -44,7 +44,10 @@ export class BackendPair {
   private vmWindow: Window = { low: 0n, high: 0n };
   private ran = false;
 
-  private constructor(readonly kernel: BpfObject, readonly vm: BpfObject) {}
+  private constructor(
+    readonly kernel: BpfObject,
+    readonly vm: BpfObject,
+  ) {}
 
   static async open(object: string | Uint8Array, vm: VmOptions): Promise<BackendPair> {
     const kernel = await (await BpfObject.open(object)).load();
@@ -81,11 +84,13 @@ export class BackendPair {
     const problems: string[] = [];
     if ("error" in kernel || "error" in vm) {
       if (!("error" in kernel && "error" in vm)) problems.push(`kernel ${describe(kernel)}, VM ${describe(vm)}`);
-      else if ((kernel.error as { code?: string }).code !== (vm.error as { code?: string }).code) problems.push(`both failed, differently: kernel ${describe(kernel)}, VM ${describe(vm)}`);
+      else if ((kernel.error as { code?: string }).code !== (vm.error as { code?: string }).code)
+        problems.push(`both failed, differently: kernel ${describe(kernel)}, VM ${describe(vm)}`);
       return { kernel, vm, problems };
     }
     if (kernel.result.action !== vm.result.action) problems.push(`verdict: kernel ${kernel.result.action}, VM ${vm.result.action}`);
-    if (!this.sameBytes(kernel.result.packet, vm.result.packet)) problems.push(`output bytes differ:\n  kernel ${hex(kernel.result.packet)}\n  VM     ${hex(vm.result.packet)}`);
+    if (!this.sameBytes(kernel.result.packet, vm.result.packet))
+      problems.push(`output bytes differ:\n  kernel ${hex(kernel.result.packet)}\n  VM     ${hex(vm.result.packet)}`);
     return { kernel, vm, problems };
   }
 
@@ -95,9 +100,12 @@ export class BackendPair {
     for (const [name, kernelMap] of Object.entries(this.kernel.maps)) {
       const vmMap = this.vm.anyMap(name);
       if (kernelMap instanceof BpfRingBuf) {
-        const a = drainAll(kernelMap), b = drainAll(vmMap as BpfRingBuf);
+        const a = drainAll(kernelMap),
+          b = drainAll(vmMap as BpfRingBuf);
         if (a.length !== b.length || a.some((r, i) => !this.sameBytes(r as Uint8Array, b[i] as Uint8Array))) {
-          problems.push(`ring ${name}: kernel [${a.map((r) => hex(r as Uint8Array)).join(", ")}], VM [${b.map((r) => hex(r as Uint8Array)).join(", ")}]`);
+          problems.push(
+            `ring ${name}: kernel [${a.map((r) => hex(r as Uint8Array)).join(", ")}], VM [${b.map((r) => hex(r as Uint8Array)).join(", ")}]`,
+          );
         }
         continue;
       }
@@ -105,8 +113,14 @@ export class BackendPair {
       // which differ between backends: its keys are compared.
       if (kernelMap.type === MapType.XSKMAP) continue;
       const keysOnly = kernelMap.type === MapType.PROG_ARRAY;
-      const dump = (m: typeof kernelMap) => new Map(keysOnly ? [...m.keys()].filter((k) => m.has(k)).map((k) => [canonical(k), [k, null]] as const) : [...m.entries()].map(([k, v]) => [canonical(k), [k, v]] as const));
-      const a = dump(kernelMap), b = dump(vmMap as typeof kernelMap);
+      const dump = (m: typeof kernelMap) =>
+        new Map(
+          keysOnly
+            ? [...m.keys()].filter((k) => m.has(k)).map((k) => [canonical(k), [k, null]] as const)
+            : [...m.entries()].map(([k, v]) => [canonical(k), [k, v]] as const),
+        );
+      const a = dump(kernelMap),
+        b = dump(vmMap as typeof kernelMap);
       // LRU maps: the kernel's per-CPU free lists evict before the map is full and in
       // batches (docs/vm.md), so which entries are gone is not compared, only that the
       // entries both hold agree: a kernel without an entry is accepted, and a VM without
@@ -115,21 +129,25 @@ export class BackendPair {
       for (const [id, [key, value]] of a) {
         if (!b.has(id)) {
           if (!(lru && b.size >= kernelMap.maxEntries)) problems.push(`map ${name}[${id}]: kernel ${canonical(value)}, VM has no entry`);
-        }
-        else if (!this.sameValue(value, b.get(id)![1])) problems.push(`map ${name}[${id}]: kernel ${canonical(value)}, VM ${canonical(b.get(id)![1])}`);
+        } else if (!this.sameValue(value, b.get(id)![1]))
+          problems.push(`map ${name}[${id}]: kernel ${canonical(value)}, VM ${canonical(b.get(id)![1])}`);
         void key;
       }
-      for (const [id, [, value]] of b) if (!a.has(id) && !lru) problems.push(`map ${name}[${id}]: VM ${canonical(value)}, kernel has no entry`);
+      for (const [id, [, value]] of b)
+        if (!a.has(id) && !lru) problems.push(`map ${name}[${id}]: VM ${canonical(value)}, kernel has no entry`);
     }
     for (const name of this.kernel.variableNames) {
-      const a = this.kernel.variable(name).get(), b = this.vm.variable(name).get();
+      const a = this.kernel.variable(name).get(),
+        b = this.vm.variable(name).get();
       if (!this.sameValue(a, b)) problems.push(`global ${name}: kernel ${canonical(a)}, VM ${canonical(b)}`);
     }
     return problems;
   }
 
   private isClockPair(kernel: bigint, vm: bigint): boolean {
-    return this.ran && kernel >= this.kernelWindow.low && kernel <= this.kernelWindow.high && vm >= this.vmWindow.low && vm <= this.vmWindow.high;
+    return (
+      this.ran && kernel >= this.kernelWindow.low && kernel <= this.kernelWindow.high && vm >= this.vmWindow.low && vm <= this.vmWindow.high
+    );
   }
 
   sameValue(kernel: unknown, vm: unknown): boolean {
@@ -138,7 +156,10 @@ export class BackendPair {
     if (Array.isArray(kernel) && Array.isArray(vm)) return kernel.length === vm.length && kernel.every((x, i) => this.sameValue(x, vm[i]));
     if (kernel && vm && typeof kernel === "object" && typeof vm === "object") {
       const keys = Object.keys(kernel);
-      return keys.length === Object.keys(vm).length && keys.every((k) => this.sameValue((kernel as Record<string, unknown>)[k], (vm as Record<string, unknown>)[k]));
+      return (
+        keys.length === Object.keys(vm).length &&
+        keys.every((k) => this.sameValue((kernel as Record<string, unknown>)[k], (vm as Record<string, unknown>)[k]))
+      );
     }
     return canonical(kernel) === canonical(vm);
   }
@@ -146,7 +167,8 @@ export class BackendPair {
   /** Bytes equal, or differing only in 8-byte-aligned words that are clock readings. */
   sameBytes(kernel: Uint8Array, vm: Uint8Array): boolean {
     if (kernel.length !== vm.length) return false;
-    const a = new DataView(kernel.buffer, kernel.byteOffset, kernel.length), b = new DataView(vm.buffer, vm.byteOffset, vm.length);
+    const a = new DataView(kernel.buffer, kernel.byteOffset, kernel.length),
+      b = new DataView(vm.buffer, vm.byteOffset, vm.length);
     for (let i = 0; i < kernel.length; i++) {
       if (kernel[i] === vm[i]) continue;
       const word = i & ~7;
@@ -190,7 +212,9 @@ function outcome(run: () => RunResult): Outcome {
 }
 
 function describe(o: Outcome): string {
-  return "error" in o ? `failed (${(o.error as { code?: string }).code ?? "?"}: ${o.error.message})` : `returned ${o.result.action} with ${o.result.packet.length} bytes`;
+  return "error" in o
+    ? `failed (${(o.error as { code?: string }).code ?? "?"}: ${o.error.message})`
+    : `returned ${o.result.action} with ${o.result.packet.length} bytes`;
 }
 
 export function hex(bytes: Uint8Array): string {
@@ -198,15 +222,26 @@ export function hex(bytes: Uint8Array): string {
 }
 
 /** A report of one disagreement: the packet, both results, the VM's trace. */
-export function report(title: string, packet: Uint8Array, comparison: RunComparison | undefined, problems: string[], trace: string): string {
-  const side = (o: Outcome) => ("error" in o ? `error ${(o.error as { code?: string }).code}: ${o.error.message}` : `action ${o.result.action}, packet ${hex(o.result.packet)}`);
+export function report(
+  title: string,
+  packet: Uint8Array,
+  comparison: RunComparison | undefined,
+  problems: string[],
+  trace: string,
+): string {
+  const side = (o: Outcome) =>
+    "error" in o
+      ? `error ${(o.error as { code?: string }).code}: ${o.error.message}`
+      : `action ${o.result.action}, packet ${hex(o.result.packet)}`;
   return [
     `DISAGREEMENT ${title}`,
     `  packet (${packet.length} bytes): ${hex(packet)}`,
     comparison ? `  kernel: ${side(comparison.kernel)}\n  VM:     ${side(comparison.vm)}` : "",
     ...problems.map((p) => `  - ${p}`),
     trace,
-  ].filter(Boolean).join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
 }
 
 /** A seeded generator (LCG): the same seed gives the same packets. */
@@ -228,21 +263,25 @@ export function mutatePacket(packet: Uint8Array, random: () => number): Uint8Arr
       case 1: // bit flips
         for (let i = 1 + int(4); i > 0; i--) bytes[int(bytes.length)]! ^= 1 << int(8);
         break;
-      case 2: { // a header byte set to an edge value
+      case 2: {
+        // a header byte set to an edge value
         const values = [0, 0xff, 0x45, 0x40, 0x06, 0x11, 0x01, 0x08, 0x86, 0xdd, 0x81];
         bytes[int(Math.min(bytes.length, 80))] = values[int(values.length)]!;
         break;
       }
-      case 3: { // growth
+      case 3: {
+        // growth
         const grown = new Uint8Array(bytes.length + 1 + int(64));
         grown.set(bytes);
         for (let i = bytes.length; i < grown.length; i++) grown[i] = int(256);
         bytes = grown;
         break;
       }
-      case 4: { // a cut from the middle
+      case 4: {
+        // a cut from the middle
         if (bytes.length <= 16) break;
-        const at = 14 + int(bytes.length - 14), length = 1 + int(Math.min(16, bytes.length - at));
+        const at = 14 + int(bytes.length - 14),
+          length = 1 + int(Math.min(16, bytes.length - at));
         bytes = Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + length)]);
         if (bytes.length < 14) bytes = Uint8Array.from(packet.subarray(0, 14));
         break;
@@ -265,7 +304,11 @@ export interface FuzzResult {
  * the state (maps, globals, rings) is compared. Stops at `deadline` (ms since the epoch),
  * sharing the time between the cases.
  */
-export async function fuzzCases(object: string, cases: CasesFile, options: { seed: number; perCase: number; deadline: number; cpu?: number; maxReports?: number }): Promise<FuzzResult> {
+export async function fuzzCases(
+  object: string,
+  cases: CasesFile,
+  options: { seed: number; perCase: number; deadline: number; cpu?: number; maxReports?: number },
+): Promise<FuzzResult> {
   const random = seededRandom(options.seed);
   const result: FuzzResult = { packets: 0, disagreements: [] };
   for (const [index, c] of cases.cases.entries()) {
@@ -287,12 +330,29 @@ export async function fuzzCases(object: string, cases: CasesFile, options: { see
         last = packet;
         const comparison = pair.run(program, packet);
         if (comparison.problems.length) {
-          result.disagreements.push(report(`${object} case "${c.name}" (seed ${options.seed})`, packet, comparison, comparison.problems, pair.trace(program, packet)));
+          result.disagreements.push(
+            report(
+              `${object} case "${c.name}" (seed ${options.seed})`,
+              packet,
+              comparison,
+              comparison.problems,
+              pair.trace(program, packet),
+            ),
+          );
           break;
         }
       }
       const state = pair.compareState();
-      if (state.length) result.disagreements.push(report(`${object} case "${c.name}" (seed ${options.seed}): state after the packets`, last, undefined, state, pair.trace(program, last)));
+      if (state.length)
+        result.disagreements.push(
+          report(
+            `${object} case "${c.name}" (seed ${options.seed}): state after the packets`,
+            last,
+            undefined,
+            state,
+            pair.trace(program, last),
+          ),
+        );
     } finally {
       pair.close();
     }

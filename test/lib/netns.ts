@@ -20,8 +20,11 @@ export function createVethNamespace(prefix = "tsxdp", options: { queues?: number
   const b = `vb${id}`;
   execFileSync("ip", ["netns", "add", ns]);
   const env: VethNamespace = {
-    ns, a, b,
-    exec: (command, args) => execFileSync("ip", ["netns", "exec", ns, command, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+    ns,
+    a,
+    b,
+    exec: (command, args) =>
+      execFileSync("ip", ["netns", "exec", ns, command, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
     remove: () => execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }),
   };
   try {

@@ -25,14 +25,23 @@ export interface Link {
  * Interface names get a per-run suffix; `name(role, base)` is not needed because the
  * names are only used inside their own namespace.
  */
-export function topology(roles: string[], links: Link[], options: { gro?: string[]; forward?: string[]; routes?: [string, string, string][] } = {}): Topology {
+export function topology(
+  roles: string[],
+  links: Link[],
+  options: { gro?: string[]; forward?: string[]; routes?: [string, string, string][] } = {},
+): Topology {
   const id = crypto.randomBytes(3).toString("hex");
   const ns = Object.fromEntries(roles.map((r) => [r, `tsxdp-${r}-${process.pid}-${id}`]));
   const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
   const children: ChildProcess[] = [];
   const topo: Topology = {
     ns,
-    run: (role, command, args) => execFileSync("ip", ["netns", "exec", ns[role]!, command, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 }),
+    run: (role, command, args) =>
+      execFileSync("ip", ["netns", "exec", ns[role]!, command, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 30_000,
+      }),
     start: (role, command, args) => {
       const child = spawn("ip", ["netns", "exec", ns[role]!, command, ...args], { stdio: ["pipe", "pipe", "pipe"] });
       children.push(child);
@@ -76,11 +85,18 @@ export function topology(roles: string[], links: Link[], options: { gro?: string
 }
 
 /** Reads JSON lines from a child's stdout until `predicate` matches one (bounded in time). */
-export function waitForLine(child: ChildProcess, predicate: (value: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export function waitForLine(
+  child: ChildProcess,
+  predicate: (value: Record<string, unknown>) => boolean,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     let buffer = "";
     let stderr = "";
-    const timer = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; stdout: ${buffer} stderr: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no matching line within ${timeoutMs} ms; stdout: ${buffer} stderr: ${stderr}`)),
+      timeoutMs,
+    );
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout!.on("data", (d: Buffer) => {
       buffer += d.toString();
@@ -108,12 +124,22 @@ export function waitForLine(child: ChildProcess, predicate: (value: Record<strin
 }
 
 export function pingCount(topo: Topology, role: string, to: string, count: number): number {
-  const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, "ping", "-c", String(count), "-i", "0.2", "-W", "1", "-q", to], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, "ping", "-c", String(count), "-i", "0.2", "-W", "1", "-q", to], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
 }
 
 /** A UDP request/response from a namespace with Node's dgram; returns the reply's source and bytes. */
-export function udpExchange(topo: Topology, role: string, to: string, port: number, payload: string, bindPort = 0): { from: string; port: number; data: string } | undefined {
+export function udpExchange(
+  topo: Topology,
+  role: string,
+  to: string,
+  port: number,
+  payload: string,
+  bindPort = 0,
+): { from: string; port: number; data: string } | undefined {
   const script = `
     const s = require("dgram").createSocket("udp4");
     const timer = setTimeout(() => { console.log("{}"); process.exit(0); }, 3000);

@@ -7,10 +7,28 @@ import os from "node:os";
 import path from "node:path";
 import { initProject } from "../../cli/init.js";
 
-export interface Location { line: number; offset: number }
-export interface ProtocolDiagnostic { start: Location; end: Location; text: string; code: number; category: string; source?: string }
-export interface ProtocolTextChange { start: Location; end: Location; newText: string }
-export interface ProtocolCodeFix { fixName: string; description: string; changes: { fileName: string; textChanges: ProtocolTextChange[] }[] }
+export interface Location {
+  line: number;
+  offset: number;
+}
+export interface ProtocolDiagnostic {
+  start: Location;
+  end: Location;
+  text: string;
+  code: number;
+  category: string;
+  source?: string;
+}
+export interface ProtocolTextChange {
+  start: Location;
+  end: Location;
+  newText: string;
+}
+export interface ProtocolCodeFix {
+  fixName: string;
+  description: string;
+  changes: { fileName: string; textChanges: ProtocolTextChange[] }[];
+}
 
 export class TsServer {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -22,7 +40,10 @@ export class TsServer {
 
   /** `tsserverPath`: the project's node_modules/typescript/lib/tsserver.js (VS Code's "workspace version"). */
   constructor(tsserverPath: string, cwd: string, nodeOptions: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeOptions, tsserverPath, "--disableAutomaticTypingAcquisition"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [...nodeOptions, tsserverPath, "--disableAutomaticTypingAcquisition"], {
+      cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));
     this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString("utf8")));
     this.child.on("exit", () => {

@@ -37,7 +37,26 @@ export function sendUdp(topo: Topology, role: string, to: string, port: number, 
 export function twoQueuePair(): Topology {
   const topo = topology(["host", "peer"], []);
   try {
-    topo.run("host", "ip", ["link", "add", "eth0", "numtxqueues", "2", "numrxqueues", "2", "type", "veth", "peer", "name", "eth0", "netns", topo.ns.peer!, "numtxqueues", "2", "numrxqueues", "2"]);
+    topo.run("host", "ip", [
+      "link",
+      "add",
+      "eth0",
+      "numtxqueues",
+      "2",
+      "numrxqueues",
+      "2",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      topo.ns.peer!,
+      "numtxqueues",
+      "2",
+      "numrxqueues",
+      "2",
+    ]);
     topo.run("host", "ip", ["addr", "add", "10.94.0.1/24", "dev", "eth0"]);
     topo.run("peer", "ip", ["addr", "add", "10.94.0.2/24", "dev", "eth0"]);
     topo.run("host", "ip", ["link", "set", "eth0", "up"]);
@@ -59,4 +78,3 @@ export function sendFlows(topo: Topology, role: string, to: string, count: numbe
   const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, process.execPath, "-e", script], { timeout: 60_000 });
   assert.is(r.status, 0, String(r.stderr));
 }
-

@@ -40,7 +40,10 @@ function twoHosts() {
 }
 
 function ping(ns: string, to: string, count: number): number {
-  const r = spawnSync("ip", ["netns", "exec", ns, "ping", "-c", String(count), "-i", "0.2", "-W", "1", "-q", to], { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync("ip", ["netns", "exec", ns, "ping", "-c", String(count), "-i", "0.2", "-W", "1", "-q", to], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
 }
 
@@ -51,7 +54,11 @@ function nodeIn(ns: string, script: string, args: string[] = []) {
 }
 
 let firewall: Promise<string> | undefined;
-const firewallObject = () => (firewall ??= buildFile(path.join(repoRoot, "examples/firewall/firewall.xdp.ts"), fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fw-"))).then((b) => b.object));
+const firewallObject = () =>
+  (firewall ??= buildFile(
+    path.join(repoRoot, "examples/firewall/firewall.xdp.ts"),
+    fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fw-")),
+  ).then((b) => b.object));
 
 test("firewall on a veth: blocked pings are dropped and counted, others pass", async () => {
   if (!requireKernel("XDP native attach on veth")) return;
@@ -59,7 +66,9 @@ test("firewall on a veth: blocked pings are dropped and counted, others pass", a
   const hosts = twoHosts();
   try {
     // The child attaches in nsA, then signals; we ping from nsB; the child reads counters.
-    const child = nodeIn(hosts.nsA, `
+    const child = nodeIn(
+      hosts.nsA,
+      `
       import { BpfObject, XDP, ipv4 } from ${JSON.stringify(runtimeUrl)};
       import readline from "node:readline";
       const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
@@ -75,13 +84,21 @@ test("firewall on a veth: blocked pings are dropped and counted, others pass", a
           obj.close();
           process.exit(0);
         }
-      }`);
+      }`,
+    );
     const proc = spawn("ip", child.argv, { stdio: ["pipe", "pipe", "inherit"] });
     const replies: string[] = [];
     let wake: (() => void) | undefined;
-    proc.stdout.setEncoding("utf8").on("data", (d: string) => { replies.push(...d.split("\n").filter(Boolean)); wake?.(); });
+    proc.stdout.setEncoding("utf8").on("data", (d: string) => {
+      replies.push(...d.split("\n").filter(Boolean));
+      wake?.();
+    });
     const next = async () => {
-      for (let i = 0; i < 100 && replies.length === 0; i++) await new Promise<void>((r) => { wake = r; setTimeout(r, 100); });
+      for (let i = 0; i < 100 && replies.length === 0; i++)
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
       const line = replies.shift();
       if (!line) throw new Error("child did not answer");
       return JSON.parse(line);
@@ -102,7 +119,8 @@ test("firewall on a veth: blocked pings are dropped and counted, others pass", a
     } finally {
       proc.kill();
     }
-    for (let i = 0; i < 50 && /prog\/xdp/.test(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" })); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && /prog\/xdp/.test(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" })); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.not.match(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" }), /prog\/xdp/, "detached");
   } finally {
     hosts.remove();
@@ -114,16 +132,24 @@ test("SIGKILL while attached by link leaves no program behind", async () => {
   const object = await firewallObject();
   const hosts = twoHosts();
   try {
-    const child = nodeIn(hosts.nsA, `
+    const child = nodeIn(
+      hosts.nsA,
+      `
       import { BpfObject } from ${JSON.stringify(runtimeUrl)};
       const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
       obj.program("firewall").attach(${JSON.stringify(hosts.a)});
       console.log("attached");
-      setInterval(() => {}, 1000);`);
+      setInterval(() => {}, 1000);`,
+    );
     const proc = spawn("ip", child.argv, { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("child did not attach")), 10_000);
-      proc.stdout.on("data", (d: Buffer) => { if (d.toString().includes("attached")) { clearTimeout(timer); resolve(); } });
+      proc.stdout.on("data", (d: Buffer) => {
+        if (d.toString().includes("attached")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
     });
     assert.match(execFileSync("ip", ["-n", hosts.nsA, "link", "show", hosts.a], { encoding: "utf8" }), /prog\/xdp/);
     // ip netns exec runs node as its child: kill the node process itself.
@@ -149,17 +175,34 @@ test("SIGKILL during an isolated load: the crash-probe child holds none of the p
   const hosts = twoHosts();
   try {
     const slow = path.join(dir, "slow-verify.o");
-    const cc = spawnSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(repoRoot, "test/fixtures/slow-verify.c"), "-o", slow], { encoding: "utf8", timeout: 60_000 });
+    const cc = spawnSync(
+      "clang-14",
+      [
+        "-O2",
+        "-g",
+        "-target",
+        "bpf",
+        "-I/usr/include/x86_64-linux-gnu",
+        "-c",
+        path.join(repoRoot, "test/fixtures/slow-verify.c"),
+        "-o",
+        slow,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
     assert.is(cc.status, 0, `clang-14: ${cc.error?.message ?? cc.stderr}`);
     // The child attaches by link, then loads an object that takes the verifier seconds, with
     // the crash probe (isolate, the default): libbpf loads it in a forked child first.
-    const child = nodeIn(hosts.nsA, `
+    const child = nodeIn(
+      hosts.nsA,
+      `
       import { BpfObject } from ${JSON.stringify(runtimeUrl)};
       const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
       obj.program("firewall").attach(${JSON.stringify(hosts.a)});
       console.log(JSON.stringify({ pid: process.pid }));
       await (await BpfObject.open(${JSON.stringify(slow)})).load();
-      console.log(JSON.stringify({ loaded: true }));`);
+      console.log(JSON.stringify({ loaded: true }));`,
+    );
     const proc = spawn("ip", child.argv, { stdio: ["ignore", "pipe", "inherit"] });
     try {
       const { pid } = (await jsonLines(proc)()) as { pid: number };
@@ -192,21 +235,32 @@ test("SIGKILL during an isolated load: the crash-probe child holds none of the p
 
 test("veth: XDP_TX frames reach the peer once the peer has an XDP program (even XDP_PASS)", async () => {
   if (!requireKernel("XDP native on veth")) return;
-  const { object: tx } = await buildSource("txall", `import { XdpContext, XDP } from "tsxdp";
-export function txall(ctx: XdpContext): XDP { return XDP.TX; }`);
-  const { object: pass } = await buildSource("passall", `import { XdpContext, XDP } from "tsxdp";
-export function passall(ctx: XdpContext): XDP { return XDP.PASS; }`);
+  const { object: tx } = await buildSource(
+    "txall",
+    `import { XdpContext, XDP } from "tsxdp";
+export function txall(ctx: XdpContext): XDP { return XDP.TX; }`,
+  );
+  const { object: pass } = await buildSource(
+    "passall",
+    `import { XdpContext, XDP } from "tsxdp";
+export function passall(ctx: XdpContext): XDP { return XDP.PASS; }`,
+  );
   const hosts = twoHosts();
   try {
     const bin = path.join(repoRoot, "bin", "tsxdp.js");
-    const attach = (ns: string, object: string, dev: string) => execFileSync("ip", ["netns", "exec", ns, process.execPath, bin, "attach", object, "--dev", dev, "--mode", "native"], { encoding: "utf8" });
+    const attach = (ns: string, object: string, dev: string) =>
+      execFileSync("ip", ["netns", "exec", ns, process.execPath, bin, "attach", object, "--dev", dev, "--mode", "native"], {
+        encoding: "utf8",
+      });
     // A static neighbour, and a sends every frame back as it came (XDP_TX): b sees each echo
     // request twice, once going out and once coming back.
     const mac = execFileSync("ip", ["netns", "exec", hosts.nsA, "cat", `/sys/class/net/${hosts.a}/address`], { encoding: "utf8" }).trim();
     execFileSync("ip", ["-n", hosts.nsB, "neigh", "add", "10.77.0.1", "lladdr", mac, "dev", hosts.b]);
     attach(hosts.nsA, tx, hosts.a);
     attach(hosts.nsB, pass, hosts.b);
-    const capture = spawn("ip", ["netns", "exec", hosts.nsB, "timeout", "15", "tcpdump", "-i", hosts.b, "-n", "-l", "-c", "40", "icmp"], { stdio: ["ignore", "pipe", "pipe"] });
+    const capture = spawn("ip", ["netns", "exec", hosts.nsB, "timeout", "15", "tcpdump", "-i", hosts.b, "-n", "-l", "-c", "40", "icmp"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let seen = "";
     capture.stdout.setEncoding("utf8").on("data", (d: string) => (seen += d));
     await new Promise<void>((resolve) => capture.stderr.once("data", () => resolve())); // "listening on …"
@@ -240,7 +294,11 @@ function jsonLines(proc: ReturnType<typeof spawn>) {
     wake?.();
   });
   return async (): Promise<Record<string, unknown>> => {
-    for (let i = 0; i < 150 && lines.length === 0; i++) await new Promise<void>((r) => { wake = r; setTimeout(r, 100); });
+    for (let i = 0; i < 150 && lines.length === 0; i++)
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 100);
+      });
     const line = lines.shift();
     if (!line) throw new Error("the child did not answer");
     return JSON.parse(line);
@@ -250,11 +308,16 @@ function jsonLines(proc: ReturnType<typeof spawn>) {
 test("attach over an attached interface: EEXIST in words; replace swaps the program in the link (and through netlink)", async () => {
   if (!requireKernel("XDP link update")) return;
   const passing = await firewallObject();
-  const { object: dropping } = await buildSource("dropall", `import { XdpContext, XDP } from "tsxdp";
-export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`);
+  const { object: dropping } = await buildSource(
+    "dropall",
+    `import { XdpContext, XDP } from "tsxdp";
+export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`,
+  );
   const hosts = twoHosts();
   try {
-    const child = nodeIn(hosts.nsA, `
+    const child = nodeIn(
+      hosts.nsA,
+      `
       import { BpfObject, detachInterface } from ${JSON.stringify(runtimeUrl)};
       import { execFileSync } from "node:child_process";
       import readline from "node:readline";
@@ -291,7 +354,8 @@ export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`);
       detachInterface(dev);
       say({ step: "end", heldId, attached: attachedId() });
       a.close(); b.close();
-      process.exit(0);`);
+      process.exit(0);`,
+    );
     const proc = spawn("ip", child.argv, { stdio: ["pipe", "pipe", "inherit"] });
     const next = jsonLines(proc);
     try {
@@ -305,11 +369,19 @@ export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`);
       const error = refused.error as { code: string; errno: number; message: string };
       assert.is(error.code, "EEXIST");
       assert.is(error.errno, 16, "the kernel's errno (EBUSY for links) is kept");
-      assert.match(error.message, new RegExp(`^attach 'dropall' to ${hosts.a}: a program is already attached to '${hosts.a}' \\(program id ${ids.a}, held by a BPF link\\); to replace it, pass \\{ replace: true \\} to attach\\(\\)`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^attach 'dropall' to ${hosts.a}: a program is already attached to '${hosts.a}' \\(program id ${ids.a}, held by a BPF link\\); to replace it, pass \\{ replace: true \\} to attach\\(\\)`,
+        ),
+      );
       assert.is(refused.attached, ids.a, "A still attached after the refusals");
       const modeChange = refused.modeChange as { code: string; message: string };
       assert.is(modeChange.code, "EINVAL");
-      assert.match(modeChange.message, /runs in native mode in BPF link \d+, and replacing keeps a link's mode; to run in generic mode, detach it first/);
+      assert.match(
+        modeChange.message,
+        /runs in native mode in BPF link \d+, and replacing keeps a link's mode; to run in generic mode, detach it first/,
+      );
 
       assert.equal(await next(), { step: "B with replace", kind: "link", attached: ids.b });
       assert.is(ping(hosts.nsB, "10.77.0.1", 3), 0, "B drops the pings once it replaced A");
@@ -320,7 +392,12 @@ export function dropall(ctx: XdpContext): XDP { return XDP.DROP; }`);
       assert.is(netlink.kind, "netlink");
       const overNetlink = netlink.overNetlink as { code: string; message: string };
       assert.is(overNetlink.code, "EEXIST");
-      assert.match(overNetlink.message, new RegExp(`already attached to '${hosts.a}' \\(program id ${ids.a}, attached through netlink\\); to replace it, pass \\{ replace: true \\}`));
+      assert.match(
+        overNetlink.message,
+        new RegExp(
+          `already attached to '${hosts.a}' \\(program id ${ids.a}, attached through netlink\\); to replace it, pass \\{ replace: true \\}`,
+        ),
+      );
       assert.is((netlink.linkOverNetlink as { code: string }).code, "EEXIST");
       assert.is(netlink.replacedKind, "netlink");
       assert.is(netlink.attached, ids.b, "netlink replace put B in place of A");
@@ -339,7 +416,10 @@ test("attach errors name the cause", async () => {
   const { BpfObject } = await import("../../runtime/index.js");
   const obj = await (await BpfObject.open(object)).load();
   try {
-    assert.throws(() => obj.program("firewall").attach("tsxdp-nonexistent0"), (e: Error & { code?: string }) => e.code === "ENODEV" && /no such network interface 'tsxdp-nonexistent0'/.test(e.message));
+    assert.throws(
+      () => obj.program("firewall").attach("tsxdp-nonexistent0"),
+      (e: Error & { code?: string }) => e.code === "ENODEV" && /no such network interface 'tsxdp-nonexistent0'/.test(e.message),
+    );
   } finally {
     obj.close();
   }

@@ -3,7 +3,20 @@
 // instruction-set.rst, and a program built with it loading into the kernel.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { addImm, atomicAddU64, callHelper, encode, exit, jumpIfEqual, loadMapFd, loadU32, movImm, movReg, storeU32, verdictProgram } from "../../runtime/bpf-insn.js";
+import {
+  addImm,
+  atomicAddU64,
+  callHelper,
+  encode,
+  exit,
+  jumpIfEqual,
+  loadMapFd,
+  loadU32,
+  movImm,
+  movReg,
+  storeU32,
+  verdictProgram,
+} from "../../runtime/bpf-insn.js";
 import { native } from "../../runtime/native.js";
 import { BPF_PROG_TYPE_XDP } from "../../runtime/kernel.js";
 import { requireKernel } from "../lib/kernel-env.js";
@@ -20,7 +33,10 @@ test("each instruction encodes as the instruction set says", () => {
   // BPF_ALU64 | BPF_MOV | BPF_X = 0xbf and BPF_ALU64 | BPF_ADD | BPF_K = 0x07 (r10 is the frame pointer).
   assert.equal([...encode([movReg(2, 10), addImm(2, -4)])], [0xbf, 0xa2, 0, 0, 0, 0, 0, 0, 0x07, 0x02, 0, 0, 0xfc, 0xff, 0xff, 0xff]);
   // BPF_STX | BPF_MEM | BPF_W = 0x63, off -4; BPF_STX | BPF_ATOMIC | BPF_DW = 0xdb, imm BPF_ADD = 0.
-  assert.equal([...encode([storeU32(10, -4, 1), atomicAddU64(0, 0, 1)])], [0x63, 0x1a, 0xfc, 0xff, 0, 0, 0, 0, 0xdb, 0x10, 0, 0, 0, 0, 0, 0]);
+  assert.equal(
+    [...encode([storeU32(10, -4, 1), atomicAddU64(0, 0, 1)])],
+    [0x63, 0x1a, 0xfc, 0xff, 0, 0, 0, 0, 0xdb, 0x10, 0, 0, 0, 0, 0, 0],
+  );
   // BPF_JMP | BPF_JEQ | BPF_K = 0x15: skip 2 when r0 == 0.
   assert.equal([...encode([jumpIfEqual(0, 0, 2)])], [0x15, 0x00, 2, 0, 0, 0, 0, 0]);
   assert.equal([...verdictProgram(3)], [0xb7, 0, 0, 0, 3, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);

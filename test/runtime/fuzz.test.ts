@@ -86,7 +86,8 @@ test("fuzzed ELF objects give errors or load, never a crash (child process)", as
     const { object } = await buildFile(path.join(repoRoot, "examples/firewall/firewall.xdp.ts"), dir);
     const script = path.join(dir, "fuzz.mjs");
     fs.writeFileSync(script, child);
-    let cases = 0, isolated = 0;
+    let cases = 0,
+      isolated = 0;
     for (const seed of [1, 2, 3, 4, 5]) {
       const last = path.join(dir, `last-${seed}.o`);
       const r = spawnSync(process.execPath, [script, object, String(seed), "80", "20000", last], { encoding: "utf8", timeout: 60_000 });

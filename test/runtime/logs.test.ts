@@ -28,11 +28,17 @@ const frame = () => buildPacket([{ eth: {} }, { payload: new Uint8Array(50) }]);
 test("a program that never logs has no log ring, level variable or format table", async () => {
   const { object } = await buildSource("silent", silent);
   const sections = elfy.parse(fs.readFileSync(object)).body.sections.map((s) => s.name);
-  assert.not.ok(sections.some((s) => s.includes("tsxdp")), sections.join(" "));
+  assert.not.ok(
+    sections.some((s) => s.includes("tsxdp")),
+    sections.join(" "),
+  );
   assert.not.ok(sections.includes(".rodata"));
   if (!requireKernel("BPF_PROG_LOAD")) return;
   await using obj = await (await BpfObject.open(object)).load();
-  assert.equal(obj.mapSpecs.map((m) => m.name), []);
+  assert.equal(
+    obj.mapSpecs.map((m) => m.name),
+    [],
+  );
   assert.equal(obj.variableNames, []);
   obj.program("lengths").run(frame());
   assert.equal(obj.logs.drain(), []);
@@ -50,23 +56,42 @@ test("skel.logs yields typed lines in order, with the program's timestamps", asy
     lines.push(line);
     if (lines.length === 4) break;
   }
-  assert.equal(lines.map(formatLogLine), ["[debug] lengths: debug 64", "[info] lengths: info 64", "[warn] lengths: warn 64", "[error] lengths: error 64"]);
+  assert.equal(lines.map(formatLogLine), [
+    "[debug] lengths: debug 64",
+    "[info] lengths: info 64",
+    "[warn] lengths: warn 64",
+    "[error] lengths: error 64",
+  ]);
   assert.equal(lines[1]!.args, [64]);
-  assert.ok(lines.every((l) => l.timestamp >= before && l.timestamp <= process.hrtime.bigint()), "timestamps are CLOCK_MONOTONIC, taken during the run");
+  assert.ok(
+    lines.every((l) => l.timestamp >= before && l.timestamp <= process.hrtime.bigint()),
+    "timestamps are CLOCK_MONOTONIC, taken during the run",
+  );
 });
 
 test("the minimum level is load-time configuration; 'off' silences everything", async () => {
   if (!requireKernel("BPF_PROG_TEST_RUN + ring buffer")) return;
   const { object } = await buildSource("levels", logging);
-  for (const [level, want] of [["warn", ["warn 64", "error 64"]], ["error", ["error 64"]], ["off", []]] as const) {
+  for (const [level, want] of [
+    ["warn", ["warn 64", "error 64"]],
+    ["error", ["error 64"]],
+    ["off", []],
+  ] as const) {
     await using obj = await (await BpfObject.open(object, { logLevel: level })).load();
     obj.program("lengths").run(frame());
-    assert.equal(obj.logs.drain().map((l) => l.message), want, level);
+    assert.equal(
+      obj.logs.drain().map((l) => l.message),
+      want,
+      level,
+    );
   }
   const loaded = await (await BpfObject.open(object)).load();
   assert.throws(() => loaded.setLogLevel("error"), /set it before load/);
   loaded.close();
-  const refused = await BpfObject.open(object, { logLevel: "verbose" as never }).then(() => undefined, (e: Error & { code?: string }) => e);
+  const refused = await BpfObject.open(object, { logLevel: "verbose" as never }).then(
+    () => undefined,
+    (e: Error & { code?: string }) => e,
+  );
   assert.match(refused?.message ?? "opened", /unknown log level 'verbose'/);
   assert.is(refused?.code, "EINVAL");
 });

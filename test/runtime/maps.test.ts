@@ -49,7 +49,9 @@ test("a pinned map keeps its data across a reload", async () => {
 
 test("a map opened from its pin: typed from the map's own BTF, per-CPU values per CPU, the fd closed with it; the CLI dumps it", async () => {
   if (!requireKernel("bpffs pinning")) return;
-  const { object } = await buildSource("frompin", `import { XdpContext, XDP, HashMap, PerCpuArray, RingBuf, be16, u32, u64 } from "tsxdp";
+  const { object } = await buildSource(
+    "frompin",
+    `import { XdpContext, XDP, HashMap, PerCpuArray, RingBuf, be16, u32, u64 } from "tsxdp";
 interface Flow { packets: u64; port: be16; }
 export const flows = new HashMap<u32, Flow>({ maxEntries: 8 });
 export const hits = new PerCpuArray<u64>({ maxEntries: 2 });
@@ -58,7 +60,8 @@ export function count(ctx: XdpContext): XDP {
   const h = hits.lookup(1);
   if (h !== null) h.value += 1;
   return XDP.PASS;
-}`);
+}`,
+  );
   const dir = `/sys/fs/bpf/tsxdp-test-${process.pid}-${crypto.randomBytes(3).toString("hex")}`;
   try {
     const obj = await (await BpfObject.open(object, { pinMaps: dir })).load();
@@ -76,12 +79,21 @@ export function count(ctx: XdpContext): XDP {
       using hits = BpfMap.fromPin<number, bigint[]>(`${dir}/hits`);
       const perCpu = hits.get(1)!;
       assert.is(perCpu.length, native().possibleCpus());
-      assert.is(perCpu.reduce((a, b) => a + b, 0n), 3n);
+      assert.is(
+        perCpu.reduce((a, b) => a + b, 0n),
+        3n,
+      );
     }
     const lines = dumpPinnedMaps(dir);
     assert.ok(lines.includes("  5 => { packets: 9n, port: 53 }"), lines.join("\n"));
-    assert.ok(lines.some((l) => /^  1 => \[(\d+n, )*\d+n\]$/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => l.startsWith("  (a ring buffer: its records are consumed")), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /^  1 => \[(\d+n, )*\d+n\]$/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith("  (a ring buffer: its records are consumed")),
+      lines.join("\n"),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -129,7 +141,8 @@ test("iteration under deletes: every key never deleted is seen exactly once, non
   }
   for (const [key, count] of seenCount) assert.is(count, 1, `key ${key} seen ${count} times`);
   for (let key = 0; key < n; key++) {
-    if (!deletedAt.has(key)) assert.is(seenCount.get(key), 1, `key ${key} was never deleted but was ${seenCount.has(key) ? "seen twice" : "not seen"}`);
+    if (!deletedAt.has(key))
+      assert.is(seenCount.get(key), 1, `key ${key} was never deleted but was ${seenCount.has(key) ? "seen twice" : "not seen"}`);
     else if (seenAt.has(key)) assert.ok(seenAt.get(key)! <= deletedAt.get(key)!, `key ${key} seen after its deletion`);
   }
   assert.ok(deletedAt.size > 300, `${deletedAt.size} keys deleted during the walk`);
@@ -142,14 +155,20 @@ test("RingBuf records arrive typed through for await", async () => {
   const { object } = await buildSource("ring", source);
   await using obj = await (await BpfObject.open(object)).load();
   const layout = {
-    kind: "struct" as const, name: "Sample", size: 24,
+    kind: "struct" as const,
+    name: "Sample",
+    size: 24,
     fields: [
       { name: "seq", offset: 0, type: { kind: "int" as const, bits: 32 as const, signed: false } },
       { name: "len", offset: 4, type: { kind: "int" as const, bits: 16 as const, signed: false } },
       { name: "first", offset: 6, type: { kind: "int" as const, bits: 8 as const, signed: false } },
       { name: "flags", offset: 7, type: { kind: "int" as const, bits: 8 as const, signed: false } },
       { name: "ts", offset: 8, type: { kind: "int" as const, bits: 64 as const, signed: false } },
-      { name: "src", offset: 16, type: { kind: "array" as const, element: { kind: "int" as const, bits: 8 as const, signed: false }, length: 6 } },
+      {
+        name: "src",
+        offset: 16,
+        type: { kind: "array" as const, element: { kind: "int" as const, bits: 8 as const, signed: false }, length: 6 },
+      },
     ],
   };
   const ring = obj.ringBuf<{ seq: number; len: number; first: number; flags: number; ts: bigint; src: Uint8Array }>("samples", layout);
@@ -163,7 +182,10 @@ test("RingBuf records arrive typed through for await", async () => {
     assert.equal([...record.src], [7, 8, 9, 10, 11, 12]);
     assert.ok(record.ts > 0n);
   }
-  assert.equal(got.map((r) => r.seq), [1, 2, 3, 4, 5]);
+  assert.equal(
+    got.map((r) => r.seq),
+    [1, 2, 3, 4, 5],
+  );
 });
 
 test("a RingBuf for await with no records fails in bounded time instead of hanging", async () => {
@@ -210,10 +232,19 @@ test("a ring record shorter than its layout is an error in words, not raw bytes"
   const { object } = await buildSource("ring", source);
   await using obj = await (await BpfObject.open(object)).load();
   // A 32-byte layout for 24-byte records: a skeleton out of date with its program.
-  const tooLong = { kind: "struct" as const, name: "Sample", size: 32, fields: [{ name: "seq", offset: 0, type: { kind: "int" as const, bits: 32 as const, signed: false } }] };
+  const tooLong = {
+    kind: "struct" as const,
+    name: "Sample",
+    size: 32,
+    fields: [{ name: "seq", offset: 0, type: { kind: "int" as const, bits: 32 as const, signed: false } }],
+  };
   const ring = obj.ringBuf("samples", tooLong);
   obj.program("sample").run(Uint8Array.from({ length: 60 }, (_, i) => i));
-  assert.throws(() => ring.drain(), (e: BpfError) => e.code === "EPROTO" && /a record of 24 bytes is shorter than its type Sample \(32 bytes\).*rebuild the skeleton/.test(e.message));
+  assert.throws(
+    () => ring.drain(),
+    (e: BpfError) =>
+      e.code === "EPROTO" && /a record of 24 bytes is shorter than its type Sample \(32 bytes\).*rebuild the skeleton/.test(e.message),
+  );
   // Without a layout, records are their bytes.
   await using raw = await (await BpfObject.open(object)).load();
   raw.program("sample").run(Uint8Array.from({ length: 60 }, (_, i) => i));
@@ -254,22 +285,50 @@ test("single and batch operations keep values typed: be16/be32 in host order, st
   const raw = rawPorts.get(Uint8Array.of(0x12, 0x34));
   assert.equal([...raw!], [0x0a, 0, 0, 1], "the kernel holds network order");
   assert.is(ports.get(0x1234), 0x0a000001);
-  ports.setMany([[0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]);
-  assert.equal(new Map(ports.dump()), new Map([[0x1234, 0x0a000001], [0x0050, 0xc0a80001], [0x01bb, 0xffffffff]]));
+  ports.setMany([
+    [0x0050, 0xc0a80001],
+    [0x01bb, 0xffffffff],
+  ]);
+  assert.equal(
+    new Map(ports.dump()),
+    new Map([
+      [0x1234, 0x0a000001],
+      [0x0050, 0xc0a80001],
+      [0x01bb, 0xffffffff],
+    ]),
+  );
   assert.equal(ports.getMany([0x01bb, 0x9999, 0x0050]), [0xffffffff, undefined, 0xc0a80001]);
 
   const flows = obj.map("flows") as BpfMap<{ addr: number; port: number; proto: number }, { packets: bigint; bytes: number }>;
   const flow = { addr: 0x0a000002, port: 443, proto: 6 };
   flows.set(flow, { packets: 5n, bytes: 100 });
   assert.equal(flows.get({ ...flow }), { packets: 5n, bytes: 100 }, "padding is zeroed, so an equal key finds the entry");
-  flows.setMany(Array.from({ length: 300 }, (_, i) => [{ addr: i, port: i, proto: 17 }, { packets: BigInt(i), bytes: i }] as const));
+  flows.setMany(
+    Array.from(
+      { length: 300 },
+      (_, i) =>
+        [
+          { addr: i, port: i, proto: 17 },
+          { packets: BigInt(i), bytes: i },
+        ] as const,
+    ),
+  );
   const dumped = [...flows.dump(64)];
   assert.is(dumped.length, 301);
-  assert.equal(flows.getMany([{ addr: 7, port: 7, proto: 17 }, { addr: 7, port: 7, proto: 6 }]), [{ packets: 7n, bytes: 7 }, undefined]);
+  assert.equal(
+    flows.getMany([
+      { addr: 7, port: 7, proto: 17 },
+      { addr: 7, port: 7, proto: 6 },
+    ]),
+    [{ packets: 7n, bytes: 7 }, undefined],
+  );
   assert.is(flows.deleteMany(dumped.map(([k]) => k)), 301);
 
   const signed = obj.map("signed") as BpfMap<number, number>;
-  signed.setMany([[-1, 65535], [-2147483648, 0]]);
+  signed.setMany([
+    [-1, 65535],
+    [-2147483648, 0],
+  ]);
   assert.equal(signed.getMany([-1, -2147483648, 5]), [65535, 0, undefined]);
   const bad = errorOf(() => signed.set(1, 70000));
   assert.is(bad.code, "EINVAL");
@@ -279,7 +338,10 @@ test("single and batch operations keep values typed: be16/be32 in host order, st
   const slots = obj.map("slots") as BpfMap<number, bigint>;
   slots.set(1, 5 as unknown as bigint); // an integer number is accepted for a u64
   assert.is(slots.get(1), 5n);
-  slots.setMany([[2, 2n ** 64n - 1n], [3, 3n]]);
+  slots.setMany([
+    [2, 2n ** 64n - 1n],
+    [3, 3n],
+  ]);
   assert.is(slots.get(2), 2n ** 64n - 1n);
   assert.is(errorOf(() => slots.set(4, 2n ** 64n)).code, "EINVAL");
   assert.is(errorOf(() => slots.set(4, -1n)).code, "EINVAL");
@@ -307,17 +369,42 @@ test("deleteMany carries on past absent keys; setMany checks every entry before 
   const { object } = await buildSource("pins", source);
   await using obj = await (await BpfObject.open(object)).load();
   const big = obj.map("big") as BpfMap<number, bigint>;
-  big.setMany([[1, 1n], [3, 3n], [5, 5n]]);
+  big.setMany([
+    [1, 1n],
+    [3, 3n],
+    [5, 5n],
+  ]);
   assert.is(big.deleteMany([1, 2, 3, 4, 5, 6]), 3, "the kernel's batch stops at key 2; the rest are still deleted");
   assert.is(big.size, 0);
-  const entries: [number, bigint][] = [[10, 10n], [11, -1n], [12, 12n]];
+  const entries: [number, bigint][] = [
+    [10, 10n],
+    [11, -1n],
+    [12, 12n],
+  ];
   assert.is(errorOf(() => big.setMany(entries)).code, "EINVAL");
   assert.is(big.size, 0, "nothing was written");
   // The kernel's batch update refuses NOEXIST/EXIST: these go one entry at a time.
   assert.is(errorOf(() => big.setMany([[1, 1n]], 2 /* EXIST */)).code, "ENOENT");
-  big.setMany([[1, 1n], [2, 2n]], 1 /* NOEXIST */);
+  big.setMany(
+    [
+      [1, 1n],
+      [2, 2n],
+    ],
+    1 /* NOEXIST */,
+  );
   assert.equal(big.getMany([1, 2]), [1n, 2n]);
-  assert.is(errorOf(() => big.setMany([[3, 3n], [2, 9n]], 1 /* NOEXIST */)).code, "EEXIST");
+  assert.is(
+    errorOf(() =>
+      big.setMany(
+        [
+          [3, 3n],
+          [2, 9n],
+        ],
+        1 /* NOEXIST */,
+      ),
+    ).code,
+    "EEXIST",
+  );
   assert.equal(big.getMany([2, 3]), [2n, 3n], "entries before the failing one went in; the existing one is untouched");
 });
 
@@ -326,10 +413,19 @@ test("maps without batch operations (LPM trie) fall back to one syscall per entr
   const { object } = await buildSource("kinds", kinds);
   await using obj = await (await BpfObject.open(object)).load();
   const routes = obj.map("routes") as BpfMap<{ prefixlen: number; addr: number }, number>;
-  routes.setMany([[{ prefixlen: 8, addr: 0x0a000000 }, 1], [{ prefixlen: 24, addr: 0xc0a80100 }, 2]]);
+  routes.setMany([
+    [{ prefixlen: 8, addr: 0x0a000000 }, 1],
+    [{ prefixlen: 24, addr: 0xc0a80100 }, 2],
+  ]);
   assert.is(routes.get({ prefixlen: 32, addr: 0x0a010203 }), 1, "longest-prefix match");
   assert.equal([...routes.dump()].map(([, v]) => v).sort(), [1, 2]);
-  assert.is(routes.deleteMany([{ prefixlen: 8, addr: 0x0a000000 }, { prefixlen: 16, addr: 0 }]), 1);
+  assert.is(
+    routes.deleteMany([
+      { prefixlen: 8, addr: 0x0a000000 },
+      { prefixlen: 16, addr: 0 },
+    ]),
+    1,
+  );
 });
 
 test("native map handles check every buffer against the map's real sizes and fail as JS errors", async () => {
@@ -339,8 +435,16 @@ test("native map handles check every buffer against the map's real sizes and fai
   const big = obj.map("big") as BpfMap<number, bigint>;
   const addon = native();
   const code = (fn: () => unknown) => errorOf(fn).code ?? `errno ${errorOf(fn).errno}`;
-  assert.is(code(() => addon.mapOpen(big.fd, 8, 8)), "EINVAL", "wrong key size");
-  assert.is(code(() => addon.mapOpen(big.fd, 4, 4)), "EINVAL", "wrong value size");
+  assert.is(
+    code(() => addon.mapOpen(big.fd, 8, 8)),
+    "EINVAL",
+    "wrong key size",
+  );
+  assert.is(
+    code(() => addon.mapOpen(big.fd, 4, 4)),
+    "EINVAL",
+    "wrong value size",
+  );
   assert.is(errorOf(() => addon.mapOpen(1 << 20, 4, 8)).errno, 9, "not an open fd: EBADF");
   const devNull = fs.openSync("/dev/null", "r");
   try {
@@ -349,7 +453,8 @@ test("native map handles check every buffer against the map's real sizes and fai
     fs.closeSync(devNull);
   }
   const h = addon.mapOpen(big.fd, 4, 8);
-  const key = new Uint8Array(4), value = new Uint8Array(8);
+  const key = new Uint8Array(4),
+    value = new Uint8Array(8);
   addon.mapUpdateElem(h, key, value, 0);
   assert.is(addon.mapLookupInto(h, key, value, 0), true);
   for (const [what, fn] of [
@@ -367,7 +472,8 @@ test("native map handles check every buffer against the map's real sizes and fai
     ["batch lookup small values", () => addon.mapLookupBatchInto(h, null, new Uint8Array(8), new Uint8Array(40), new Uint8Array(72), 10)],
     ["not a handle", () => addon.mapLookupInto({} as NativeMapHandle, key, value, 0)],
     ["missing arguments", () => (addon.mapLookupInto as unknown as (h: unknown) => void)(h)],
-  ] as const) assert.is(code(fn), "EINVAL", what);
+  ] as const)
+    assert.is(code(fn), "EINVAL", what);
   const found = new Uint8Array(2);
   assert.is(addon.mapLookupMany(h, Uint8Array.of(0, 0, 0, 0, 9, 0, 0, 0), new Uint8Array(16), found, 2), 1, "key 0 is there, key 9 is not");
   assert.equal([...found], [1, 0]);
@@ -380,7 +486,8 @@ test("native map handles check every buffer against the map's real sizes and fai
   for (const [what, fn] of [
     ["next key: next shorter than the key size", () => addon.mapNextKeyInto(h2, null, new Uint8Array(1))],
     ["next key: cursor shorter than the key size", () => addon.mapNextKeyInto(h2, new Uint8Array(1), new Uint8Array(4))],
-  ] as const) assert.is(code(fn), "EINVAL", what);
+  ] as const)
+    assert.is(code(fn), "EINVAL", what);
   addon.mapClose(h2);
   assert.ok(errorOf(() => BpfMap.fromFd(1 << 20)).errno, "not an open fd: an errno");
 

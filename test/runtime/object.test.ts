@@ -40,7 +40,15 @@ test("every key/value shape round-trips through the kernel", async () => {
   const obj = await shapesObject();
   try {
     const key = { proto: 17, port: 53, addr: ipv4("10.1.2.3") };
-    const value = { packets: 2n ** 40n + 7n, bytes: 1500, mac: mac("02:00:00:00:00:01"), prio: 5, class: 31, signed: -300, words: [1, 2, 65535] };
+    const value = {
+      packets: 2n ** 40n + 7n,
+      bytes: 1500,
+      mac: mac("02:00:00:00:00:01"),
+      prio: 5,
+      class: 31,
+      signed: -300,
+      words: [1, 2, 65535],
+    };
     const structs = obj.map("structs");
     structs.set(key, value);
     assert.equal(structs.get(key), value);
@@ -68,7 +76,11 @@ test("every key/value shape round-trips through the kernel", async () => {
     const summed = perCpuStructs.sum(9)!;
     assert.is(summed.packets, BigInt((perCpu.length * (perCpu.length - 1)) / 2));
     assert.is(summed.bytes, (10 * perCpu.length * (perCpu.length - 1)) / 2);
-    assert.equal(summed.words, value.words.map((w) => w * perCpu.length), "arrays of numbers add up element by element");
+    assert.equal(
+      summed.words,
+      value.words.map((w) => w * perCpu.length),
+      "arrays of numbers add up element by element",
+    );
     assert.equal(summed.mac, value.mac, "byte arrays are not added");
 
     const lpm = obj.map("routes");
@@ -106,13 +118,16 @@ test("config before load and globals after run", async () => {
 
 test("test-run returns the verdict, output bytes and duration", async () => {
   if (!requireKernel("BPF_PROG_TEST_RUN")) return;
-  const { object } = await buildSource("swap", `import { XdpContext, XDP, EthHdr } from "tsxdp";
+  const { object } = await buildSource(
+    "swap",
+    `import { XdpContext, XDP, EthHdr } from "tsxdp";
 export function swap(ctx: XdpContext): XDP {
   const eth = ctx.header<EthHdr>(0);
   if (eth === null) return XDP.ABORTED;
   for (let i = 0; i < 6; i++) { const t = eth.dst[i]; eth.dst[i] = eth.src[i]; eth.src[i] = t; }
   return XDP.TX;
-}`);
+}`,
+  );
   await using obj = await (await BpfObject.open(object)).load();
   const packet = Uint8Array.from({ length: 60 }, (_, i) => i);
   const r = obj.program("swap").run(packet);
@@ -128,12 +143,15 @@ export function swap(ctx: XdpContext): XDP {
 
 test("a verifier rejection is a VerifierError with the log and .xdp.ts lines", async () => {
   if (!requireKernel("BPF_PROG_LOAD")) return;
-  const { object } = await buildSource("overread", `import { XdpContext, XDP, EthHdr, csumDiff } from "tsxdp";
+  const { object } = await buildSource(
+    "overread",
+    `import { XdpContext, XDP, EthHdr, csumDiff } from "tsxdp";
 export function overread(ctx: XdpContext): XDP {
   const eth = ctx.header<EthHdr>(0);
   if (eth === null) return XDP.PASS;
   return csumDiff(eth, 64, null, 0, 0) === 0 ? XDP.DROP : XDP.PASS;
-}`);
+}`,
+  );
   const obj = await BpfObject.open(object);
   try {
     await obj.load();
@@ -153,7 +171,12 @@ test("bad input gives errors, never a crash", async () => {
   if (!requireKernel("BPF objects")) return;
   const { object } = await buildSource("shapes", shapes);
   const elf = new Uint8Array(fs.readFileSync(object));
-  for (const bytes of [elf.subarray(0, 64), elf.subarray(0, elf.length / 2), Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff), new Uint8Array(10)]) {
+  for (const bytes of [
+    elf.subarray(0, 64),
+    elf.subarray(0, elf.length / 2),
+    Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff),
+    new Uint8Array(10),
+  ]) {
     try {
       const o = await BpfObject.open(bytes);
       await o.load();
@@ -173,15 +196,27 @@ test("bad input gives errors, never a crash", async () => {
   assert.is((notFound as BpfError).code, "ENOENT");
 
   const obj = await shapesObject();
-  assert.throws(() => obj.map("nope"), (e: BpfError) => e.code === "ENOENT" && /no map 'nope'.*structs/.test(e.message));
-  assert.throws(() => obj.program("nope"), (e: BpfError) => e.code === "ENOENT");
+  assert.throws(
+    () => obj.map("nope"),
+    (e: BpfError) => e.code === "ENOENT" && /no map 'nope'.*structs/.test(e.message),
+  );
+  assert.throws(
+    () => obj.program("nope"),
+    (e: BpfError) => e.code === "ENOENT",
+  );
   assert.throws(() => obj.map("structs").set({ proto: 300 } as never, {} as never), /bad key.*300 does not fit u8/);
   assert.throws(() => obj.map("structs").get("text" as never), /bad key/);
   assert.throws(() => obj.map("widths").delete(0), /array: its entries cannot be deleted/);
   obj.close();
   obj.close();
-  assert.throws(() => obj.map("structs").get({ proto: 1, port: 2, addr: 3 }), (e: BpfError) => e.code === "EBADF");
-  assert.throws(() => obj.program("noop").run(new Uint8Array(64)), (e: BpfError) => e.code === "EBADF");
+  assert.throws(
+    () => obj.map("structs").get({ proto: 1, port: 2, addr: 3 }),
+    (e: BpfError) => e.code === "EBADF",
+  );
+  assert.throws(
+    () => obj.program("noop").run(new Uint8Array(64)),
+    (e: BpfError) => e.code === "EBADF",
+  );
 });
 
 /** The error `fn` throws (fails the test when it throws nothing). */
@@ -207,7 +242,8 @@ test("handles of a closed object throw EBADF and never touch the object that reu
   a.close();
   // The kernel gives the next object the numbers A's descriptors had.
   await using b = await (await BpfObject.open(object)).load();
-  const closed = (e: Error & { code?: string }) => e instanceof BpfError && e.code === "EBADF" && /BPF object 'shapes' is closed/.test(e.message);
+  const closed = (e: Error & { code?: string }) =>
+    e instanceof BpfError && e.code === "EBADF" && /BPF object 'shapes' is closed/.test(e.message);
   assert.ok(closed(thrown(() => seenA.set(777n))), "a global's setter");
   assert.ok(closed(thrown(() => seenA.get())), "a global's getter");
   assert.ok(closed(thrown(() => widthsA.set(0, { a: 7 }))));
@@ -239,12 +275,20 @@ test("values are encoded strictly: wrong types and unknown fields are TypeErrors
   assert.is((widths.get(1) as { i: boolean }).i, false, "nothing written");
   const key = { proto: 17, port: 53, addr: 1 };
   const value = { packets: 1n, bytes: 2, mac: new Uint8Array(6), prio: 1, class: 2, signed: 3, words: [1, 2, 3] };
-  bad(() => structs.set({ aa: 1, prot: 80 }, value), TypeError, /bad key.*struct Key has no fields 'aa', 'prot' \(its fields: proto, port, addr\)/);
+  bad(
+    () => structs.set({ aa: 1, prot: 80 }, value),
+    TypeError,
+    /bad key.*struct Key has no fields 'aa', 'prot' \(its fields: proto, port, addr\)/,
+  );
   bad(() => structs.set(key, { ...value, packet: 5n }), TypeError, /struct Value has no field 'packet'/);
   bad(() => structs.set(key, { ...value, mac: new Uint8Array(2) }), RangeError, /field 'mac'.*Uint8Array of 6 bytes, got 2 bytes/);
   bad(() => structs.set(key, { ...value, words: [1, 2] }), RangeError, /field 'words'.*array of 3 u16, got 2 elements/);
   bad(() => structs.set(key, { ...value, words: [1, 2, "3"] }), TypeError, /field 'words'.*element 2.*expected u16/);
-  bad(() => structs.set(key, { ...value, prio: "1" }), TypeError, /field 'prio' of struct Value: expected u8 \(a number\), got the string "1"/);
+  bad(
+    () => structs.set(key, { ...value, prio: "1" }),
+    TypeError,
+    /field 'prio' of struct Value: expected u8 \(a number\), got the string "1"/,
+  );
   bad(() => structs.setMany(42 as never), TypeError, /setMany\(\) takes an iterable of \[key, value\] pairs/);
   bad(() => structs.setMany([key] as never), TypeError, /setMany\(\) entry 0 is not a \[key, value\] pair/);
   bad(() => structs.getMany("ab" as never), TypeError, /getMany\(\) takes an array of keys/);
@@ -256,7 +300,11 @@ test("values are encoded strictly: wrong types and unknown fields are TypeErrors
   const { object } = await buildSource("shapes", shapes);
   await using unloaded = await BpfObject.open(object); // config is set before load
   bad(() => unloaded.variable("LIMIT").set(2 ** 40), RangeError, /'LIMIT': bad value \(u32 expected\): 1099511627776 does not fit u32/);
-  bad(() => unloaded.variable("LIMIT").set("5"), TypeError, /'LIMIT': bad value \(u32 expected\): expected u32 \(a number\), got the string "5"/);
+  bad(
+    () => unloaded.variable("LIMIT").set("5"),
+    TypeError,
+    /'LIMIT': bad value \(u32 expected\): expected u32 \(a number\), got the string "5"/,
+  );
   assert.is(unloaded.variable("LIMIT").get(), 100, "the initial value stays");
   structs.set(key, value); // the right shapes still work
   assert.equal(structs.get(key), value);
@@ -271,7 +319,10 @@ test("a full map says so, and how much of a batch went in", async () => {
   const e = thrown(() => structs.setMany(entries));
   assert.instance(e, BpfError);
   assert.is(e.code, "E2BIG");
-  assert.match(e.message, /map 'structs': batch update: the map is full \(all 16 entries taken\): delete entries, or declare a larger maxEntries; 16 of the 20 entries were written before it/);
+  assert.match(
+    e.message,
+    /map 'structs': batch update: the map is full \(all 16 entries taken\): delete entries, or declare a larger maxEntries; 16 of the 20 entries were written before it/,
+  );
   assert.is(structs.size, 16);
   const one = thrown(() => structs.set({ proto: 17, port: 1, addr: 1 }, value));
   assert.match(one.message, /map 'structs': update: the map is full \(all 16 entries taken\)/);
@@ -281,14 +332,18 @@ test("a full map says so, and how much of a batch went in", async () => {
 
 test("damaged BTF (a struct member's type id past the end) is a BpfError EINVAL, not a plain Error", async () => {
   if (!requireKernel("BPF objects")) return;
-  const { object } = await buildSource("damaged", `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
+  const { object } = await buildSource(
+    "damaged",
+    `import { XdpContext, XDP, HashMap, u32, u64 } from "tsxdp";
 interface Odd { zqfield: u32; other: u32; }
 export const odd = new HashMap<Odd, u64>({ maxEntries: 4 });
-export function damaged(ctx: XdpContext): XDP { return XDP.PASS; }`);
+export function damaged(ctx: XdpContext): XDP { return XDP.PASS; }`,
+  );
   const elf = Buffer.from(fs.readFileSync(object));
   const btf = elfy.parse(elf).body.sections.find((s) => s.name === ".BTF")!.data; // a view into elf
   const headerLength = btf.readUInt32LE(4);
-  const types = headerLength + btf.readUInt32LE(8), typesEnd = types + btf.readUInt32LE(12);
+  const types = headerLength + btf.readUInt32LE(8),
+    typesEnd = types + btf.readUInt32LE(12);
   const strings = headerLength + btf.readUInt32LE(16);
   const nameOffset = btf.indexOf("zqfield\0", strings) - strings;
   let member = -1;
@@ -300,7 +355,10 @@ export function damaged(ctx: XdpContext): XDP { return XDP.PASS; }`);
     const e = thrown(() => obj.map("odd"));
     assert.instance(e, BpfError);
     assert.is(e.code, "EINVAL");
-    assert.match(e.message, /malformed BTF in the key of map 'odd' of 'tsxdp': BTF has no type 1048575 — the object's type information is damaged \(rebuild it\)/);
+    assert.match(
+      e.message,
+      /malformed BTF in the key of map 'odd' of 'tsxdp': BTF has no type 1048575 — the object's type information is damaged \(rebuild it\)/,
+    );
   } finally {
     obj.close();
   }
@@ -324,8 +382,11 @@ export function upgrade(ctx: XdpContext): XDP { return counts.lookup(1) === null
     second.close();
     assert.instance(error, BpfError);
     assert.is(error!.code, "EINVAL");
-    assert.is(error!.message, `load BPF object 'upgrade': map 'counts' is pinned at ${pins}/counts with a different layout (value size 8 bytes pinned, 4 bytes in this object; max entries 16 pinned, 32 in this object). ` +
-      `The pin holds the data of a build with the old layout: to keep it, load that build (or copy the data out with tsxdp maps ${pins}/counts first); to start with an empty map, remove the pin (rm ${pins}/counts) and load again`);
+    assert.is(
+      error!.message,
+      `load BPF object 'upgrade': map 'counts' is pinned at ${pins}/counts with a different layout (value size 8 bytes pinned, 4 bytes in this object; max entries 16 pinned, 32 in this object). ` +
+        `The pin holds the data of a build with the old layout: to keep it, load that build (or copy the data out with tsxdp maps ${pins}/counts first); to start with an empty map, remove the pin (rm ${pins}/counts) and load again`,
+    );
     const again = await (await BpfObject.open(v1, { pinMaps: pins })).load();
     assert.is(again.map("counts").get(1), 5n, "the pinned data is intact");
     again.close();

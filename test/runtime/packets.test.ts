@@ -2,7 +2,18 @@
 // overrides that break packets on purpose, and pcap bytes.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildPacket, checksumProblems, dissect, encodePcap, formatIpv6, formatPacket, internetChecksum, ipv6Bytes, parsePcap, type DissectedLayer } from "../../runtime/packets/index.js";
+import {
+  buildPacket,
+  checksumProblems,
+  dissect,
+  encodePcap,
+  formatIpv6,
+  formatPacket,
+  internetChecksum,
+  ipv6Bytes,
+  parsePcap,
+  type DissectedLayer,
+} from "../../runtime/packets/index.js";
 
 const kinds = (layers: DissectedLayer[]) => layers.map((l) => l.kind);
 
@@ -12,7 +23,12 @@ test("IPv4 header checksum of the classic example is 0xb861", () => {
 });
 
 test("a UDP datagram matches the bytes written out by hand", () => {
-  const p = buildPacket([{ eth: { dst: "02:00:00:00:00:02", src: "02:00:00:00:00:01" } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", id: 1 } }, { udp: { sport: 1000, dport: 2000 } }, { payload: "61" }]);
+  const p = buildPacket([
+    { eth: { dst: "02:00:00:00:00:02", src: "02:00:00:00:00:01" } },
+    { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", id: 1 } },
+    { udp: { sport: 1000, dport: 2000 } },
+    { payload: "61" },
+  ]);
   // IPv4: 45 00 001d 0001 4000 40 11 csum 0a000001 0a000002; UDP: 03e8 07d0 0009 csum 61
   assert.equal([...p.subarray(12, 14)], [0x08, 0x00]);
   assert.equal([...p.subarray(14, 24)], [0x45, 0, 0, 0x1d, 0, 1, 0x40, 0, 64, 17]);
@@ -24,7 +40,14 @@ test("a UDP datagram matches the bytes written out by hand", () => {
 });
 
 test("VLAN tags, IPv4 options, lengths and protocols come from the layers that follow", () => {
-  const p = buildPacket([{ eth: {} }, { vlan: { id: 10, outer: true } }, { vlan: { id: 20, pcp: 5 } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", options: "01010101" } }, { udp: { sport: 1234, dport: 53 } }, { payload: "c0ffee" }]);
+  const p = buildPacket([
+    { eth: {} },
+    { vlan: { id: 10, outer: true } },
+    { vlan: { id: 20, pcp: 5 } },
+    { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", options: "01010101" } },
+    { udp: { sport: 1234, dport: 53 } },
+    { payload: "c0ffee" },
+  ]);
   const layers = dissect(p);
   assert.equal(kinds(layers), ["eth", "vlan", "vlan", "ipv4", "udp", "payload"]);
   assert.is((layers[0] as { type: number }).type, 0x88a8);
@@ -36,7 +59,15 @@ test("VLAN tags, IPv4 options, lengths and protocols come from the layers that f
 });
 
 test("IPv6 with hop-by-hop, routing and fragment headers chains next-header numbers", () => {
-  const p = buildPacket([{ eth: {} }, { ipv6: { src: "2001:db8::1", dst: "2001:db8::2" } }, { ipv6ext: { header: "hopByHop", data: "0104 00000000" } }, { ipv6ext: { header: "routing", data: "0000" } }, { ipv6ext: { header: "fragment", id: 7 } }, { udp: { sport: 1, dport: 2 } }, { payload: "ff" }]);
+  const p = buildPacket([
+    { eth: {} },
+    { ipv6: { src: "2001:db8::1", dst: "2001:db8::2" } },
+    { ipv6ext: { header: "hopByHop", data: "0104 00000000" } },
+    { ipv6ext: { header: "routing", data: "0000" } },
+    { ipv6ext: { header: "fragment", id: 7 } },
+    { udp: { sport: 1, dport: 2 } },
+    { payload: "ff" },
+  ]);
   const layers = dissect(p);
   assert.equal(kinds(layers), ["eth", "ipv6", "ipv6ext", "ipv6ext", "ipv6ext", "udp", "payload"]);
   const [v6, hop, routing, fragment] = layers.slice(1) as Extract<DissectedLayer, { kind: "ipv6" | "ipv6ext" }>[];
@@ -47,20 +78,64 @@ test("IPv6 with hop-by-hop, routing and fragment headers chains next-header numb
 });
 
 test("TCP, ICMP, ICMPv6 and ARP round-trip through the dissector", () => {
-  const tcp = dissect(buildPacket([{ eth: {} }, { ipv4: { src: "1.2.3.4", dst: "5.6.7.8" } }, { tcp: { sport: 80, dport: 4000, flags: "SA", seq: 100, ack: 7, options: "020405b4" } }]));
-  assert.equal(tcp[2], { kind: "tcp", offset: 34, length: 24, sport: 80, dport: 4000, seq: 100, ack: 7, doff: 6, flags: "SA", window: 65535, check: (tcp[2] as { check: number }).check, urgPtr: 0, options: "020405b4", checksumValid: true });
-  const icmp = dissect(buildPacket([{ eth: {} }, { ipv4: { src: "1.2.3.4", dst: "5.6.7.8" } }, { icmp: { type: 8, id: 3, seq: 4 } }, { payload: "abcd" }]));
+  const tcp = dissect(
+    buildPacket([
+      { eth: {} },
+      { ipv4: { src: "1.2.3.4", dst: "5.6.7.8" } },
+      { tcp: { sport: 80, dport: 4000, flags: "SA", seq: 100, ack: 7, options: "020405b4" } },
+    ]),
+  );
+  assert.equal(tcp[2], {
+    kind: "tcp",
+    offset: 34,
+    length: 24,
+    sport: 80,
+    dport: 4000,
+    seq: 100,
+    ack: 7,
+    doff: 6,
+    flags: "SA",
+    window: 65535,
+    check: (tcp[2] as { check: number }).check,
+    urgPtr: 0,
+    options: "020405b4",
+    checksumValid: true,
+  });
+  const icmp = dissect(
+    buildPacket([{ eth: {} }, { ipv4: { src: "1.2.3.4", dst: "5.6.7.8" } }, { icmp: { type: 8, id: 3, seq: 4 } }, { payload: "abcd" }]),
+  );
   assert.equal(kinds(icmp), ["eth", "ipv4", "icmp", "payload"]);
   assert.ok((icmp[2] as { checksumValid: boolean }).checksumValid);
-  const v6 = buildPacket([{ eth: {} }, { ipv6: { src: "fe80::1", dst: "ff02::1:ff00:2", hopLimit: 255 } }, { icmp6: { type: 135, rest: "00000000" } }]);
+  const v6 = buildPacket([
+    { eth: {} },
+    { ipv6: { src: "fe80::1", dst: "ff02::1:ff00:2", hopLimit: 255 } },
+    { icmp6: { type: 135, rest: "00000000" } },
+  ]);
   assert.equal(checksumProblems(v6), []);
   assert.is((dissect(v6)[2] as { type: number }).type, 135);
   const arp = dissect(buildPacket([{ eth: { dst: "ff:ff:ff:ff:ff:ff" } }, { arp: { op: 2, spa: "10.0.0.9" } }]));
-  assert.equal(arp[1], { kind: "arp", offset: 14, length: 28, htype: 1, ptype: 0x0800, hlen: 6, plen: 4, op: 2, sha: "02:00:00:00:00:01", spa: "10.0.0.9", tha: "00:00:00:00:00:00", tpa: "10.0.0.2" });
+  assert.equal(arp[1], {
+    kind: "arp",
+    offset: 14,
+    length: 28,
+    htype: 1,
+    ptype: 0x0800,
+    hlen: 6,
+    plen: 4,
+    op: 2,
+    sha: "02:00:00:00:00:01",
+    spa: "10.0.0.9",
+    tha: "00:00:00:00:00:00",
+    tpa: "10.0.0.2",
+  });
 });
 
 test("every field can be overridden, to build wrong packets on purpose", () => {
-  const p = buildPacket([{ eth: { type: 0x0800 } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", check: 0x1234, totalLength: 9999, ttl: 1, proto: 17 } }, { udp: { sport: 1, dport: 2, len: 3, check: 0xbeef } }]);
+  const p = buildPacket([
+    { eth: { type: 0x0800 } },
+    { ipv4: { src: "10.0.0.1", dst: "10.0.0.2", check: 0x1234, totalLength: 9999, ttl: 1, proto: 17 } },
+    { udp: { sport: 1, dport: 2, len: 3, check: 0xbeef } },
+  ]);
   const [, ip, udp] = dissect(p) as [unknown, Extract<DissectedLayer, { kind: "ipv4" }>, Extract<DissectedLayer, { kind: "udp" }>];
   assert.equal([ip.check, ip.totalLength, ip.ttl, ip.checksumValid], [0x1234, 9999, 1, false]);
   assert.equal([udp.len, udp.check, udp.checksumValid], [3, 0xbeef, false]);
@@ -77,8 +152,13 @@ test("cut packets dissect to a truncated layer, never an exception", () => {
 });
 
 test("formatPacket prints one line per layer with checksum validity", () => {
-  const text = formatPacket(buildPacket([{ eth: {} }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { udp: { sport: 5, dport: 53, check: 1 } }]));
-  assert.equal(text.split("\n").map((l) => l.split(" ")[0]), ["eth", "ipv4", "udp"]);
+  const text = formatPacket(
+    buildPacket([{ eth: {} }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { udp: { sport: 5, dport: 53, check: 1 } }]),
+  );
+  assert.equal(
+    text.split("\n").map((l) => l.split(" ")[0]),
+    ["eth", "ipv4", "udp"],
+  );
   assert.match(text, /ipv4 10\.0\.0\.1 → 10\.0\.0\.2 proto 17 ttl 64 len 28 check 0x[0-9a-f]{4} \(valid\)/);
   assert.match(text, /udp 5 → 53 len 8 check 0x0001 \(WRONG\)/);
 });
@@ -95,7 +175,13 @@ test("pcap bytes round-trip with nanosecond timestamps", () => {
   const file = encodePcap([{ data: a, timestampNs: 1_700_000_000_123_456_789n }, { data: a.subarray(0, 20) }]);
   assert.equal([...file.subarray(0, 4)], [0x4d, 0x3c, 0xb2, 0xa1]);
   const back = parsePcap(file);
-  assert.equal(back.map((p) => [p.timestampNs, p.data.length]), [[1_700_000_000_123_456_789n, a.length], [0n, 20]]);
+  assert.equal(
+    back.map((p) => [p.timestampNs, p.data.length]),
+    [
+      [1_700_000_000_123_456_789n, a.length],
+      [0n, 20],
+    ],
+  );
   assert.equal([...back[0]!.data], [...a]);
   assert.throws(() => parsePcap(file.subarray(0, 30)), /truncated packet record/);
 });

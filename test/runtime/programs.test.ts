@@ -31,9 +31,12 @@ test("run(packet, { ctx }): the program sees ingress_ifindex and rx_queue_index"
   const { object, dir } = await buildSource("where", whereSource);
   fs.chmodSync(dir, 0o755);
   // The interface must exist in the namespace of the run, with enough receive queues.
-  await withVethNamespace((env) => {
-    const script = path.join(dir, "where.mjs");
-    fs.writeFileSync(script, `
+  await withVethNamespace(
+    (env) => {
+      const script = path.join(dir, "where.mjs");
+      fs.writeFileSync(
+        script,
+        `
       import { BpfObject } from ${JSON.stringify(runtimeUrl)};
       const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
       const p = obj.program("where"), seen = obj.map("seen");
@@ -47,16 +50,22 @@ test("run(packet, { ctx }): the program sees ingress_ifindex and rx_queue_index"
       out.raw = { action: raw.action, ifindex: seen.get(0), queue: seen.get(1) };
       try { p.run(new Uint8Array(64), { ctx: { ingressIfindex: ${JSON.stringify(env.a)}, rxQueueIndex: 9 } }); } catch (e) { out.badQueue = { code: e.code, message: e.message }; }
       console.log(JSON.stringify(out));
-      obj.close();`);
-    const r = spawnSync("ip", ["netns", "exec", env.ns, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
-    assert.is(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    const ifindex = Number(env.exec("cat", [`/sys/class/net/${env.a}/ifindex`]).trim());
-    assert.equal(out.byName, { action: XDP.DROP, ifindex, queue: 3 });
-    assert.equal(out.raw, { action: XDP.PASS, ifindex, queue: 1 });
-    assert.is(out.badQueue.code, "EINVAL");
-    assert.match(out.badQueue.message, /the kernel refused the ctx \(ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues/);
-  }, { queues: 4 });
+      obj.close();`,
+      );
+      const r = spawnSync("ip", ["netns", "exec", env.ns, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
+      assert.is(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      const ifindex = Number(env.exec("cat", [`/sys/class/net/${env.a}/ifindex`]).trim());
+      assert.equal(out.byName, { action: XDP.DROP, ifindex, queue: 3 });
+      assert.equal(out.raw, { action: XDP.PASS, ifindex, queue: 1 });
+      assert.is(out.badQueue.code, "EINVAL");
+      assert.match(
+        out.badQueue.message,
+        /the kernel refused the ctx \(ingress_ifindex must be an interface of this namespace, rx_queue_index one of its receive queues/,
+      );
+    },
+    { queues: 4 },
+  );
   // Without ctx the kernel runs on its loopback: queue 0.
   await using obj = await (await BpfObject.open(object)).load();
   obj.program("where").run(new Uint8Array(64));
@@ -71,7 +80,9 @@ test("numeric arguments are checked: a fraction or a number past the field's ran
   // the test's own, where that is the test's veth (and 1 is the namespace's loopback).
   await withVethNamespace((env) => {
     const script = path.join(dir, "numbers.mjs");
-    fs.writeFileSync(script, `
+    fs.writeFileSync(
+      script,
+      `
       import { BpfObject, ifindexOf } from ${JSON.stringify(runtimeUrl)};
       const obj = await (await BpfObject.open(${JSON.stringify(object)})).load();
       const p = obj.program("where");
@@ -93,7 +104,8 @@ test("numeric arguments are checked: a fraction or a number past the field's ran
         ctxLong: failure(() => p.run(packet, { ctx: new Uint8Array(28) })),
         ctxShort: p.run(packet, { ctx: new Uint8Array(4) }).action,
       }));
-      obj.close();`);
+      obj.close();`,
+    );
     const r = spawnSync("ip", ["netns", "exec", env.ns, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -129,7 +141,10 @@ test("a program pinned on bpffs outlives its object, reopens from the pin, and g
     const id = program.info().id;
     program.pin(pin);
     assert.ok(fs.existsSync(pin));
-    assert.throws(() => program.pin(pin), (e: BpfError) => e.code === "EEXIST" && /pin program 'where' at/.test(e.message));
+    assert.throws(
+      () => program.pin(pin),
+      (e: BpfError) => e.code === "EEXIST" && /pin program 'where' at/.test(e.message),
+    );
     obj.close();
     // Reopened from bpffs: the same kernel program, still runnable.
     {
@@ -138,9 +153,15 @@ test("a program pinned on bpffs outlives its object, reopens from the pin, and g
       assert.is(reopened.name, "where");
       assert.is(reopened.run(new Uint8Array(64)).action, XDP.PASS);
     }
-    assert.throws(() => BpfProgram.openPinned(`${pin}-absent`), (e: BpfError) => e.code === "ENOENT" && /open pinned program/.test(e.message));
+    assert.throws(
+      () => BpfProgram.openPinned(`${pin}-absent`),
+      (e: BpfError) => e.code === "ENOENT" && /open pinned program/.test(e.message),
+    );
     fs.unlinkSync(pin); // unpin
-    assert.throws(() => native().objGet(pin), (e: { errno?: number }) => e.errno === 2);
+    assert.throws(
+      () => native().objGet(pin),
+      (e: { errno?: number }) => e.errno === 2,
+    );
     let gone = false;
     for (let i = 0; i < 50 && !gone; i++) {
       gone = !spawnSync("bpftool", ["prog", "show", "id", String(id)]).stdout.length;
@@ -165,17 +186,24 @@ test("EPERM as an unprivileged user names CAP_BPF and CAP_NET_ADMIN", async () =
   fs.mkdirSync(path.join(dir, "build", "Release"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "build", "Release", "tsxdp_bpf.node"), path.join(dir, "build", "Release", "tsxdp_bpf.node"));
   // The runtime reads log tables with elfy (and its one dependency).
-  for (const pkg of ["elfy", "endian-reader"]) fs.cpSync(path.join(repoRoot, "node_modules", pkg), path.join(dir, "node_modules", pkg), { recursive: true });
+  for (const pkg of ["elfy", "endian-reader"])
+    fs.cpSync(path.join(repoRoot, "node_modules", pkg), path.join(dir, "node_modules", pkg), { recursive: true });
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
   spawnSync("chmod", ["-R", "a+rX", dir]);
   const script = path.join(dir, "eperm.mjs");
-  fs.writeFileSync(script, `
+  fs.writeFileSync(
+    script,
+    `
     import { BpfObject } from ${JSON.stringify(new URL(`file://${runtimeCopy}/index.js`).href)};
     const obj = await BpfObject.open(${JSON.stringify(object)});
     try { await obj.load(); console.log(JSON.stringify({ loaded: true })); }
-    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, errno: e.errno, message: e.message })); }`);
+    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, errno: e.errno, message: e.message })); }`,
+  );
   fs.chmodSync(script, 0o644);
-  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", process.execPath, script], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", process.execPath, script], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
   assert.is(out.name, "BpfError");
@@ -201,16 +229,22 @@ test("50 open → load → run → close cycles leak no file descriptors", async
   }
   assert.is(fds(), before, "descriptors open before and after the cycles");
   // A rejected program also gives its descriptors back.
-  const { object: rejected } = await buildSource("overread", `import { XdpContext, XDP, EthHdr, csumDiff } from "tsxdp";
+  const { object: rejected } = await buildSource(
+    "overread",
+    `import { XdpContext, XDP, EthHdr, csumDiff } from "tsxdp";
 export function overread(ctx: XdpContext): XDP {
   const eth = ctx.header<EthHdr>(0);
   if (eth === null) return XDP.PASS;
   return csumDiff(eth, 64, null, 0, 0) === 0 ? XDP.DROP : XDP.PASS;
-}`);
+}`,
+  );
   const beforeRejects = fds();
   for (let i = 0; i < 10; i++) {
     const obj = await BpfObject.open(rejected);
-    await obj.load().then(() => assert.unreachable("loaded"), (e) => assert.is((e as Error).name, "VerifierError"));
+    await obj.load().then(
+      () => assert.unreachable("loaded"),
+      (e) => assert.is((e as Error).name, "VerifierError"),
+    );
     obj.close();
   }
   assert.is(fds(), beforeRejects);
@@ -221,7 +255,21 @@ test("an object built by clang from C loads, with maps and configuration typed f
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-clang-"));
   try {
     const object = path.join(dir, "proto-stats.o");
-    const cc = spawnSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(repoRoot, "test/fixtures/proto-stats.c"), "-o", object], { encoding: "utf8", timeout: 60_000 });
+    const cc = spawnSync(
+      "clang-14",
+      [
+        "-O2",
+        "-g",
+        "-target",
+        "bpf",
+        "-I/usr/include/x86_64-linux-gnu",
+        "-c",
+        path.join(repoRoot, "test/fixtures/proto-stats.c"),
+        "-o",
+        object,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
     assert.is(cc.status, 0, `clang-14 (apt-get install clang-14): ${cc.error?.message ?? cc.stderr}`);
     const obj = await BpfObject.open(object);
     try {
@@ -231,7 +279,11 @@ test("an object built by clang from C loads, with maps and configuration typed f
       obj.variable("min_len").set(40);
       await obj.load();
       const program = obj.program("proto_stats");
-      const ipv4 = build([{ eth: { dst: "02:00:00:00:00:01" } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { payload: new Uint8Array(26) }]);
+      const ipv4 = build([
+        { eth: { dst: "02:00:00:00:00:01" } },
+        { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } },
+        { payload: new Uint8Array(26) },
+      ]);
       const arp = build([{ eth: { dst: "ff:ff:ff:ff:ff:ff" } }, { arp: {} }]);
       assert.equal([ipv4.length, arp.length], [60, 42]);
       assert.is(program.run(ipv4).action, XDP.PASS);

@@ -77,15 +77,28 @@ test("every key/value shape round-trips through the kernel via the skeleton", as
 
   const key = { proto: 17, port: 8080, addr: ipv4("10.1.2.3"), tag: 0x0102030405060708n };
   const value = {
-    head: 0xaa, inner: { a: 1, b: 2n ** 63n + 5n }, tail: 0xbeef, mac: mac("02:00:00:00:00:01"),
-    words: [1, 2, 65535], pairs: [{ a: 3, b: 4n }, { a: 5, b: 6n }], flag: true,
+    head: 0xaa,
+    inner: { a: 1, b: 2n ** 63n + 5n },
+    tail: 0xbeef,
+    mac: mac("02:00:00:00:00:01"),
+    words: [1, 2, 65535],
+    pairs: [
+      { a: 3, b: 4n },
+      { a: 5, b: 6n },
+    ],
+    flag: true,
   };
   m.flows.set(key, value);
   assert.equal(m.flows.get(key), value);
   assert.equal([...m.flows.keys()], [key]);
   assert.is(m.flows.get({ ...key, tag: 1n }), undefined, "every key field takes part");
 
-  for (const [name, k, v] of [["bytes8", 255, -128], ["bytes16", 65535, -32768], ["bytes32", -2147483648, 4294967295], ["bytes64", 2n ** 64n - 1n, -(2n ** 63n)]] as const) {
+  for (const [name, k, v] of [
+    ["bytes8", 255, -128],
+    ["bytes16", 65535, -32768],
+    ["bytes32", -2147483648, 4294967295],
+    ["bytes64", 2n ** 64n - 1n, -(2n ** 63n)],
+  ] as const) {
     m[name].set(k, v);
     assert.equal(m[name].get(k), v, name);
     assert.equal([...m[name].entries()], [[k, v]], name);
@@ -97,8 +110,14 @@ test("every key/value shape round-trips through the kernel via the skeleton", as
 
   const cpus = m.perCpuScalar.get(0).length;
   assert.ok(cpus >= 1);
-  m.perCpuScalar.set(0, Array.from({ length: cpus }, (_, i) => BigInt(i + 1)));
-  assert.equal(m.perCpuScalar.get(0), Array.from({ length: cpus }, (_, i) => BigInt(i + 1)));
+  m.perCpuScalar.set(
+    0,
+    Array.from({ length: cpus }, (_, i) => BigInt(i + 1)),
+  );
+  assert.equal(
+    m.perCpuScalar.get(0),
+    Array.from({ length: cpus }, (_, i) => BigInt(i + 1)),
+  );
   assert.is(m.perCpuScalar.sum(0), BigInt((cpus * (cpus + 1)) / 2));
 
   const counters = Array.from({ length: cpus }, (_, i) => ({ packets: BigInt(i), bytes: 100 * i }));
@@ -107,7 +126,10 @@ test("every key/value shape round-trips through the kernel via the skeleton", as
   assert.equal(m.perCpuStruct.sum(3), { packets: BigInt((cpus * (cpus - 1)) / 2), bytes: (100 * cpus * (cpus - 1)) / 2 });
 
   // Written by the program, read through the skeleton.
-  m.perCpuStruct.set(7, Array.from({ length: cpus }, () => ({ packets: 0n, bytes: 0 })));
+  m.perCpuStruct.set(
+    7,
+    Array.from({ length: cpus }, () => ({ packets: 0n, bytes: 0 })),
+  );
   for (let i = 0; i < 3; i++) skel.programs.probe.run(new Uint8Array(60));
   assert.equal(m.perCpuStruct.sum(7), { packets: 3n, bytes: 180 });
   assert.is(m.perCpuScalar.sum(1), 9n);
@@ -118,10 +140,16 @@ test("config set between open() and load() changes the program's verdicts", asyn
   const { module } = await shapes();
   {
     await using skel = await module.Shapes.load();
-    assert.equal(skel.config.limits, { maxLen: 100, port: 53, verdictOver: 1, name: Uint8Array.from([0x61, 0x62, 0, 0]) }, "defaults from the source, port in host order");
+    assert.equal(
+      skel.config.limits,
+      { maxLen: 100, port: 53, verdictOver: 1, name: Uint8Array.from([0x61, 0x62, 0, 0]) },
+      "defaults from the source, port in host order",
+    );
     assert.is(skel.programs.probe.run(new Uint8Array(200)).action, XDP.DROP, "200 > maxLen 100 → verdictOver (DROP)");
     assert.is(skel.programs.probe.run(new Uint8Array(60)).action, XDP.PASS);
-    assert.throws(() => { skel.config.LIMIT = 5; }, /configuration \(\.rodata\): set it before load/);
+    assert.throws(() => {
+      skel.config.LIMIT = 5;
+    }, /configuration \(\.rodata\): set it before load/);
   }
   const skel = await module.Shapes.open();
   try {
@@ -160,8 +188,16 @@ test("globals: the program's writes are read from Node, Node's writes steer the 
   skel.programs.probe.run(new Uint8Array(60));
   assert.is(g.seen, 101n);
   assert.equal(g.hist, [0, 0, 10, 0]);
-  assert.throws(() => { g.mirror = { input: -1, output: 0n, port: 0 }; }, /field 'input'.*-1 does not fit u32/);
-  assert.throws(() => { (g as Record<string, unknown>).nope = 1; }, TypeError, "the globals object is sealed");
+  assert.throws(() => {
+    g.mirror = { input: -1, output: 0n, port: 0 };
+  }, /field 'input'.*-1 does not fit u32/);
+  assert.throws(
+    () => {
+      (g as Record<string, unknown>).nope = 1;
+    },
+    TypeError,
+    "the globals object is sealed",
+  );
 
   // bool globals: written by the program, and steering it from Node.
   assert.is(g.sawBig, false);

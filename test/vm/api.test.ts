@@ -61,7 +61,10 @@ test("Skel.load({ backend: 'vm' }): typed maps, configuration, printk and redire
     const redirected = gate.programs.gate.run(arp);
     assert.is(redirected.action, XDP.REDIRECT);
     assert.equal(redirected.redirect, { map: "ports", key: 0, kind: "devmap", ifindex: 7 });
-    assert.throws(() => gate.programs.gate.attach("eth0"), (e: Error & { code?: string }) => e.code === "EOPNOTSUPP" && /programs of the VM backend run only in this process/.test(e.message));
+    assert.throws(
+      () => gate.programs.gate.attach("eth0"),
+      (e: Error & { code?: string }) => e.code === "EOPNOTSUPP" && /programs of the VM backend run only in this process/.test(e.message),
+    );
   } finally {
     gate.close();
   }
@@ -71,7 +74,20 @@ test("tsxdp run --vm: the pcap through the VM, no kernel and no addon needed", (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-run-vm-"));
   const tcp = build([{ eth: {} }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { tcp: { sport: 9, dport: 7, flags: "S" } }]);
   writePcap(path.join(dir, "in.pcap"), [{ data: udp("10.0.0.1"), timestampNs: 5n }, { data: tcp }, { data: udp("10.0.0.3") }]);
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin", "tsxdp.js"), "run", "examples/reflector/reflector.xdp.ts", "--vm", "--pcap", path.join(dir, "in.pcap"), "--out", path.join(dir, "out.pcap")], { encoding: "utf8", cwd: repoRoot, env: { ...process.env, [NO_NATIVE_ENV]: "1" } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(repoRoot, "bin", "tsxdp.js"),
+      "run",
+      "examples/reflector/reflector.xdp.ts",
+      "--vm",
+      "--pcap",
+      path.join(dir, "in.pcap"),
+      "--out",
+      path.join(dir, "out.pcap"),
+    ],
+    { encoding: "utf8", cwd: repoRoot, env: { ...process.env, [NO_NATIVE_ENV]: "1" } },
+  );
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /3 packets through 'reflector' \(VM\):/);
   assert.match(r.stdout, /PASS\s+1/);
@@ -79,7 +95,10 @@ test("tsxdp run --vm: the pcap through the VM, no kernel and no addon needed", (
   const out = readPcap(path.join(dir, "out.pcap"));
   assert.is(out.length, 3);
   assert.equal([...out[0]!.data.subarray(0, 6)], [2, 0, 0, 0, 0, 1], "MACs swapped");
-  const attach = spawnSync(process.execPath, [path.join(repoRoot, "bin", "tsxdp.js"), "attach", "x.o", "--dev", "veth0", "--vm"], { encoding: "utf8", cwd: repoRoot });
+  const attach = spawnSync(process.execPath, [path.join(repoRoot, "bin", "tsxdp.js"), "attach", "x.o", "--dev", "veth0", "--vm"], {
+    encoding: "utf8",
+    cwd: repoRoot,
+  });
   assert.is(attach.status, 2);
   assert.match(attach.stderr, /--vm is for tsxdp run/);
 });

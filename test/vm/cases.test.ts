@@ -19,7 +19,10 @@ async function objectOf(source: string): Promise<string> {
   const known = built.get(source);
   if (known) return known;
   const result = await compile({ files: [source], outDir: path.join(out, path.basename(path.dirname(source))), noSkeleton: true });
-  assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+  assert.equal(
+    result.diagnostics.map((d) => formatDiagnostic(d)),
+    [],
+  );
   built.set(source, result.objects[0]!.object);
   return result.objects[0]!.object;
 }
@@ -63,10 +66,14 @@ async function differentialCase(object: string, defaultProgram: string, c: Case)
       const packet = bytesOf(p);
       totals.packets++;
       const comparison = pair.run(program, packet);
-      if (comparison.problems.length) reports.push(report(`case "${c.name}"`, packet, comparison, comparison.problems, pair.trace(program, packet)));
+      if (comparison.problems.length)
+        reports.push(report(`case "${c.name}"`, packet, comparison, comparison.problems, pair.trace(program, packet)));
     }
     const state = pair.compareState();
-    if (state.length) reports.push(report(`case "${c.name}" (state after its packets)`, bytesOf(c.packet), undefined, state, pair.trace(program, bytesOf(c.packet))));
+    if (state.length)
+      reports.push(
+        report(`case "${c.name}" (state after its packets)`, bytesOf(c.packet), undefined, state, pair.trace(program, bytesOf(c.packet))),
+      );
   } finally {
     pair.close();
   }

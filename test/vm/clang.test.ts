@@ -17,7 +17,22 @@ import type { CasesFile } from "../lib/cases.js";
 function buildProtoStats(): string | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-vm-clang-"));
   const object = path.join(dir, "proto-stats.o");
-  const cc = spawnSync("clang-14", ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", path.join(repoRoot, "test/fixtures/proto-stats.c"), "-o", object], { encoding: "utf8", timeout: 60_000 });
+  const cc = spawnSync(
+    "clang-14",
+    [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-mcpu=v3",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      path.join(repoRoot, "test/fixtures/proto-stats.c"),
+      "-o",
+      object,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
   if (cc.error || cc.status !== 0) {
     if (process.env.CI) throw new Error(`clang-14 could not build proto-stats.c: ${cc.error?.message ?? cc.stderr}`);
     console.warn("skipping: clang-14 is not installed (scripts/setup-system.sh installs it)");
@@ -40,7 +55,13 @@ test("a clang-built object runs on the VM: C field names, per-CPU counts, const 
     const long = new Uint8Array(64);
     long.set(udp);
     assert.is(program.run(long).action, XDP.PASS);
-    assert.equal(obj.map("by_proto").get(0x0800), { packets: 1n, bytes: 64, last_len: 64, first_byte: 0x02, flags: Uint8Array.from([1, 2, 3]) });
+    assert.equal(obj.map("by_proto").get(0x0800), {
+      packets: 1n,
+      bytes: 64,
+      last_len: 64,
+      first_byte: 0x02,
+      flags: Uint8Array.from([1, 2, 3]),
+    });
     assert.equal(obj.map("verdicts").get(XDP.DROP), [1n, 0n]);
   } finally {
     obj.close();
@@ -80,7 +101,10 @@ test("the differential finds a disagreement and reports the packet, both results
     const run = pair.run("proto_stats", udp);
     assert.equal(run.problems, [], "verdict and bytes agree");
     const state = pair.compareState();
-    assert.ok(state.some((p) => /^map verdicts\[2\]: kernel \[1,0\], VM \[0,1\]$/.test(p)), state.join("\n"));
+    assert.ok(
+      state.some((p) => /^map verdicts\[2\]: kernel \[1,0\], VM \[0,1\]$/.test(p)),
+      state.join("\n"),
+    );
     const trace = pair.trace("proto_stats", udp);
     assert.match(trace, /^VM instruction trace \(\d+ executed\):/);
     assert.match(trace, /proto-stats\.c:\d+: `[^`]+`/);

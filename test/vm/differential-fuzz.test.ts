@@ -28,10 +28,17 @@ test("kernel and VM agree on mutated packets through every program with cases", 
     for (const [i, file] of files.entries()) {
       const source = file.replace(/\.cases\.json$/, ".xdp.ts");
       const built = await compile({ files: [source], outDir: path.join(out, path.basename(path.dirname(source))), noSkeleton: true });
-      assert.equal(built.diagnostics.map((d) => formatDiagnostic(d)), []);
+      assert.equal(
+        built.diagnostics.map((d) => formatDiagnostic(d)),
+        [],
+      );
       // Each program gets an equal share of the time that is left.
       const share = (budgetMs - (Date.now() - started)) / (files.length - i);
-      const result = await fuzzCases(built.objects[0]!.object, readCases(file), { seed: seed + i, perCase: 5000, deadline: Date.now() + share });
+      const result = await fuzzCases(built.objects[0]!.object, readCases(file), {
+        seed: seed + i,
+        perCase: 5000,
+        deadline: Date.now() + share,
+      });
       totals.programs++;
       totals.packets += result.packets;
       totals.disagreements.push(...result.disagreements.map((d) => `${path.relative(repoRoot, source)}: ${d}`));
@@ -39,7 +46,9 @@ test("kernel and VM agree on mutated packets through every program with cases", 
   } finally {
     unpin();
   }
-  console.log(`VM vs kernel fuzz (seed ${seed}): ${totals.programs} programs, ${totals.packets} packets, ${totals.disagreements.length} disagreements`);
+  console.log(
+    `VM vs kernel fuzz (seed ${seed}): ${totals.programs} programs, ${totals.packets} packets, ${totals.disagreements.length} disagreements`,
+  );
   assert.ok(totals.packets >= totals.programs * 20, `only ${totals.packets} packets in ${budgetMs} ms`);
   assert.ok(totals.disagreements.length === 0, totals.disagreements.join("\n\n"));
 });

@@ -20,12 +20,13 @@ const edge = [0, 1, -1, 2, 7, 31, 32, 63, 0x7fffffff, -0x80000000, 0x80, 0xffff,
 function generate(random: () => number): Insn[] {
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(a: readonly T[]) => a[int(a.length)]!;
-  const imm = () => (random() < 0.5 ? pick(edge) : (int(2 ** 32) | 0));
+  const imm = () => (random() < 0.5 ? pick(edge) : int(2 ** 32) | 0);
   const body: Insn[] = [];
   const aluOps = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0];
   const count = 10 + int(30);
   for (let i = 0; i < count; i++) {
-    const dst = pick(values), src = pick(values);
+    const dst = pick(values),
+      src = pick(values);
     const kind = int(10);
     if (kind < 6) {
       const cls = random() < 0.5 ? 0x07 : 0x04; // ALU64 or ALU
@@ -86,7 +87,9 @@ test("random ALU/JMP/atomic programs compute the same bytes in the kernel and th
   if (!requireKernel("BPF_PROG_TEST_RUN of raw programs")) return;
   const random = seededRandom(20261203);
   const machine = new Machine({}, new Map());
-  let programs = 0, rejected = 0, runs = 0;
+  let programs = 0,
+    rejected = 0,
+    runs = 0;
   const failures: string[] = [];
   for (let p = 0; p < 400 && failures.length < 3; p++) {
     const code = encodeInstructions(generate(random));
@@ -99,14 +102,20 @@ test("random ALU/JMP/atomic programs compute the same bytes in the kernel and th
     }
     programs++;
     try {
-      const vm = machine.compile({ name: `isa${p}`, section: "xdp", code, mapReferences: new Map(), calls: new Map(), lines: [] }, p + 1, []);
+      const vm = machine.compile(
+        { name: `isa${p}`, section: "xdp", code, mapReferences: new Map(), calls: new Map(), lines: [] },
+        p + 1,
+        [],
+      );
       for (let i = 0; i < 3; i++) {
         const packet = Uint8Array.from({ length: 64 + Math.floor(random() * 8) }, () => Math.floor(random() * 256));
         const kernel = native().progTestRun(fd, packet, 1, packet.length + 512, 0, null);
         const ours = machine.testRun(vm, packet);
         runs++;
         if (kernel.retval !== ours.retval || Buffer.compare(Buffer.from(kernel.packet), Buffer.from(ours.packet)) !== 0) {
-          failures.push(`program ${p} (${Buffer.from(code).toString("hex")}) on ${Buffer.from(packet).toString("hex")}:\n  kernel ${kernel.retval} ${Buffer.from(kernel.packet.subarray(0, 40)).toString("hex")}\n  VM     ${ours.retval} ${Buffer.from(ours.packet.subarray(0, 40)).toString("hex")}`);
+          failures.push(
+            `program ${p} (${Buffer.from(code).toString("hex")}) on ${Buffer.from(packet).toString("hex")}:\n  kernel ${kernel.retval} ${Buffer.from(kernel.packet.subarray(0, 40)).toString("hex")}\n  VM     ${ours.retval} ${Buffer.from(ours.packet.subarray(0, 40)).toString("hex")}`,
+          );
           break;
         }
       }
@@ -114,7 +123,9 @@ test("random ALU/JMP/atomic programs compute the same bytes in the kernel and th
       native().close(fd);
     }
   }
-  console.log(`ISA differential: ${programs} programs loaded (${rejected} refused by the verifier), ${runs} runs, ${failures.length} disagreements`);
+  console.log(
+    `ISA differential: ${programs} programs loaded (${rejected} refused by the verifier), ${runs} runs, ${failures.length} disagreements`,
+  );
   assert.ok(programs >= 300, `only ${programs} of 400 generated programs loaded`);
   assert.equal(failures, []);
 });

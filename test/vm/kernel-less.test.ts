@@ -57,7 +57,10 @@ test("the VM suite runs as nobody without the native addon; the kernel backend r
       const source = cases.replace(/\.cases\.json$/, ".xdp.ts");
       const outDir = path.join(root, "objects", path.basename(path.dirname(source)));
       const result = await compile({ files: [source], outDir, noSkeleton: true });
-      assert.equal(result.diagnostics.map((d) => formatDiagnostic(d)), []);
+      assert.equal(
+        result.diagnostics.map((d) => formatDiagnostic(d)),
+        [],
+      );
       const copied = path.join(outDir, path.basename(cases));
       fs.copyFileSync(cases, copied);
       pairs.push({ object: result.objects[0]!.object, cases: copied });
@@ -66,18 +69,44 @@ test("the VM suite runs as nobody without the native addon; the kernel backend r
     fs.writeFileSync(path.join(root, "child.mjs"), child);
     spawnSync("chmod", ["-R", "a+rX", root]);
     fs.chmodSync(root, 0o755);
-    const run = spawnSync("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all", process.execPath, path.join(root, "child.mjs"), root, path.join(root, "pairs.json")], {
-      encoding: "utf8", cwd: root, env: { PATH: process.env.PATH, HOME: root, [NO_NATIVE_ENV]: "1" }, timeout: 300_000,
-    });
+    const run = spawnSync(
+      "setpriv",
+      [
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "--inh-caps=-all",
+        process.execPath,
+        path.join(root, "child.mjs"),
+        root,
+        path.join(root, "pairs.json"),
+      ],
+      {
+        encoding: "utf8",
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: root, [NO_NATIVE_ENV]: "1" },
+        timeout: 300_000,
+      },
+    );
     assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
-    const summary = JSON.parse(run.stdout.trim().split("\n").pop()!) as { uid: number; files: number; cases: number; failures: string[]; refusal: { code: string; message: string } | null; nativeLoaded: boolean };
+    const summary = JSON.parse(run.stdout.trim().split("\n").pop()!) as {
+      uid: number;
+      files: number;
+      cases: number;
+      failures: string[];
+      refusal: { code: string; message: string } | null;
+      nativeLoaded: boolean;
+    };
     assert.ok(summary.uid !== 0, "the child ran unprivileged");
     assert.is(summary.files, pairs.length);
     assert.ok(summary.cases > 100, `${summary.cases} cases ran`);
     assert.equal(summary.failures, []);
     assert.is(summary.nativeLoaded, false, "no .node file was loaded");
     assert.is(summary.refusal?.code, "ENOADDON");
-    assert.match(summary.refusal!.message, /native addon is disabled \(TSXDP_NO_NATIVE=1\), so the kernel backend cannot load, attach or test-run programs; the VM backend works without it/);
+    assert.match(
+      summary.refusal!.message,
+      /native addon is disabled \(TSXDP_NO_NATIVE=1\), so the kernel backend cannot load, attach or test-run programs; the VM backend works without it/,
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -85,34 +114,58 @@ test("the VM suite runs as nobody without the native addon; the kernel backend r
 
 test("with the addon refused, BpfObject.open on the kernel backend says why and what works instead", async () => {
   const saved = process.env[NO_NATIVE_ENV];
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", `
+  const run = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `
     const { BpfObject } = await import(${JSON.stringify(path.join(dist, "runtime/index.js"))});
     try { await BpfObject.open(new Uint8Array([1, 2, 3])); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
-  `], { encoding: "utf8", env: { ...process.env, [NO_NATIVE_ENV]: "1" } });
+  `,
+    ],
+    { encoding: "utf8", env: { ...process.env, [NO_NATIVE_ENV]: "1" } },
+  );
   void saved;
   const result = JSON.parse(run.stdout.trim()) as { code: string; message: string };
   assert.is(result.code, "ENOADDON");
-  assert.match(result.message, "BpfObject.open(file, { backend: \"vm\" })");
+  assert.match(result.message, 'BpfObject.open(file, { backend: "vm" })');
 });
 
 test("npm install's addon step warns and succeeds when the addon cannot be built", () => {
   // A node-gyp that fails (as without a C toolchain): the step must exit 0 with a warning.
   const fake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-gyp-")), "node-gyp.js");
   fs.writeFileSync(fake, "process.exit(1);\n");
-  const run = spawnSync(process.execPath, [path.join(repoRoot, "native", "install.js")], { encoding: "utf8", cwd: fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-install-")), env: { ...process.env, npm_config_node_gyp: fake } });
+  const run = spawnSync(process.execPath, [path.join(repoRoot, "native", "install.js")], {
+    encoding: "utf8",
+    cwd: fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-install-")),
+    env: { ...process.env, npm_config_node_gyp: fake },
+  });
   assert.is(run.status, 0, run.stderr);
-  assert.match(run.stderr, /building the native addon failed \(node-gyp exit 1; is a C compiler installed\? apt-get install build-essential\)\. tsxdp installs without its native addon: building programs and running them on the VM backend/);
+  assert.match(
+    run.stderr,
+    /building the native addon failed \(node-gyp exit 1; is a C compiler installed\? apt-get install build-essential\)\. tsxdp installs without its native addon: building programs and running them on the VM backend/,
+  );
 });
 
 test("importing the runtime and using the VM loads no native addon", async () => {
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", `
+  const run = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `
     import { createRequire } from "node:module";
     const { BpfObject } = await import(${JSON.stringify(path.join(dist, "runtime/index.js"))});
     const object = process.argv[1];
     const obj = await (await BpfObject.open(object, { backend: "vm" })).load();
     const r = obj.program(Object.keys(obj.programs)[0]).run(new Uint8Array(60));
     console.log(JSON.stringify({ action: r.action, addons: Object.keys(createRequire(import.meta.url).cache).filter((f) => f.endsWith(".node")) }));
-  `, await firstObject()], { encoding: "utf8", env: { ...process.env, [NO_NATIVE_ENV]: "1" } });
+  `,
+      await firstObject(),
+    ],
+    { encoding: "utf8", env: { ...process.env, [NO_NATIVE_ENV]: "1" } },
+  );
   assert.is(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout.trim()) as { action: number; addons: string[] };
   assert.equal(result.addons, []);

@@ -34,7 +34,10 @@ test("deleting the interface while receiving ends the iterator with ENODEV, in w
     topo.run("host", "ip", ["link", "del", "eth0"]);
     const r = await done;
     assert.is(r.code, "ENODEV", JSON.stringify(r));
-    assert.match(r.message as string, /receive on eth0 queue 0: the interface was deleted \(ENODEV\); the kernel unbound the AF_XDP socket \((ENXIO|ENETDOWN)\)/);
+    assert.match(
+      r.message as string,
+      /receive on eth0 queue 0: the interface was deleted \(ENODEV\); the kernel unbound the AF_XDP socket \((ENXIO|ENETDOWN)\)/,
+    );
     assert.ok((r.afterMs as number) < 15_000, "it ended well before the 20 s signal");
     const a = r.accounting as Record<string, number>;
     assert.is(a.free! + a.fill! + a.received! + a.transmit!, 2048, "the frames still add up");

@@ -62,8 +62,15 @@ const peer = childScript(`
 test("l2fwd: frames forwarded without a copy arrive at the peer's XDP hook byte for byte, and bypass the forwarder's own XDP program", async () => {
   if (!requireKernel("AF_XDP TX on veth")) return;
   const build = await compile({ files: [path.join(repoRoot, "examples/xsk-l2fwd/l2fwd.xdp.ts")] });
-  assert.equal(build.diagnostics.map((d) => formatDiagnostic(d)), []);
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")], { encoding: "utf8" });
+  assert.equal(
+    build.diagnostics.map((d) => formatDiagnostic(d)),
+    [],
+  );
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
+    { encoding: "utf8" },
+  );
   assert.is(tsc.status, 0, tsc.stdout);
   const topo = topology(["host", "peer"], [{ a: "host:eth0", b: "peer:eth0" }]);
   try {
@@ -83,7 +90,11 @@ test("l2fwd: frames forwarded without a copy arrive at the peer's XDP hook byte 
     // Had the forwarder's transmissions gone through its own XDP program, they would have
     // been counted (and steered back into its socket) too.
     const kernelDropped = (done.stats as Record<string, number>).rxDropped!;
-    assert.is(Number(done.steered), forwarded + (done.dropped as number) + kernelDropped, "the forwarder's XDP program steered each incoming frame once and saw none it transmitted");
+    assert.is(
+      Number(done.steered),
+      forwarded + (done.dropped as number) + kernelDropped,
+      "the forwarder's XDP program steered each incoming frame once and saw none it transmitted",
+    );
     const accounting = done.accounting as Record<string, number>;
     assert.is(accounting.transmit, 0, "every transmission completed");
     assert.is(accounting.received, 0);

@@ -11,9 +11,15 @@ import { childScript, sendUdp, warmPair } from "../lib/xsk.js";
 const pair = (): Topology => warmPair("10.95.0");
 
 /** Runs a child script in the host namespace; returns its last JSON line. */
-function runChild(topo: Topology, body: string, options: { env?: NodeJS.ProcessEnv; args?: string[]; during?: () => void } = {}): Promise<Record<string, unknown>> {
+function runChild(
+  topo: Topology,
+  body: string,
+  options: { env?: NodeJS.ProcessEnv; args?: string[]; during?: () => void } = {},
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", topo.ns.host!, process.execPath, ...(options.args ?? []), childScript(body)], { env: { ...process.env, ...options.env } });
+    const child = spawn("ip", ["netns", "exec", topo.ns.host!, process.execPath, ...(options.args ?? []), childScript(body)], {
+      env: { ...process.env, ...options.env },
+    });
     let out = "";
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
@@ -28,7 +34,11 @@ function runChild(topo: Topology, body: string, options: { env?: NodeJS.ProcessE
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("exit", (code) => {
       clearTimeout(timer);
-      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      const line = out
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .pop();
       if (code !== 0 || !line) reject(new Error(`child exited ${code}: ${out} ${err}`));
       else resolve(JSON.parse(line) as Record<string, unknown>);
     });
@@ -49,14 +59,18 @@ test("busy polling is accepted on veth and receiving goes on; bad settings are r
   if (!requireKernel("AF_XDP busy polling")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `${countUdp}
+    const done = await runChild(
+      topo,
+      `${countUdp}
       let refused;
       try { await XskSocket.open({ ifname: "eth0", busyPoll: { budget: 0 } }); } catch (e) { refused = { code: e.code, message: e.message }; }
       const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, busyPoll: { timeoutUs: 20, budget: 8, prefer: true } });
       console.log(JSON.stringify({ ready: true }));
       const r = await countUdp(xsk, 10, 100);
       xsk.close();
-      console.log(JSON.stringify({ done: true, received: r.n, refused }));`, { during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 100, "b") });
+      console.log(JSON.stringify({ done: true, received: r.n, refused }));`,
+      { during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 100, "b") },
+    );
     assert.is(done.received, 100);
     const refused = done.refused as { code: string; message: string };
     assert.is(refused.code, "EINVAL");
@@ -70,7 +84,9 @@ test("40+ open/close cycles and 20 sockets left to the garbage collector keep no
   if (!requireKernel("AF_XDP UMEM lifetime")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `
+    const done = await runChild(
+      topo,
+      `
       const status = () => { const s = require("fs").readFileSync("/proc/self/status", "utf8"); const kb = (k) => Number(new RegExp(k + ":\\\\s+(\\\\d+)").exec(s)[1]); return { vm: kb("VmSize") / 1024, rss: kb("VmRSS") / 1024 }; };
       const { createRequire } = await import("node:module"); const require = createRequire(import.meta.url);
       const cycle = async () => { const x = await XskSocket.open({ ifname: "eth0", frames: 4096, frameSize: 2048 }); x.poll(); x.send([new Uint8Array(60)]); return x; };
@@ -87,10 +103,15 @@ test("40+ open/close cycles and 20 sockets left to the garbage collector keep no
       }
       globalThis.gc(); await new Promise((r) => setTimeout(r, 100));
       const afterGc = status();
-      console.log(JSON.stringify({ done: true, before, afterClose, afterGc }));`, { args: ["--expose-gc"] });
+      console.log(JSON.stringify({ done: true, before, afterClose, afterGc }));`,
+      { args: ["--expose-gc"] },
+    );
     const mib = (v: unknown, k: "vm" | "rss") => (v as Record<string, number>)[k]!;
     // One UMEM here is 8 MiB: 45 leaked cycles would be 360 MiB.
-    assert.ok(mib(done.afterClose, "vm") - mib(done.before, "vm") < 24, `VmSize grew ${mib(done.afterClose, "vm") - mib(done.before, "vm")} MiB over 45 cycles: ${JSON.stringify(done)}`);
+    assert.ok(
+      mib(done.afterClose, "vm") - mib(done.before, "vm") < 24,
+      `VmSize grew ${mib(done.afterClose, "vm") - mib(done.before, "vm")} MiB over 45 cycles: ${JSON.stringify(done)}`,
+    );
     assert.ok(mib(done.afterClose, "rss") - mib(done.before, "rss") < 24, `VmRSS grew over 45 cycles: ${JSON.stringify(done)}`);
     assert.ok(mib(done.afterGc, "vm") - mib(done.before, "vm") < 40, `VmSize grew with collected sockets: ${JSON.stringify(done)}`);
   } finally {
@@ -102,7 +123,9 @@ test("the AbortSignal ends receive() and batches() while no traffic comes", asyn
   if (!requireKernel("AF_XDP")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `
+    const done = await runChild(
+      topo,
+      `
       const xsk = await XskSocket.open({ ifname: "eth0" });
       let t = Date.now();
       let calls = 0;
@@ -115,9 +138,16 @@ test("the AbortSignal ends receive() and batches() while no traffic comes", asyn
       const batchesMs = Date.now() - t;
       const accounting = xsk.frameAccounting();
       xsk.close();
-      console.log(JSON.stringify({ done: true, receiveMs, batchesMs, accounting }));`);
-    assert.ok((done.receiveMs as number) >= 250 && (done.receiveMs as number) < 1500, `receive() ended ${done.receiveMs} ms after a 300 ms signal`);
-    assert.ok((done.batchesMs as number) >= 150 && (done.batchesMs as number) < 1500, `batches() ended ${done.batchesMs} ms after a 200 ms abort`);
+      console.log(JSON.stringify({ done: true, receiveMs, batchesMs, accounting }));`,
+    );
+    assert.ok(
+      (done.receiveMs as number) >= 250 && (done.receiveMs as number) < 1500,
+      `receive() ended ${done.receiveMs} ms after a 300 ms signal`,
+    );
+    assert.ok(
+      (done.batchesMs as number) >= 150 && (done.batchesMs as number) < 1500,
+      `batches() ended ${done.batchesMs} ms after a 200 ms abort`,
+    );
     assert.is((done.accounting as { received: number }).received, 0);
   } finally {
     topo.remove();
@@ -128,7 +158,9 @@ test("the copying fallback (TSXDP_XSK_COPY_FRAMES=1) receives and sends the same
   if (!requireKernel("AF_XDP")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `${countUdp}
+    const done = await runChild(
+      topo,
+      `${countUdp}
       const xsk = await XskSocket.open({ ifname: "eth0", queue: 0 });
       console.log(JSON.stringify({ ready: true, views: xsk.frameViews }));
       const r = await countUdp(xsk, 10, 50);
@@ -137,7 +169,9 @@ test("the copying fallback (TSXDP_XSK_COPY_FRAMES=1) receives and sends the same
       const stats = xsk.stats();
       const accounting = xsk.frameAccounting();
       xsk.close();
-      console.log(JSON.stringify({ done: true, views: xsk.frameViews, received: r.n, seen: r.seen, sent, stats, accounting }));`, { env: { TSXDP_XSK_COPY_FRAMES: "1" }, during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 50, "c") });
+      console.log(JSON.stringify({ done: true, views: xsk.frameViews, received: r.n, seen: r.seen, sent, stats, accounting }));`,
+      { env: { TSXDP_XSK_COPY_FRAMES: "1" }, during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 50, "c") },
+    );
     assert.is(done.views, "copies");
     assert.is(done.received, 50);
     assert.equal([...(done.seen as string[])].sort(), Array.from({ length: 50 }, (_, i) => `c${i}`).sort());
@@ -153,14 +187,18 @@ test("a frame view kept past close() reads as empty, not as freed memory", async
   if (!requireKernel("AF_XDP")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `
+    const done = await runChild(
+      topo,
+      `
       const xsk = await XskSocket.open({ ifname: "eth0", queue: 0 });
       console.log(JSON.stringify({ ready: true, views: xsk.frameViews }));
       let kept;
       for await (const batch of xsk.batches({ signal: AbortSignal.timeout(10000) })) { kept = batch[0]; break; }
       const before = kept ? kept.length : -1;
       xsk.close();
-      console.log(JSON.stringify({ done: true, before, after: kept ? kept.length : -1, byte: kept ? kept[0] ?? null : -1 }));`, { during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 5, "v") });
+      console.log(JSON.stringify({ done: true, before, after: kept ? kept.length : -1, byte: kept ? kept[0] ?? null : -1 }));`,
+      { during: () => sendUdp(topo, "peer", "10.95.0.1", 9999, 5, "v") },
+    );
     assert.ok((done.before as number) > 0);
     assert.is(done.after, 0, "the UMEM's ArrayBuffer was detached");
     assert.is(done.byte, null);
@@ -175,7 +213,9 @@ test("rxBatch checks the frame accounting in native code: a frame not held, or l
   if (!requireKernel("AF_XDP accounting")) return;
   const topo = pair();
   try {
-    const done = await runChild(topo, `
+    const done = await runChild(
+      topo,
+      `
       const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 2048 });
       console.log(JSON.stringify({ ready: true }));
       const before = xsk.frameAccounting();
@@ -190,10 +230,14 @@ test("rxBatch checks the frame accounting in native code: a frame not held, or l
       xsk.held = 0;
       const after = xsk.frameAccounting();
       xsk.close();
-      console.log(JSON.stringify({ done: true, errors, before, after }));`);
+      console.log(JSON.stringify({ done: true, errors, before, after }));`,
+    );
     const errors = done.errors as string[];
     assert.is(errors.length, 2, JSON.stringify(done));
-    assert.match(errors[0]!, /UMEM frame 0 is on a fill ring \(ring 0\), expected held \(a received batch or claimed frames\) \(ring 0\): a frame was lost or used twice/);
+    assert.match(
+      errors[0]!,
+      /UMEM frame 0 is on a fill ring \(ring 0\), expected held \(a received batch or claimed frames\) \(ring 0\): a frame was lost or used twice/,
+    );
     assert.match(errors[1]!, /is not a UMEM frame/);
     assert.equal(done.after, done.before);
   } finally {

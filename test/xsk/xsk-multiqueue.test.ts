@@ -10,7 +10,11 @@ import { twoQueuePair, sendFlows } from "../lib/xsk.js";
 
 test("a Worker per queue: frames arrive on both queues, each once", async () => {
   if (!requireKernel("AF_XDP from worker_threads")) return;
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")], { encoding: "utf8" });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
+    { encoding: "utf8" },
+  );
   assert.is(tsc.status, 0, tsc.stdout);
   const topo = twoQueuePair();
   try {

@@ -26,14 +26,18 @@ const collect = `
 
 test("one UMEM shared by sockets on two interfaces: every frame arrives once, on its own socket", async () => {
   if (!requireKernel("AF_XDP shared UMEM")) return;
-  const topo = topology(["host", "peer"], [
-    { a: "host:eth0:10.93.0.1/24", b: "peer:eth0:10.93.0.2/24" },
-    { a: "host:eth1:10.93.1.1/24", b: "peer:eth1:10.93.1.2/24" },
-  ]);
+  const topo = topology(
+    ["host", "peer"],
+    [
+      { a: "host:eth0:10.93.0.1/24", b: "peer:eth0:10.93.0.2/24" },
+      { a: "host:eth1:10.93.1.1/24", b: "peer:eth1:10.93.1.2/24" },
+    ],
+  );
   try {
     spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", "10.93.0.1"]);
     spawnSync("ip", ["netns", "exec", topo.ns.peer!, "ping", "-c", "1", "-W", "1", "10.93.1.1"]);
-    const child = topo.start("host", process.execPath, [childScript(`${collect}
+    const child = topo.start("host", process.execPath, [
+      childScript(`${collect}
       const a = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, mode: "auto" });
       const b = await XskSocket.open({ ifname: "eth1", queue: 0, shareUmemWith: a });
       console.log(JSON.stringify({ ready: true, start: a.frameAccounting() }));
@@ -42,15 +46,24 @@ test("one UMEM shared by sockets on two interfaces: every frame arrives once, on
       b.close();
       const afterB = a.frameAccounting();
       a.close();
-      console.log(JSON.stringify({ done: true, onA, onB, end, afterB, statsA: a.stats(), statsB: b.stats() }));`)]);
+      console.log(JSON.stringify({ done: true, onA, onB, end, afterB, statsA: a.stats(), statsB: b.stats() }));`),
+    ]);
     const ready = await waitForLine(child, (v) => v.ready === true, 20_000);
     assert.equal(ready.start, { free: 0, fill: 4096, received: 0, transmit: 0 }, "each ring filled from the one UMEM");
     sendUdp(topo, "peer", "10.93.0.1", 9999, 200, "a");
     sendUdp(topo, "peer", "10.93.1.1", 9999, 200, "b");
     const done = await waitForLine(child, (v) => v.done === true, 30_000);
     const expect = (tag: string) => Array.from({ length: 200 }, (_, i) => `${tag}${i}`);
-    assert.equal([...(done.onA as string[])].sort(), expect("a").sort(), "eth0's socket got each of its datagrams once, and none of eth1's");
-    assert.equal([...(done.onB as string[])].sort(), expect("b").sort(), "eth1's socket got each of its datagrams once, and none of eth0's");
+    assert.equal(
+      [...(done.onA as string[])].sort(),
+      expect("a").sort(),
+      "eth0's socket got each of its datagrams once, and none of eth1's",
+    );
+    assert.equal(
+      [...(done.onB as string[])].sort(),
+      expect("b").sort(),
+      "eth1's socket got each of its datagrams once, and none of eth0's",
+    );
     assert.equal(done.end, { free: 0, fill: 4096, received: 0, transmit: 0 });
     assert.equal(done.afterB, { free: 2048, fill: 2048, received: 0, transmit: 0 }, "closing one socket gave its ring's frames back");
   } finally {
@@ -62,7 +75,8 @@ test("sockets on two queues of one interface share one default redirect program"
   if (!requireKernel("AF_XDP multi-queue veth")) return;
   const topo = twoQueuePair();
   try {
-    const child = topo.start("host", process.execPath, [childScript(`${collect}
+    const child = topo.start("host", process.execPath, [
+      childScript(`${collect}
       const q0 = await XskSocket.open({ ifname: "eth0", queue: 0 });
       const q1 = await XskSocket.open({ ifname: "eth0", queue: 1 });
       console.log(JSON.stringify({ ready: true }));
@@ -71,9 +85,14 @@ test("sockets on two queues of one interface share one default redirect program"
       q1.close();
       const again = await XskSocket.open({ ifname: "eth0", queue: 0 });
       again.close();
-      console.log(JSON.stringify({ done: true, on0: on0.length, on1: on1.length, all: [...on0, ...on1].sort() }));`)]);
+      console.log(JSON.stringify({ done: true, on0: on0.length, on1: on1.length, all: [...on0, ...on1].sort() }));`),
+    ]);
     await waitForLine(child, (v) => v.ready === true, 20_000);
-    assert.match(topo.run("host", "ip", ["link", "show", "eth0"]), /prog\/xdp id \d+ name tsxdp_xsk/, "the second queue opened (no EBUSY): both use the one program");
+    assert.match(
+      topo.run("host", "ip", ["link", "show", "eth0"]),
+      /prog\/xdp id \d+ name tsxdp_xsk/,
+      "the second queue opened (no EBUSY): both use the one program",
+    );
     sendFlows(topo, "peer", "10.94.0.1", 300);
     const done = await waitForLine(child, (v) => v.done === true, 30_000);
     assert.ok((done.on0 as number) > 0 && (done.on1 as number) > 0, `frames on both queues: ${done.on0} and ${done.on1}`);

@@ -67,10 +67,17 @@ test("frames claimed and written in place go out as written; transmit refuses fo
     assert.match((r.foreign as { message: string }).message, /frame 0 is not a frame of this socket's UMEM/);
     assert.is((r.empty as { code: string }).code, "EINVAL");
     assert.match((r.empty as { message: string }).message, /frame 0 is empty \(0 bytes\)/);
-    assert.match((r.twice as { message: string }).message, /UMEM frame \d+ is in flight on TX \(ring 0\), expected held \(a received batch or claimed frames\) \(ring 0\): a frame was lost or used twice/);
+    assert.match(
+      (r.twice as { message: string }).message,
+      /UMEM frame \d+ is in flight on TX \(ring 0\), expected held \(a received batch or claimed frames\) \(ring 0\): a frame was lost or used twice/,
+    );
     assert.equal(r.afterRefusals, r.afterClaim, "a refused transmit moved nothing");
     assert.is(r.queued, 3);
-    assert.match((r.again as { message: string }).message, /is in flight on TX|is free|fill ring/, "a frame already transmitted is not the caller's any more");
+    assert.match(
+      (r.again as { message: string }).message,
+      /is in flight on TX|is free|fill ring/,
+      "a frame already transmitted is not the caller's any more",
+    );
     assert.equal(r.afterCompletion, start, "completed frames went back");
     assert.equal(r.afterRelease, start, "released frames are free again");
     assert.is((r.emptySend as { code: string }).code, "EINVAL");
@@ -79,10 +86,16 @@ test("frames claimed and written in place go out as written; transmit refuses fo
     assert.is(stats.txPackets, 3);
     assert.is(stats.txInvalidDescs, 0);
     const got = (await rxDone).got as number[][];
-    assert.equal(got.map((f) => f.length), [60, 61, 62]);
+    assert.equal(
+      got.map((f) => f.length),
+      [60, 61, 62],
+    );
     got.forEach((f, i) => {
       assert.equal(f.slice(6, 12), Array(6).fill(i + 1));
-      assert.ok(f.slice(14).every((b) => b === 0xa0 + i), `frame ${i}'s payload as written in place`);
+      assert.ok(
+        f.slice(14).every((b) => b === 0xa0 + i),
+        `frame ${i}'s payload as written in place`,
+      );
     });
   } finally {
     topo.remove();

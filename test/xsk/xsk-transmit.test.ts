@@ -8,7 +8,8 @@ import { requireKernel } from "../lib/kernel-env.js";
 import { topology, waitForLine } from "../lib/topology.js";
 import { childScript } from "../lib/xsk.js";
 
-const receiver = (total: number) => childScript(`
+const receiver = (total: number) =>
+  childScript(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 8192, rxSize: 4096 });
   console.log(JSON.stringify({ ready: true }));
   const seen = new Uint8Array(${total});
@@ -31,7 +32,8 @@ const receiver = (total: number) => childScript(`
   xsk.close();
   console.log(JSON.stringify({ done: true, received, duplicates, accounting, stats }));`);
 
-const sender = (total: number, needWakeup: boolean) => childScript(`
+const sender = (total: number, needWakeup: boolean) =>
+  childScript(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 4096, txSize: 2048, needWakeup: ${needWakeup} });
   const pool = Array.from({ length: 256 }, () => { const f = new Uint8Array(64); f.fill(0xff, 0, 6); f[12] = 0x88; f[13] = 0xb5; return f; });
   let next = 0, partial = 0, spins = 0;

@@ -6,7 +6,12 @@ import { FrameAllocator } from "../../runtime/xsk/frames.js";
 import { bindAttempts, fallsBackToCopy } from "../../runtime/xsk/mode.js";
 import { XskSocket, busyPollSettings } from "../../runtime/xsk/socket.js";
 
-const { Fill, Received, Transmit, place } = { Fill: FrameAllocator.Fill, Received: FrameAllocator.Received, Transmit: FrameAllocator.Transmit, place: FrameAllocator.place };
+const { Fill, Received, Transmit, place } = {
+  Fill: FrameAllocator.Fill,
+  Received: FrameAllocator.Received,
+  Transmit: FrameAllocator.Transmit,
+  place: FrameAllocator.place,
+};
 
 test("frames move free → fill → received → fill → free and always add up", () => {
   const a = new FrameAllocator(8, 2048);
@@ -28,7 +33,10 @@ test("a frame given back twice, or taken back from the wrong ring, is caught", (
   a.take(out, 2, place(Transmit, 1));
   a.give(out, 1, place(Transmit, 1));
   assert.throws(() => a.give(out, 1, place(Transmit, 1)), /lost or used twice/);
-  assert.throws(() => a.move(out.subarray(1), 1, place(Fill, 1), place(Received, 1)), /in flight on TX \(ring 1\), expected on a fill ring \(ring 1\)/);
+  assert.throws(
+    () => a.move(out.subarray(1), 1, place(Fill, 1), place(Received, 1)),
+    /in flight on TX \(ring 1\), expected on a fill ring \(ring 1\)/,
+  );
   assert.throws(() => a.give(out.subarray(1), 1, place(Transmit, 0)), /expected in flight on TX/);
   assert.throws(() => a.give(new Uint32Array([4 * 2048]), 1, place(Transmit, 1)), /not a UMEM frame/);
   a.check();
@@ -59,7 +67,7 @@ test("reclaim frees only the closed ring's frames", () => {
 
 test("random traffic on three rings: no frame lost or used twice", () => {
   let seed = 12345;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const a = new FrameAllocator(512, 2048);
   const rings = [0, 1, 2].map(() => ({ fill: [] as number[], held: [] as number[], tx: [] as number[] }));
   const buf = new Uint32Array(64);
@@ -73,7 +81,12 @@ test("random traffic on three rings: no frame lost or used twice", () => {
     } else if (op === 1 && ring.fill.length) {
       const n = 1 + rand(Math.min(ring.fill.length, 32));
       const got = ring.fill.splice(0, n);
-      a.move(Uint32Array.from(got, (x) => x + 256), n, place(Fill, r), place(Received, r));
+      a.move(
+        Uint32Array.from(got, (x) => x + 256),
+        n,
+        place(Fill, r),
+        place(Received, r),
+      );
       ring.held.push(...got);
     } else if (op === 2 && ring.held.length) {
       const got = ring.held.splice(0);
@@ -89,7 +102,10 @@ test("random traffic on three rings: no frame lost or used twice", () => {
     if (step % 1000 === 0) {
       const c = a.check();
       assert.is(c.free + c.fill + c.received + c.transmit, 512);
-      assert.is(c.fill, rings.reduce((s, x) => s + x.fill.length, 0));
+      assert.is(
+        c.fill,
+        rings.reduce((s, x) => s + x.fill.length, 0),
+      );
     }
   }
   const all = rings.flatMap((x) => [...x.fill, ...x.held, ...x.tx]);
@@ -123,7 +139,10 @@ test("busy-poll options: defaults, and errors in words", () => {
 
 test("a queue id past 32 bits is refused before anything is bound (it would wrap to another queue)", async () => {
   for (const queue of [2 ** 32 + 1, 1.5, -1]) {
-    const error = await XskSocket.open({ ifname: "tsxdp-none0", queue }).then(() => undefined, (e: Error & { code?: string }) => e);
+    const error = await XskSocket.open({ ifname: "tsxdp-none0", queue }).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
     assert.is(error?.code, "EINVAL", String(queue));
     assert.match(error!.message, new RegExp(`queue must be an integer from 0 to 4294967295, not ${String(queue).replace(".", "\\.")}$`));
   }

@@ -14,7 +14,8 @@ import { childScript, sendUdp, warmPair } from "../lib/xsk.js";
 /** Host and peer; neighbours resolved first (once a socket takes every frame, ARP goes to it too). */
 const pair = (): Topology => warmPair("10.91.0");
 
-const sink = (seconds: number) => childScript(`
+const sink = (seconds: number) =>
+  childScript(`
   const xsk = await XskSocket.open({ ifname: "eth0", queue: 0, frames: 2048, mode: "auto" });
   console.log(JSON.stringify({ ready: true, mode: xsk.mode }));
   let udp = 0, frames = 0;
@@ -49,8 +50,15 @@ test("a sink receives every datagram sent at a moderate rate; frames all account
 test("echo: XDP steers one UDP port to AF_XDP, Node answers, the peer gets the reply", async () => {
   if (!requireKernel("AF_XDP TX on veth")) return;
   const build = await compile({ files: [path.join(repoRoot, "examples/xsk-echo/echo.xdp.ts")] });
-  assert.equal(build.diagnostics.map((d) => formatDiagnostic(d)), []);
-  const tsc = spawnSync(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")], { encoding: "utf8" });
+  assert.equal(
+    build.diagnostics.map((d) => formatDiagnostic(d)),
+    [],
+  );
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
+    { encoding: "utf8" },
+  );
   assert.is(tsc.status, 0, tsc.stdout);
   const topo = pair();
   try {
@@ -59,9 +67,17 @@ test("echo: XDP steers one UDP port to AF_XDP, Node answers, the peer gets the r
     const echo = topo.start("host", process.execPath, [path.join(repoRoot, "examples/xsk-echo/main.js"), "eth0", "4", "7007"]);
     await waitForLine(echo, (v) => v.echoing === "eth0", 30_000);
     for (let i = 0; i < 3; i++) {
-      assert.equal(udpExchange(topo, "peer", "10.91.0.1", 7007, `hello${i}`, 45000 + i), { from: "10.91.0.1", port: 7007, data: `echo:hello${i}` });
+      assert.equal(udpExchange(topo, "peer", "10.91.0.1", 7007, `hello${i}`, 45000 + i), {
+        from: "10.91.0.1",
+        port: 7007,
+        data: `echo:hello${i}`,
+      });
     }
-    assert.equal(udpExchange(topo, "peer", "10.91.0.1", 7008, "via-stack", 46000), { from: "10.91.0.1", port: 7008, data: "echo:via-stack" }, "other ports still reach the kernel's sockets");
+    assert.equal(
+      udpExchange(topo, "peer", "10.91.0.1", 7008, "via-stack", 46000),
+      { from: "10.91.0.1", port: 7008, data: "echo:via-stack" },
+      "other ports still reach the kernel's sockets",
+    );
     const done = await waitForLine(echo, (v) => v.done === true, 15_000);
     assert.ok((done.answered as number) >= 3);
   } finally {
@@ -75,7 +91,11 @@ test("a million live frames: the UMEM accounting holds, nothing leaks", async ()
   try {
     const child = topo.start("host", process.execPath, [sink(8)]);
     await waitForLine(child, (v) => v.ready === true);
-    const frame = build([{ eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } }, { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } }, { payload: new Uint8Array(30) }]);
+    const frame = build([
+      { eth: { dst: "02:00:00:00:00:01", src: "02:00:00:00:00:02" } },
+      { ipv4: { src: "10.0.0.1", dst: "10.0.0.2" } },
+      { payload: new Uint8Array(30) },
+    ]);
     const generator = childScript(`
       const frame = Uint8Array.from(${JSON.stringify([...frame])});
       const r = liveFrames({ ifname: "eth0", frame, count: 1000000 });
@@ -85,7 +105,10 @@ test("a million live frames: the UMEM accounting holds, nothing leaks", async ()
     const done = await waitForLine(child, (v) => v.done === true, 30_000);
     const stats = done.stats as Record<string, number>;
     const a = done.accounting as Record<string, number>;
-    assert.ok((done.frames as number) > 100_000, `received ${done.frames} of 1000000 (the rest dropped for lack of fill slots: rxDropped ${stats.rxDropped})`);
+    assert.ok(
+      (done.frames as number) > 100_000,
+      `received ${done.frames} of 1000000 (the rest dropped for lack of fill slots: rxDropped ${stats.rxDropped})`,
+    );
     assert.is(a.free! + a.fill! + a.received! + a.transmit!, 2048);
     assert.is(a.received, 0);
     assert.is(a.transmit, 0);
@@ -116,7 +139,9 @@ test("errors name the cause: queue out of range, busy queue, zero-copy on veth, 
       console.log(JSON.stringify(out));`);
     const r = spawnSync("ip", ["netns", "exec", topo.ns.host!, process.execPath, script], { encoding: "utf8", timeout: 30_000 });
     assert.is(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { code?: string; message?: string }> & { reopened: boolean };
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, { code?: string; message?: string }> & {
+      reopened: boolean;
+    };
     assert.is(out.queue!.code, "EINVAL");
     assert.match(out.queue!.message!, /eth0 has 1 receive queue/);
     assert.is(out.zerocopy!.code, "EOPNOTSUPP");
@@ -124,7 +149,10 @@ test("errors name the cause: queue out of range, busy queue, zero-copy on veth, 
     assert.is(out.missing!.code, "ENODEV");
     assert.ok(out.busy!.code === "EBUSY" || out.busy!.code === "EEXIST", JSON.stringify(out.busy));
     assert.is(out.sameQueueShared!.code, "EBUSY", JSON.stringify(out.sameQueueShared));
-    assert.match(out.sameQueueShared!.message!, /queue 0 of eth0 already has an AF_XDP socket in this process on tsxdp's default redirect program/);
+    assert.match(
+      out.sameQueueShared!.message!,
+      /queue 0 of eth0 already has an AF_XDP socket in this process on tsxdp's default redirect program/,
+    );
     assert.ok(out.reopened, "the queue is free again after close()");
   } finally {
     topo.remove();

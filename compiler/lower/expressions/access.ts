@@ -47,8 +47,17 @@ export function lowerIdentifier(fs: FunctionState, node: ts.Identifier): Value {
 function lowerGlobal(fs: FunctionState, g: GlobalDefinition): Value {
   // A struct or FixedArray global is a view of its section, as a map value is; a config
   // view is marked read-only (the verifier rejects stores into the frozen .rodata map).
-  if (g.layout) return { ty: { kind: "view", layout: g.layout, nullable: false }, ir: g.global, readonlyConfig: g.kind === "config" ? g.name : undefined };
-  if (g.kind === "global") return { ty: g.int ? { kind: "ref", int: g.int, nullable: false } : { kind: "ref", int: Int.u8, nullable: false, bool: true }, ir: g.global };
+  if (g.layout)
+    return {
+      ty: { kind: "view", layout: g.layout, nullable: false },
+      ir: g.global,
+      readonlyConfig: g.kind === "config" ? g.name : undefined,
+    };
+  if (g.kind === "global")
+    return {
+      ty: g.int ? { kind: "ref", int: g.int, nullable: false } : { kind: "ref", int: Int.u8, nullable: false, bool: true },
+      ir: g.global,
+    };
   // A volatile load: the default must not be folded, the loader rewrites .rodata.
   if (!g.int) {
     const byte = fs.fb.value(`load volatile i8, ptr ${g.global}, align 1`);

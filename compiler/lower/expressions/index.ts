@@ -55,7 +55,14 @@ const visitors: { readonly [K in keyof ExpressionNodes]: ExpressionVisitor<Expre
   [ts.SyntaxKind.ObjectLiteralExpression]: lowerObjectLiteralValue,
   [ts.SyntaxKind.ParenthesizedExpression]: (fs, n, e) => fs.lowerExpression(n.expression, e),
   // `{ … } as FibLookup`: the asserted struct type is what an object literal builds.
-  [ts.SyntaxKind.AsExpression]: (fs, n, e) => (reportNullRemoval(fs, n), fs.lowerExpression(n.expression, e ?? (ts.isObjectLiteralExpression(skipParens(n.expression)) ? tyOf(fs.mod, fs.checker.getTypeFromTypeNode(n.type), n.type) : undefined))),
+  [ts.SyntaxKind.AsExpression]: (fs, n, e) => (
+    reportNullRemoval(fs, n),
+    fs.lowerExpression(
+      n.expression,
+      e ??
+        (ts.isObjectLiteralExpression(skipParens(n.expression)) ? tyOf(fs.mod, fs.checker.getTypeFromTypeNode(n.type), n.type) : undefined),
+    )
+  ),
   [ts.SyntaxKind.NonNullExpression]: (fs, n, e) => (reportNullRemoval(fs, n), fs.lowerExpression(n.expression, e)),
   [ts.SyntaxKind.SatisfiesExpression]: (fs, n, e) => fs.lowerExpression(n.expression, e),
 };

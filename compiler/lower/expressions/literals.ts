@@ -23,8 +23,11 @@ export function lowerBigIntLiteral(fs: FunctionState, node: ts.BigIntLiteral): V
 
 export function lowerKeyword(fs: FunctionState, node: ts.Node): Value {
   switch (node.kind) {
-    case ts.SyntaxKind.TrueKeyword: return { ty: { kind: "bool" }, ir: "true", constant: 1n };
-    case ts.SyntaxKind.FalseKeyword: return { ty: { kind: "bool" }, ir: "false", constant: 0n };
-    default: return { ty: { kind: "null" }, ir: "null" };
+    case ts.SyntaxKind.TrueKeyword:
+      return { ty: { kind: "bool" }, ir: "true", constant: 1n };
+    case ts.SyntaxKind.FalseKeyword:
+      return { ty: { kind: "bool" }, ir: "false", constant: 0n };
+    default:
+      return { ty: { kind: "null" }, ir: "null" };
   }
 }

@@ -44,7 +44,13 @@ function fillStruct(fs: FunctionState, node: ts.ObjectLiteralExpression, layout:
         fs.error(Diagnostics.StructCopy, init);
         continue;
       }
-      copyBytes(fs, fieldPtr, source.ir, expectedLayout.size, Math.min(alignAt(Math.max(layout.align, 8), field.offset), viewAlign(source)));
+      copyBytes(
+        fs,
+        fieldPtr,
+        source.ir,
+        expectedLayout.size,
+        Math.min(alignAt(Math.max(layout.align, 8), field.offset), viewAlign(source)),
+      );
       continue;
     }
     const value = convertImplicit(fs, fs.lowerExpression(init, fieldTy(field.type)), fieldTy(field.type), init);

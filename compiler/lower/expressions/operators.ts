@@ -8,27 +8,53 @@ import { type Ty, BoolTy, intTy, intName, llInt, llType, isPointer } from "../..
 import { type FunctionState, type Value, constValue } from "../context.js";
 import type { Block } from "../../ir/function.js";
 import {
-  type BinaryOp, type CompareOp, unify, emitBinary, emitCompare, foldBinary, foldCompare,
-  convertImplicit, typedConst,
+  type BinaryOp,
+  type CompareOp,
+  unify,
+  emitBinary,
+  emitCompare,
+  foldBinary,
+  foldCompare,
+  convertImplicit,
+  typedConst,
 } from "../integers.js";
 import { load, store, placeTy, lowerPlace } from "../places.js";
 
 const arithmetic = new Map<ts.SyntaxKind, BinaryOp>([
-  [ts.SyntaxKind.PlusToken, "+"], [ts.SyntaxKind.MinusToken, "-"], [ts.SyntaxKind.AsteriskToken, "*"],
-  [ts.SyntaxKind.SlashToken, "/"], [ts.SyntaxKind.PercentToken, "%"], [ts.SyntaxKind.AmpersandToken, "&"],
-  [ts.SyntaxKind.BarToken, "|"], [ts.SyntaxKind.CaretToken, "^"], [ts.SyntaxKind.LessThanLessThanToken, "<<"],
-  [ts.SyntaxKind.GreaterThanGreaterThanToken, ">>"], [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken, ">>>"],
+  [ts.SyntaxKind.PlusToken, "+"],
+  [ts.SyntaxKind.MinusToken, "-"],
+  [ts.SyntaxKind.AsteriskToken, "*"],
+  [ts.SyntaxKind.SlashToken, "/"],
+  [ts.SyntaxKind.PercentToken, "%"],
+  [ts.SyntaxKind.AmpersandToken, "&"],
+  [ts.SyntaxKind.BarToken, "|"],
+  [ts.SyntaxKind.CaretToken, "^"],
+  [ts.SyntaxKind.LessThanLessThanToken, "<<"],
+  [ts.SyntaxKind.GreaterThanGreaterThanToken, ">>"],
+  [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken, ">>>"],
 ]);
 const compoundAssignment = new Map<ts.SyntaxKind, BinaryOp>([
-  [ts.SyntaxKind.PlusEqualsToken, "+"], [ts.SyntaxKind.MinusEqualsToken, "-"], [ts.SyntaxKind.AsteriskEqualsToken, "*"],
-  [ts.SyntaxKind.SlashEqualsToken, "/"], [ts.SyntaxKind.PercentEqualsToken, "%"], [ts.SyntaxKind.AmpersandEqualsToken, "&"],
-  [ts.SyntaxKind.BarEqualsToken, "|"], [ts.SyntaxKind.CaretEqualsToken, "^"], [ts.SyntaxKind.LessThanLessThanEqualsToken, "<<"],
-  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken, ">>"], [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken, ">>>"],
+  [ts.SyntaxKind.PlusEqualsToken, "+"],
+  [ts.SyntaxKind.MinusEqualsToken, "-"],
+  [ts.SyntaxKind.AsteriskEqualsToken, "*"],
+  [ts.SyntaxKind.SlashEqualsToken, "/"],
+  [ts.SyntaxKind.PercentEqualsToken, "%"],
+  [ts.SyntaxKind.AmpersandEqualsToken, "&"],
+  [ts.SyntaxKind.BarEqualsToken, "|"],
+  [ts.SyntaxKind.CaretEqualsToken, "^"],
+  [ts.SyntaxKind.LessThanLessThanEqualsToken, "<<"],
+  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken, ">>"],
+  [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken, ">>>"],
 ]);
 const comparisons = new Map<ts.SyntaxKind, CompareOp>([
-  [ts.SyntaxKind.LessThanToken, "<"], [ts.SyntaxKind.LessThanEqualsToken, "<="], [ts.SyntaxKind.GreaterThanToken, ">"],
-  [ts.SyntaxKind.GreaterThanEqualsToken, ">="], [ts.SyntaxKind.EqualsEqualsEqualsToken, "=="], [ts.SyntaxKind.EqualsEqualsToken, "=="],
-  [ts.SyntaxKind.ExclamationEqualsEqualsToken, "!="], [ts.SyntaxKind.ExclamationEqualsToken, "!="],
+  [ts.SyntaxKind.LessThanToken, "<"],
+  [ts.SyntaxKind.LessThanEqualsToken, "<="],
+  [ts.SyntaxKind.GreaterThanToken, ">"],
+  [ts.SyntaxKind.GreaterThanEqualsToken, ">="],
+  [ts.SyntaxKind.EqualsEqualsEqualsToken, "=="],
+  [ts.SyntaxKind.EqualsEqualsToken, "=="],
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken, "!="],
+  [ts.SyntaxKind.ExclamationEqualsToken, "!="],
 ]);
 
 export function lowerBinary(fs: FunctionState, node: ts.BinaryExpression): Value {
@@ -55,11 +81,16 @@ export function lowerBinary(fs: FunctionState, node: ts.BinaryExpression): Value
 
 function hintFor(op: ts.SyntaxKind): string {
   switch (op) {
-    case ts.SyntaxKind.AsteriskAsteriskToken: return "Multiply in a bounded loop, or precompute the constant.";
-    case ts.SyntaxKind.InstanceOfKeyword: return "Values have static types in .xdp.ts; no runtime type tests are needed.";
-    case ts.SyntaxKind.InKeyword: return "Struct fields are fixed at compile time; use a map's lookup() for membership.";
-    case ts.SyntaxKind.QuestionQuestionToken: return "Check for null with if (v === null) … instead.";
-    default: return "Use integer arithmetic, comparisons and logical operators.";
+    case ts.SyntaxKind.AsteriskAsteriskToken:
+      return "Multiply in a bounded loop, or precompute the constant.";
+    case ts.SyntaxKind.InstanceOfKeyword:
+      return "Values have static types in .xdp.ts; no runtime type tests are needed.";
+    case ts.SyntaxKind.InKeyword:
+      return "Struct fields are fixed at compile time; use a map's lookup() for membership.";
+    case ts.SyntaxKind.QuestionQuestionToken:
+      return "Check for null with if (v === null) … instead.";
+    default:
+      return "Use integer arithmetic, comparisons and logical operators.";
   }
 }
 
@@ -75,7 +106,8 @@ export function binaryArithmetic(fs: FunctionState, op: BinaryOp, a: Value, b: V
     const count = b.ty.kind === "const" ? typedConst(b.constant!, a.ty.int) : resizeCount(fs, b, a.ty.int, node);
     return emitBinary(fs, op, a, count, a.ty.int);
   }
-  if ((a.ty.kind !== "int" && a.ty.kind !== "const") || (b.ty.kind !== "int" && b.ty.kind !== "const")) return invalidOperand(fs, a.ty.kind === "int" || a.ty.kind === "const" ? b : a, node);
+  if ((a.ty.kind !== "int" && a.ty.kind !== "const") || (b.ty.kind !== "int" && b.ty.kind !== "const"))
+    return invalidOperand(fs, a.ty.kind === "int" || a.ty.kind === "const" ? b : a, node);
   const [left, right, t] = unify(fs, a, b, op, node);
   return emitBinary(fs, op, left, right, t!);
 }
@@ -136,7 +168,13 @@ function lowerAssignment(fs: FunctionState, node: ts.BinaryExpression): Value {
   return value;
 }
 
-export function lowerCompoundAssignment(fs: FunctionState, left: ts.Expression, op: BinaryOp, right: ts.Expression | bigint, node: ts.Node): Value {
+export function lowerCompoundAssignment(
+  fs: FunctionState,
+  left: ts.Expression,
+  op: BinaryOp,
+  right: ts.Expression | bigint,
+  node: ts.Node,
+): Value {
   const place = lowerPlace(fs, left);
   if (!place) return constValue(0n);
   const target = placeTy(place);
@@ -154,8 +192,10 @@ export function lowerCompoundAssignment(fs: FunctionState, left: ts.Expression, 
 
 export function lowerPrefixUnary(fs: FunctionState, node: ts.PrefixUnaryExpression): Value {
   switch (node.operator) {
-    case ts.SyntaxKind.PlusPlusToken: return lowerCompoundAssignment(fs, node.operand, "+", 1n, node);
-    case ts.SyntaxKind.MinusMinusToken: return lowerCompoundAssignment(fs, node.operand, "-", 1n, node);
+    case ts.SyntaxKind.PlusPlusToken:
+      return lowerCompoundAssignment(fs, node.operand, "+", 1n, node);
+    case ts.SyntaxKind.MinusMinusToken:
+      return lowerCompoundAssignment(fs, node.operand, "-", 1n, node);
     case ts.SyntaxKind.ExclamationToken: {
       const v = toBool(fs, fs.lowerExpression(node.operand), node.operand);
       if (v.constant !== undefined) return { ty: BoolTy, ir: v.constant ? "false" : "true", constant: v.constant ? 0n : 1n };
@@ -175,7 +215,8 @@ export function lowerPrefixUnary(fs: FunctionState, node: ts.PrefixUnaryExpressi
       if (v.ty.int.be) fs.error(Diagnostics.ByteOrderArithmetic, node, "network-order value");
       return { ty: v.ty, ir: fs.fb.value(`sub ${llInt(v.ty.int)} 0, ${v.ir}`) };
     }
-    case ts.SyntaxKind.PlusToken: return fs.lowerExpression(node.operand);
+    case ts.SyntaxKind.PlusToken:
+      return fs.lowerExpression(node.operand);
   }
   return constValue(0n);
 }
@@ -194,10 +235,15 @@ export function lowerPostfixUnary(fs: FunctionState, node: ts.PostfixUnaryExpres
 /** A value as an i1: bools as they are, integers `!= 0`, views and refs `!= null`. */
 export function toBool(fs: FunctionState, v: Value, node: ts.Node): Value {
   switch (v.ty.kind) {
-    case "bool": return v;
-    case "const": return { ty: BoolTy, ir: v.constant ? "true" : "false", constant: v.constant ? 1n : 0n };
-    case "int": return { ty: BoolTy, ir: fs.fb.value(`icmp ne ${llInt(v.ty.int)} ${v.ir}, 0`) };
-    case "view": case "ref": case "null":
+    case "bool":
+      return v;
+    case "const":
+      return { ty: BoolTy, ir: v.constant ? "true" : "false", constant: v.constant ? 1n : 0n };
+    case "int":
+      return { ty: BoolTy, ir: fs.fb.value(`icmp ne ${llInt(v.ty.int)} ${v.ir}, 0`) };
+    case "view":
+    case "ref":
+    case "null":
       fs.viewChecked(v);
       return { ty: BoolTy, ir: fs.fb.value(`icmp ne ptr ${v.ir}, null`) };
     default:
@@ -209,7 +255,8 @@ export function toBool(fs: FunctionState, v: Value, node: ts.Node): Value {
 /** Branches on `expr`, short-circuiting `&&`, `||` and `!` into jumps. */
 export function lowerCondition(fs: FunctionState, expr: ts.Expression, ifTrue: Block, ifFalse: Block): void {
   while (ts.isParenthesizedExpression(expr)) expr = expr.expression;
-  if (ts.isPrefixUnaryExpression(expr) && expr.operator === ts.SyntaxKind.ExclamationToken) return lowerCondition(fs, expr.operand, ifFalse, ifTrue);
+  if (ts.isPrefixUnaryExpression(expr) && expr.operator === ts.SyntaxKind.ExclamationToken)
+    return lowerCondition(fs, expr.operand, ifFalse, ifTrue);
   if (ts.isBinaryExpression(expr)) {
     const op = expr.operatorToken.kind;
     if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
@@ -252,7 +299,10 @@ export function lowerConditional(fs: FunctionState, node: ts.ConditionalExpressi
   const resultTy = commonType(a.ty, b.ty, expected);
   if (resultTy.kind === "const" && a.constant !== undefined && b.constant !== undefined && a.ty.kind === "const" && b.ty.kind === "const") {
     // Both arms constant but the condition is not: give the result a concrete type.
-    const t = expected?.kind === "int" ? expected : { kind: "int" as const, int: { bits: 64 as const, signed: a.constant < 0n || b.constant < 0n, be: false } };
+    const t =
+      expected?.kind === "int"
+        ? expected
+        : { kind: "int" as const, int: { bits: 64 as const, signed: a.constant < 0n || b.constant < 0n, be: false } };
     return finishConditional(fs, typedConst(a.constant, t.int), typedConst(b.constant, t.int), t, endYes, endNo, join, node);
   }
   fs.fb.setBlock(endYes);
@@ -273,7 +323,12 @@ function finishConditional(fs: FunctionState, a: Value, b: Value, ty: Ty, endYes
   const ll = llType(ty);
   // A null arm is never dereferenced, so it does not change where the other arm points.
   const region = a.region === b.region || b.ty.kind === "null" ? a.region : a.ty.kind === "null" ? b.region : undefined;
-  return { ty, ir: fs.fb.value(`phi ${ll} [ ${a.ir}, %${fromYes.label} ], [ ${b.ir}, %${fromNo.label} ]`), epoch: minEpoch(a.epoch, b.epoch), region };
+  return {
+    ty,
+    ir: fs.fb.value(`phi ${ll} [ ${a.ir}, %${fromYes.label} ], [ ${b.ir}, %${fromNo.label} ]`),
+    epoch: minEpoch(a.epoch, b.epoch),
+    region,
+  };
 }
 
 function minEpoch(a?: number, b?: number): number | undefined {

@@ -76,7 +76,8 @@ function limitOf(fs: FunctionState, cond: ts.Expression, counter: ts.Symbol, upw
   while (ts.isParenthesizedExpression(cond)) cond = cond.expression;
   if (!ts.isBinaryExpression(cond)) return undefined;
   const op = cond.operatorToken.kind;
-  if (op === ts.SyntaxKind.AmpersandAmpersandToken) return limitOf(fs, cond.left, counter, upward) ?? limitOf(fs, cond.right, counter, upward);
+  if (op === ts.SyntaxKind.AmpersandAmpersandToken)
+    return limitOf(fs, cond.left, counter, upward) ?? limitOf(fs, cond.right, counter, upward);
   const isCounter = (e: ts.Expression) => ts.isIdentifier(e) && fs.checker.getSymbolAtLocation(e) === counter;
   let rel: ts.SyntaxKind = op;
   let other: ts.Expression;
@@ -88,22 +89,31 @@ function limitOf(fs: FunctionState, cond: ts.Expression, counter: ts.Symbol, upw
   const c = evalConstant(fs, other);
   if (c === undefined) return undefined;
   switch (rel) {
-    case ts.SyntaxKind.LessThanToken: return upward ? c - 1n : undefined;
-    case ts.SyntaxKind.LessThanEqualsToken: return upward ? c : undefined;
-    case ts.SyntaxKind.GreaterThanToken: return upward ? undefined : c + 1n;
-    case ts.SyntaxKind.GreaterThanEqualsToken: return upward ? undefined : c;
+    case ts.SyntaxKind.LessThanToken:
+      return upward ? c - 1n : undefined;
+    case ts.SyntaxKind.LessThanEqualsToken:
+      return upward ? c : undefined;
+    case ts.SyntaxKind.GreaterThanToken:
+      return upward ? undefined : c + 1n;
+    case ts.SyntaxKind.GreaterThanEqualsToken:
+      return upward ? undefined : c;
     case ts.SyntaxKind.ExclamationEqualsEqualsToken:
-    case ts.SyntaxKind.ExclamationEqualsToken: return upward ? c - 1n : c + 1n;
+    case ts.SyntaxKind.ExclamationEqualsToken:
+      return upward ? c - 1n : c + 1n;
   }
   return undefined;
 }
 
 function flip(op: ts.SyntaxKind): ts.SyntaxKind {
   switch (op) {
-    case ts.SyntaxKind.LessThanToken: return ts.SyntaxKind.GreaterThanToken;
-    case ts.SyntaxKind.LessThanEqualsToken: return ts.SyntaxKind.GreaterThanEqualsToken;
-    case ts.SyntaxKind.GreaterThanToken: return ts.SyntaxKind.LessThanToken;
-    case ts.SyntaxKind.GreaterThanEqualsToken: return ts.SyntaxKind.LessThanEqualsToken;
+    case ts.SyntaxKind.LessThanToken:
+      return ts.SyntaxKind.GreaterThanToken;
+    case ts.SyntaxKind.LessThanEqualsToken:
+      return ts.SyntaxKind.GreaterThanEqualsToken;
+    case ts.SyntaxKind.GreaterThanToken:
+      return ts.SyntaxKind.LessThanToken;
+    case ts.SyntaxKind.GreaterThanEqualsToken:
+      return ts.SyntaxKind.LessThanEqualsToken;
   }
   return op;
 }
@@ -129,11 +139,21 @@ function assigns(fs: FunctionState, node: ts.Node, counter: ts.Symbol): boolean 
   const isCounter = (e: ts.Expression) => ts.isIdentifier(e) && fs.checker.getSymbolAtLocation(e) === counter;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment && isCounter(n.left)) found = true;
-    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && isCounter(n.operand)) found = true;
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      isCounter(n.left)
+    )
+      found = true;
+    if (
+      (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) &&
+      isCounter(n.operand)
+    )
+      found = true;
     ts.forEachChild(n, visit);
   };
   visit(node);
   return found;
 }
-

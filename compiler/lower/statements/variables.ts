@@ -65,7 +65,18 @@ function lowerVariableDeclaration(fs: FunctionState, decl: ts.VariableDeclaratio
     fs.fb.inst(`store ptr ${value?.nonNull ?? initial}, ptr ${nonNull}`);
   }
   const max = isConst && ty.kind === "int" ? value?.max : undefined;
-  fs.locals.set(symbol, { kind: "slot", ptr, ty, epoch: value?.epoch, viewId: value?.viewId, name: decl.name.text, nonNull, align: isConst ? value?.align : undefined, region: isConst ? value?.region : undefined, max });
+  fs.locals.set(symbol, {
+    kind: "slot",
+    ptr,
+    ty,
+    epoch: value?.epoch,
+    viewId: value?.viewId,
+    name: decl.name.text,
+    nonNull,
+    align: isConst ? value?.align : undefined,
+    region: isConst ? value?.region : undefined,
+    max,
+  });
   if (value && max !== undefined && max <= BigInt(maxPacketOffset) && fs.ctx !== undefined) {
     fs.offsetPointers.set(symbol, { epoch: fs.epoch, ptr: packetPointerAt(fs, fs.ctx, value) });
   }
