@@ -65,3 +65,33 @@ export const XskBindFlags = { COPY: 2, ZEROCOPY: 4, USE_NEED_WAKEUP: 8 } as cons
 
 /** Socket options of busy polling. */
 export const SocketOption = { SOL_SOCKET: 1, SO_BUSY_POLL: 46, SO_PREFER_BUSY_POLL: 69, SO_BUSY_POLL_BUDGET: 70 } as const;
+
+/** Helper ids (enum bpf_func_id) that tsxdp programs call: the compiler emits them, the VM implements them. */
+export const BpfFuncId = {
+  mapLookupElem: 1,
+  mapUpdateElem: 2,
+  mapDeleteElem: 3,
+  ktimeGetNs: 5,
+  tracePrintk: 6,
+  getPrandomU32: 7,
+  getSmpProcessorId: 8,
+  tailCall: 12,
+  redirect: 23,
+  csumDiff: 28,
+  xdpAdjustHead: 44,
+  redirectMap: 51,
+  xdpAdjustMeta: 54,
+  xdpAdjustTail: 65,
+  fibLookup: 69,
+  ktimeGetBootNs: 125,
+  ringbufOutput: 130,
+  ringbufReserve: 131,
+  ringbufSubmit: 132,
+  ringbufDiscard: 133,
+  ringbufQuery: 134,
+  ktimeGetCoarseNs: 160,
+  xdpGetBuffLen: 188,
+  xdpLoadBytes: 189,
+  xdpStoreBytes: 190,
+  mapLookupPercpuElem: 195,
+} as const;

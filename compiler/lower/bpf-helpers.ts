@@ -2,27 +2,8 @@
 // for `static long (*bpf_x)(…) = (void *) ID;`. IDs are the kernel's `enum bpf_func_id`.
 import type { FunctionState } from "./context.js";
 
-export const BpfHelper = {
-  mapLookupElem: 1,
-  mapUpdateElem: 2,
-  mapDeleteElem: 3,
-  ktimeGetNs: 5,
-  tracePrintk: 6,
-  getPrandomU32: 7,
-  getSmpProcessorId: 8,
-  tailCall: 12,
-  redirect: 23,
-  csumDiff: 28,
-  xdpAdjustHead: 44,
-  redirectMap: 51,
-  xdpAdjustMeta: 54,
-  xdpAdjustTail: 65,
-  fibLookup: 69,
-  ktimeGetBootNs: 125,
-  ringbufOutput: 130,
-  ringbufReserve: 131,
-  ringbufSubmit: 132,
-} as const;
+// One table of ids for the compiler and the VM (the kernel's enum bpf_func_id).
+export { BpfFuncId as BpfHelper } from "../../runtime/kernel.js";
 
 /** Emits a helper call; `args` are typed operands ("ptr %x", "i64 4"). */
 export function callHelper(fs: FunctionState, id: number, returns: "i64" | "ptr", args: string[]): string {

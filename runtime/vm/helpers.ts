@@ -9,6 +9,7 @@ import { MAX_TAIL_CALLS, VmFault, XDP_FRAME_SIZE } from "./fault.js";
 import { MapType } from "../map.js";
 import { formatPrintk } from "./printk.js";
 import { cString } from "./elf.js";
+import { BpfFuncId } from "../kernel.js";
 
 /** Where XDP_REDIRECT sends the packet: bpf_redirect's ifindex, or a map slot. */
 export interface RedirectTarget {
@@ -23,34 +24,8 @@ export interface RedirectTarget {
   cpu?: number;
 }
 
-export const HelperId = {
-  mapLookupElem: 1,
-  mapUpdateElem: 2,
-  mapDeleteElem: 3,
-  ktimeGetNs: 5,
-  tracePrintk: 6,
-  getPrandomU32: 7,
-  getSmpProcessorId: 8,
-  tailCall: 12,
-  redirect: 23,
-  csumDiff: 28,
-  xdpAdjustHead: 44,
-  redirectMap: 51,
-  xdpAdjustMeta: 54,
-  xdpAdjustTail: 65,
-  fibLookup: 69,
-  ktimeGetBootNs: 125,
-  ringbufOutput: 130,
-  ringbufReserve: 131,
-  ringbufSubmit: 132,
-  ringbufDiscard: 133,
-  ringbufQuery: 134,
-  ktimeGetCoarseNs: 160,
-  xdpGetBuffLen: 188,
-  xdpLoadBytes: 189,
-  xdpStoreBytes: 190,
-  mapLookupPercpuElem: 195,
-} as const;
+/** The helper ids the VM implements; the table is the kernel's (runtime/kernel.ts). */
+export const HelperId = BpfFuncId;
 
 const XDP_ABORTED = 0;
 const XDP_REDIRECT = 4;
