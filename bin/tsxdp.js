@@ -7,18 +7,15 @@ module.enableCompileCache?.();
 
 // TypeScript goes into require()'s cache first, compiled with tsxdp's own code cache (see
 // cli/typescript-code-cache.ts), where the compiler's `#typescript` import then finds it.
-import("../dist/cli/typescript-code-cache.js")
-  .then((cache) => cache.preloadTypeScript())
-  .then(() => import("../dist/cli/main.js"))
-  .then((cli) => cli.main(process.argv.slice(2)))
-  .then(
-    (code) => process.exit(code),
-    (error) => {
-      if (error && error.code === "ERR_MODULE_NOT_FOUND") {
-        console.error("tsxdp: the compiler is not built; run `npm run build` (npm ci builds it)");
-        process.exit(2);
-      }
-      console.error(`tsxdp: internal error: ${error && error.stack ? error.stack : error}`);
+// The `tsxdp` command (bin/tsxdp) starts build and check from a startup snapshot instead
+// when it has one (cli/startup-snapshot.ts).
+import("../dist/cli/launch.js")
+  .then((cli) => cli.launch(process.argv.slice(2)))
+  .catch((error) => {
+    if (error && error.code === "ERR_MODULE_NOT_FOUND") {
+      console.error("tsxdp: the compiler is not built; run `npm run build` (npm ci builds it)");
       process.exit(2);
-    },
-  );
+    }
+    console.error(`tsxdp: internal error: ${error && error.stack ? error.stack : error}`);
+    process.exit(2);
+  });

@@ -65,9 +65,28 @@ function writeCache(cacheFile: string, key: string, data: Buffer): void {
   }
 }
 
+const typeScriptImporter = new URL("../compiler/typescript-module.js", import.meta.url).href;
+
 /** Loads TypeScript for the compiler's `#typescript` import (compiler/typescript-module.ts). */
 export function preloadTypeScript(): void {
-  loadTypeScript(new URL("../compiler/typescript-module.js", import.meta.url).href);
+  loadTypeScript(typeScriptImporter);
+}
+
+/** The typescript.js that the compiler's `#typescript` import loads. */
+export function typeScriptFile(): string {
+  return createRequire(typeScriptImporter).resolve("typescript");
+}
+
+/** Makes `typescript` (loaded elsewhere: the startup snapshot) what the compiler's `#typescript` import returns. */
+export function registerTypeScript(typescript: unknown): void {
+  const file = typeScriptFile();
+  const cjs = Module as unknown as { _cache: Record<string, Module>; _nodeModulePaths(dir: string): string[] };
+  const module = new Module(file);
+  module.filename = file;
+  module.paths = cjs._nodeModulePaths(path.dirname(file));
+  module.exports = typescript;
+  module.loaded = true;
+  cjs._cache[file] = module;
 }
 
 /**

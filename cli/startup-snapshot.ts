@@ -1,0 +1,114 @@
+// The startup snapshot of `tsxdp build` and `tsxdp check`: a V8 heap, made with Node's
+// `--build-snapshot`, in which TypeScript is loaded and its parser, binder and checker have
+// run (so compiled) over the stdlib and a program. Node deserializes it instead of compiling
+// typescript.js, which is most of a cold build.
+//
+// The launcher (bin/tsxdp, a shell script: a Node launcher would cost a second Node start)
+// finds a snapshot in the cache folder by a key of the node binary and the package folder,
+// and sets TSXDP_SNAPSHOT when there is none; the command then builds one in a detached
+// process once it has finished, so nobody waits for it. A snapshot whose typescript.js has
+// changed since is not used (bin/snapshot-builder.cjs checks) and is replaced the same way.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import vm from "node:vm";
+import { fileURLToPath } from "node:url";
+import { typeScriptFile } from "./typescript-code-cache.js";
+
+/** What the snapshot builder reads from TSXDP_SNAPSHOT_SPEC. */
+export interface SnapshotSpec {
+  readonly typescript: { file: string };
+  /** cli/launch.js: the snapshot's main function runs its launch(). */
+  readonly launch: string;
+  /** Modules a build or check may import after it started (the rest is imported by launch.js and main.js). */
+  readonly preload: string[];
+  /** bin/tsxdp.js: process.argv[1] of a command started from the snapshot. */
+  readonly bin: string;
+  /** The .xdp.ts files the builder builds so that the code a build runs is compiled in the snapshot. */
+  readonly warmUp: string[];
+}
+
+export interface SnapshotRequest {
+  /** The snapshot's path without `-SIZE.blob` (bin/tsxdp names it). */
+  readonly prefix: string;
+  readonly files: string[];
+}
+
+/** Whether this command should leave a snapshot behind, and where. */
+export function snapshotRequest(argv: readonly string[], stalePrefix?: string): SnapshotRequest | undefined {
+  const prefix = stalePrefix ?? process.env["TSXDP_SNAPSHOT"];
+  if (!prefix || (argv[0] !== "build" && argv[0] !== "check")) return undefined;
+  const files = argv.slice(1).filter((a) => a.endsWith(".ts") && fs.existsSync(a));
+  return files.length ? { prefix, files } : undefined;
+}
+
+/** Each is about 20 MB, one per tsxdp folder and node binary: older ones are removed. */
+const keptSnapshots = 4;
+
+function keepNewestSnapshots(folder: string, count: number): void {
+  const snapshots = fs
+    .readdirSync(folder)
+    .filter((f) => /^snapshot-\d+-\d+\.blob$/.test(f))
+    .map((f) => ({ file: path.join(folder, f), mtimeMs: fs.statSync(path.join(folder, f)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of snapshots.slice(count)) fs.rmSync(old.file, { force: true });
+}
+
+/** A lock older than this belongs to a builder that died. */
+const staleLockMs = 10 * 60_000;
+
+/** Starts the snapshot builder in a detached process and returns at once; no error reaches the command. */
+export function buildSnapshotLater(request: SnapshotRequest): void {
+  // A command started from a snapshot imports its modules through this loader (Node ≥ 20.12).
+  if (!vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER) return;
+  try {
+    const lock = `${request.prefix}.lock`;
+    if (!takeLock(lock)) return;
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const spec: SnapshotSpec = {
+      typescript: { file: typeScriptFile() },
+      launch: path.join(here, "launch.js"),
+      preload: [path.join(here, "watch.js"), path.join(here, "startup-snapshot.js"), path.join(here, "../compiler/verify.js")],
+      bin: path.resolve(here, "../../bin/tsxdp.js"),
+      warmUp: request.files.map((f) => path.resolve(f)),
+    };
+    const builder = path.resolve(here, "../../bin/snapshot-builder.cjs");
+    keepNewestSnapshots(path.dirname(request.prefix), keptSnapshots - 1);
+    const temporary = `${request.prefix}.${process.pid}.tmp`;
+    // The blob is named by its size: the launcher does not start Node on a torn file (a
+    // truncated snapshot crashes Node before any of our code runs).
+    const script = [
+      `"$1" --snapshot-blob "$2" --build-snapshot "$3" >/dev/null 2>&1`,
+      `&& size=$(stat -c %s -- "$2") && rm -f -- "$4"-*.blob && mv -f -- "$2" "$4-$size.blob"`,
+      `; rm -f -- "$2" "$5"`,
+    ].join(" ");
+    const child = spawn("/bin/sh", ["-c", script, "sh", process.execPath, temporary, builder, request.prefix, lock], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, TSXDP_SNAPSHOT_SPEC: JSON.stringify(spec), TSXDP_SNAPSHOT: "" },
+    });
+    child.on("error", () => fs.rmSync(lock, { force: true }));
+    child.unref();
+  } catch {
+    // Only the next command's speed depends on it.
+  }
+}
+
+function takeLock(lock: string): boolean {
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(lock, "wx"));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs < staleLockMs) return false;
+        fs.rmSync(lock, { force: true });
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
+}
