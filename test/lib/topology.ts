@@ -1,7 +1,9 @@
-// Small test networks: namespaces joined by veth pairs, unique per run, always removed.
+// Small test networks: namespaces joined by veth pairs, unique per run, always removed, also
+// when the process is ended by a signal (process-end.ts), with the processes started in them.
 // Nothing here touches the host's own interfaces.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
+import { removeAtProcessEnd } from "./process-end.js";
 
 export interface Topology {
   /** Namespace name by role. */
@@ -34,6 +36,13 @@ export function topology(
   const ns = Object.fromEntries(roles.map((r) => [r, `tsxdp-${r}-${process.pid}-${id}`]));
   const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
   const children: ChildProcess[] = [];
+  const removeAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    for (const n of Object.values(ns)) spawnSync("ip", ["netns", "del", n], { stdio: "ignore" });
+  };
+  // Registered before anything exists: a signal that arrives while the network is being
+  // made waits for this synchronous code and then finds it registered.
+  const forget = removeAtProcessEnd(removeAll);
   const topo: Topology = {
     ns,
     run: (role, command, args) =>
@@ -48,8 +57,8 @@ export function topology(
       return child;
     },
     remove: () => {
-      for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-      for (const n of Object.values(ns)) spawnSync("ip", ["netns", "del", n], { stdio: "ignore" });
+      removeAll();
+      forget();
     },
   };
   try {
