@@ -82,33 +82,6 @@ export class FrameAllocator {
   }
 
   /**
-   * Moves frames between two non-free places (fill ring → received, received → fill ring).
-   * The receive path's per-frame cost: a shift (frame sizes are powers of two) and a check.
-   */
-  move(addrs: Uint32Array, count: number, from: number, to: number, stride = 1): void {
-    const owner = this.owner;
-    const shift = this.shift;
-    if (shift < 0) {
-      for (let i = 0; i < count; i++) {
-        const a = addrs[i * stride]!;
-        this.mark(a - (a % this.frameSize), from, to);
-      }
-      return;
-    }
-    for (let i = 0; i < count; i++) {
-      const index = addrs[i * stride]! >>> shift;
-      if (owner[index] !== from || index >= this.frames) {
-        this.counts[from]! -= i;
-        this.counts[to]! += i;
-        this.mark(index * this.frameSize, from, to); // throws, naming the frame
-      }
-      owner[index] = to;
-    }
-    this.counts[from]! -= count;
-    this.counts[to]! += count;
-  }
-
-  /**
    * The place of every frame, by index, for native code that moves frames itself
    * (rxBatch checks and moves each frame in this table; the caller then reports the counts
    * with `moved`). Nothing else may write it.
