@@ -1,8 +1,9 @@
 // Fuzzing of the compiler. First the hostile corpus (scripts/hostile-corpus.mjs: deep
 // nesting, huge functions, hostile names), each with the outcome it must have; then, until
 // the time is up, mutation fuzzing: variants of every pass program and example (truncated,
-// lines deleted, tokens inserted) must give diagnostics or an object the kernel verifier
-// accepts — never an exception, an internal error (TSX9001), or a rejected object.
+// lines deleted, tokens inserted: test/lib/mutations.ts, imported from dist) must give
+// diagnostics or an object the kernel verifier accepts — never an exception, an internal
+// error (TSX9001), or a rejected object.
 //   npm run build && node scripts/fuzz-compiler.mjs [seed] [seconds]     (root, for the verifier)
 // CI runs it for a few seconds (test/compiler/fuzz-script.test.ts). Failing inputs are kept
 // in the printed folder; the last line is a JSON summary; the exit code is 1 on a problem.
@@ -16,41 +17,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { compile, check } = await import(path.join(root, "dist/compiler/index.js"));
 const { verifyObject } = await import(path.join(root, "dist/compiler/verify.js"));
 const { hostileCorpus } = await import(path.join(root, "scripts/hostile-corpus.mjs"));
+const { mutate, seededRandom } = await import(path.join(root, "dist/test/lib/mutations.js"));
 // Verifying needs root (BPF_PROG_LOAD); without it accepted objects are counted, not loaded.
 const canVerify = process.getuid?.() === 0;
 
-const tokens = [
-  "null",
-  "0",
-  "-1",
-  "u8",
-  "(",
-  ")",
-  "{",
-  "}",
-  ";",
-  "ctx",
-  "eth",
-  "1.5",
-  '"s"',
-  "as any",
-  "!",
-  ".x",
-  "[0]",
-  "=>",
-  "class",
-  "while (true)",
-  "+ 1",
-  "* 4",
-  "u32(",
-  "ip.ihl",
-  "65535",
-  "let ",
-  "const ",
-  "return XDP.DROP;",
-  "if (",
-  "=== null",
-];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-fuzz-"));
 const programsIn = (folder) =>
   fs
@@ -64,26 +34,10 @@ const sources = [
     .filter((d) => d.isDirectory())
     .flatMap((d) => programsIn(path.join(root, "examples", d.name))),
 ];
-let state = Number(process.argv[2] ?? 7);
-const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+const random = seededRandom(Number(process.argv[2] ?? 7));
 let variants = 0,
   accepted = 0,
   problems = 0;
-
-function mutate(text) {
-  const r = random();
-  if (r < 0.2) return text.slice(0, Math.floor(random() * text.length));
-  if (r < 0.5) {
-    const lines = text.split("\n");
-    lines.splice(Math.floor(random() * lines.length), 1 + Math.floor(random() * 3));
-    return lines.join("\n");
-  }
-  for (let k = 0; k < 1 + Math.floor(random() * 3); k++) {
-    const at = Math.floor(random() * text.length);
-    text = text.slice(0, at) + tokens[Math.floor(random() * tokens.length)] + text.slice(at);
-  }
-  return text;
-}
 
 /** Whether a generated skeleton parses (node --check, as an ES module). */
 function skeletonParses(skeleton) {
@@ -151,7 +105,7 @@ while (Date.now() < deadline) {
     if (Date.now() >= deadline) break;
     // Beside the original, so relative imports (verifier-tests/pass/shared) still resolve.
     const file = path.join(path.dirname(source), `.fuzz-${process.pid}.xdp.ts`);
-    fs.writeFileSync(file, mutate(fs.readFileSync(source, "utf8")));
+    fs.writeFileSync(file, mutate(fs.readFileSync(source, "utf8"), random));
     variants++;
     const keep = (why) => {
       problems++;

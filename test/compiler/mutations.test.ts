@@ -1,6 +1,7 @@
 // Robustness by mutation: variants of the pass programs (truncated, lines deleted, tokens
-// inserted; fixed seed) must never crash the compiler (no exception, no TSX9001), and every
-// variant it accepts must also pass the kernel verifier.
+// inserted: test/lib/mutations.ts, the mutations scripts/fuzz-compiler.mjs makes; fixed
+// seeds) must never crash the compiler (no exception, no TSX9001), and every variant it
+// accepts must also pass the kernel verifier.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fs from "node:fs";
@@ -10,47 +11,13 @@ import { compile, verifyObject } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { kernelUnavailable, requireKernel } from "../lib/kernel-env.js";
 import { passPrograms } from "../lib/programs.js";
+import { mutate, seededRandom } from "../lib/mutations.js";
 
 const variantsPerFile = 25;
-const tokens = [
-  "null",
-  "0",
-  "-1",
-  "u8",
-  "(",
-  ")",
-  "{",
-  "}",
-  ";",
-  "ctx",
-  "eth",
-  "1.5",
-  '"s"',
-  "as any",
-  "!",
-  ".x",
-  "[0]",
-  "=>",
-  "class",
-  "while (true)",
-];
 
 function* variants(text: string, seed: number): Generator<string> {
-  let state = seed;
-  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const lines = text.split("\n");
-  for (let k = 0; k < variantsPerFile; k++) {
-    const r = random();
-    if (r < 0.3) yield text.slice(0, Math.floor(random() * text.length));
-    else if (r < 0.6) {
-      const copy = lines.slice();
-      copy.splice(Math.floor(random() * copy.length), 1 + Math.floor(random() * 3));
-      yield copy.join("\n");
-    } else {
-      const at = Math.floor(random() * text.length);
-      yield text.slice(0, at) + tokens[Math.floor(random() * tokens.length)] + text.slice(at);
-    }
-  }
+  const random = seededRandom(seed);
+  for (let k = 0; k < variantsPerFile; k++) yield mutate(text, random);
 }
 
 test("mutated programs: diagnostics or a verified object, never a crash", async () => {
