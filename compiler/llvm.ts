@@ -11,11 +11,21 @@ export interface LlvmTools {
   readonly version: number;
 }
 
-let cached: LlvmTools | null | undefined;
+/**
+ * The last search, with what it searched: a process started from tsxdp's startup snapshot
+ * has the search of the build that made the snapshot, under that build's environment.
+ */
+let cached: { readonly searched: string; readonly tools: LlvmTools | undefined } | undefined;
 
 export function findLlvm(): LlvmTools | undefined {
-  if (cached !== undefined) return cached ?? undefined;
   const override = process.env.TSXDP_LLVM_DIR;
+  const searched = `${override}\0${process.env.PATH}`;
+  if (cached?.searched === searched && (!cached.tools || fs.existsSync(cached.tools.llc))) return cached.tools;
+  cached = { searched, tools: search(override) };
+  return cached.tools;
+}
+
+function search(override: string | undefined): LlvmTools | undefined {
   const dirs = override
     ? [override]
     : [...(process.env.PATH ?? "").split(":"), ...[20, 19, 18, 17, 16, 15, 14].map((v) => `/usr/lib/llvm-${v}/bin`)].filter((d) => d);
@@ -25,13 +35,9 @@ export function findLlvm(): LlvmTools | undefined {
       const llc = path.join(dir, `llc${suffix}`);
       if (!fs.existsSync(opt) || !fs.existsSync(llc)) continue;
       const version = versionOf(llc);
-      if (version !== undefined && version >= 14) {
-        cached = { opt, llc, version };
-        return cached;
-      }
+      if (version !== undefined && version >= 14) return { opt, llc, version };
     }
   }
-  cached = null;
   return undefined;
 }
 

@@ -90,6 +90,11 @@ test("the first build makes a snapshot; later builds and checks start from it an
     const second = build(cache);
     assert.is(second.started, "snapshot", second.stderr);
     assertSameFiles(second, plain, "a build from the snapshot");
+    // What the snapshot's build found (LLVM) is not taken for this command's environment.
+    const noLlvm = build(cache, { TSXDP_LLVM_DIR: "/nonexistent-llvm" });
+    assert.is(noLlvm.started, "snapshot");
+    assert.is(noLlvm.status, 2, noLlvm.stderr);
+    assert.match(noLlvm.stderr, /LLVM/);
     const plainCheck = run([process.execPath, plainBin, "check", rejected], { TSXDP_CACHE_DIR: "off" });
     const snapshotCheck = run([launcher, "check", rejected], { TSXDP_CACHE_DIR: cache });
     assert.is(snapshotCheck.started, "snapshot");
