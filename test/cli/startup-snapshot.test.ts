@@ -37,7 +37,8 @@ function run(command: string[], env: Record<string, string | undefined>, out?: s
   });
   const report = /tsxdp: typescript .*/.exec(r.stderr)?.[0] ?? "";
   const started = /tsxdp: typescript (\S+)/.exec(r.stderr)?.[1] ?? "?";
-  const files = new Map(out ? outputs.map((name) => [name, fs.readFileSync(path.join(out, name))]) : []);
+  const written = out ? outputs.filter((name) => fs.existsSync(path.join(out, name))) : [];
+  const files = new Map(written.map((name) => [name, fs.readFileSync(path.join(out!, name))]));
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^tsxdp: typescript .*\n/m, ""), started, report, files };
 }
 
