@@ -32,8 +32,10 @@ const usage = `usage:
                                       its maps in DIR/maps, shared by the programs attached with the same DIR;
                                       --replace takes the interface over from the program attached there
                [--follow [--count N] [--timeout S]]   then stream the programs' log.* lines
-  tsxdp logs <obj|file.xdp.ts> [--count N] [--timeout S]
-                                      stream the log.* lines of that object, loaded in the kernel
+  tsxdp logs <obj|file.xdp.ts> [--dev IFACE | --prog-id ID] [--count N] [--timeout S]
+                                      stream the log.* lines of that object, loaded in the kernel (by
+                                      this process or another); with several loaded copies, the one
+                                      attached to IFACE, or holding program ID (ids: bpftool prog)
   tsxdp trace [obj|file.xdp.ts] [--count N] [--timeout S]
                                       stream printk output from the trace pipe (mounting tracefs
                                       when needed); with an object, only its programs' lines
@@ -210,6 +212,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
         pin: { type: "string" },
         replace: { type: "boolean" },
         "max-entries": { type: "string" },
+        "prog-id": { type: "string" },
         follow: { type: "boolean" },
         count: { type: "string" },
         timeout: { type: "string" },
@@ -233,12 +236,24 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
     process.stderr.write(`tsxdp ${command}: --max-entries takes a whole number, not '${v["max-entries"]}'\n${usage}`);
     return 2;
   }
+  const progId = v["prog-id"] === undefined ? undefined : Number(v["prog-id"]);
+  if (progId !== undefined && !(Number.isInteger(progId) && progId > 0)) {
+    process.stderr.write(
+      `tsxdp ${command}: --prog-id takes a program id (a whole number, as bpftool prog lists them), not '${v["prog-id"]}'\n${usage}`,
+    );
+    return 2;
+  }
+  if (progId !== undefined && v.dev !== undefined && command === "logs") {
+    process.stderr.write(`tsxdp logs: give --dev or --prog-id, not both\n${usage}`);
+    return 2;
+  }
   // A .xdp.ts target is compiled into a temporary folder, removed when the command ends.
   const temporary: string[] = [];
   const streaming = {
     count: v.count === undefined ? undefined : Number(v.count),
     timeoutMs: v.timeout === undefined ? undefined : Number(v.timeout) * 1000,
     write: (line: string) => process.stdout.write(line + "\n"),
+    note: (line: string) => process.stderr.write(`tsxdp ${command}: ${line}\n`),
   };
   const [target] = parsed.positionals;
   const need = (what: string, value: string | undefined): value is string => {
@@ -259,7 +274,7 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
       if (!need("an object or .xdp.ts file", target)) return 2;
       const object = await objectFor(target, temporary);
       if (object === undefined) return 1;
-      await (await import("./log-commands.js")).followLogs(object, streaming);
+      await (await import("./log-commands.js")).followLogs(object, { ...streaming, dev: v.dev, progId });
       return 0;
     }
     if (command === "detach") {
@@ -294,7 +309,8 @@ async function runtimeCommand(command: string, args: string[]): Promise<number> 
         lines = await commands.attachObject({ object, program: v.program, dev: v.dev, mode: v.mode as never, pin: v.pin, replace });
         if (v.follow) {
           process.stdout.write(lines.join("\n") + "\n");
-          await (await import("./log-commands.js")).followLogs(object, streaming);
+          // The copy just attached to --dev, not another loaded copy of the object.
+          await (await import("./log-commands.js")).followLogs(object, { ...streaming, dev: v.dev });
           return 0;
         }
       }

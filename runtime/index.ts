@@ -17,6 +17,7 @@ export { BpfMap, BpfPerCpuMap, BpfRingBuf, MapType, UpdateFlags, type TypedMap, 
 export { BpfError, VerifierError } from "./errors.js";
 export { LogStream, decodeLogRecord, formatLogLine, readLogTable, logLevels, type LogLine, type LogLevel, type LogTable } from "./logs.js";
 export { openPin, type Pin } from "./pins.js";
+export { loadedXdpPrograms, xdpAttachments, type LoadedProgram, type XdpAttachment } from "./loaded-programs.js";
 export { formatTyped } from "./display.js";
 export { traceLines, type TraceLine, type TraceOptions } from "./trace.js";
 export { XDP, ipv4, formatIpv4, mac } from "./xdp.js";

@@ -6,10 +6,11 @@ import { Errno } from "./kernel.js";
 
 const walkers = {
   map: { next: (id: number) => native().mapNextId(id), open: (id: number) => native().mapFdById(id), what: "map" },
+  program: { next: (id: number) => native().progNextId(id), open: (id: number) => native().progFdById(id), what: "program" },
   link: { next: (id: number) => native().linkNextId(id), open: (id: number) => native().linkFdById(id), what: "link" },
 } as const;
 
-/** Each loaded map or link with an fd the caller owns (and closes), in id order; at most `limit`. */
+/** Each loaded map, program or link with an fd the caller owns (and closes), in id order; at most `limit`. */
 export function* kernelObjects(kind: keyof typeof walkers, limit = 1 << 20): Generator<{ readonly id: number; readonly fd: number }> {
   const walker = walkers[kind];
   let id = 0;

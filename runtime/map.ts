@@ -154,6 +154,18 @@ export class BpfMap<K = unknown, V = unknown> implements TypedMap<K, V> {
     return BpfMap.adoptFd<K, V>(fd, options);
   }
 
+  /** The loaded map with this id (from a program's map ids, `bpftool map`; codecs as in fromFd); holds its fd until close(). */
+  static fromId<K = unknown, V = unknown>(id: number, options: MapOpenOptions = {}): BpfMap<K, V> {
+    integerArgument("map id", id, 1, u32Max);
+    let fd: number;
+    try {
+      fd = native().mapFdById(id);
+    } catch (error) {
+      throw explain(error, `open BPF map id ${id}`);
+    }
+    return BpfMap.adoptFd<K, V>(fd, options);
+  }
+
   /**
    * Every map loaded in the kernel, walked by id as bpftool does, each holding its fd until
    * close(); keys and values are bytes (a caller that knows the map decodes it better).

@@ -75,6 +75,10 @@ export interface NativeBpf {
   btfById(id: number): Uint8Array | undefined;
   mapNextId(id: number): number;
   mapFdById(id: number): number;
+  progNextId(id: number): number;
+  progFdById(id: number): number;
+  /** tag: the kernel's hash of the instructions (map references zeroed), 16 hex digits. */
+  progIdentity(fd: number): { id: number; type: number; name: string; tag: string; mapIds: number[] };
   linkNextId(id: number): number;
   linkFdById(id: number): number;
   linkInfo(fd: number): { id: number; type: number; progId: number; ifindex: number };

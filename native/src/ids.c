@@ -1,10 +1,12 @@
 // Kernel BPF objects found by id rather than through a libbpf object: walking the ids of
-// loaded maps (tsxdp maps <obj> finds an object's live maps the way bpftool does) and of
+// loaded maps (tsxdp maps <obj> finds an object's live maps the way bpftool does), of
+// programs (tsxdp logs finds the programs of its object and the maps they use) and of
 // links (attach with replace finds the XDP link on an interface), link info,
 // BPF_LINK_UPDATE, and the BTF of a loaded object (for maps opened from a pin). Thin like the rest of the addon: no policy, errno on failure.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,6 +66,57 @@ static napi_value map_next_id(napi_env env, napi_callback_info info) {
 // mapFdById(id): fd (the caller closes it)
 static napi_value map_fd_by_id(napi_env env, napi_callback_info info) {
   return fd_by_id(env, info, "mapFdById(id)", "bpf_map_get_fd_by_id", bpf_map_get_fd_by_id);
+}
+
+// progNextId(id): the next loaded program's id after `id`, 0 when there is none
+static napi_value prog_next_id(napi_env env, napi_callback_info info) {
+  return next_id(env, info, "progNextId(id)", "bpf_prog_get_next_id", bpf_prog_get_next_id);
+}
+
+// progFdById(id): fd (the caller closes it)
+static napi_value prog_fd_by_id(napi_env env, napi_callback_info info) {
+  return fd_by_id(env, info, "progFdById(id)", "bpf_prog_get_fd_by_id", bpf_prog_get_fd_by_id);
+}
+
+// progIdentity(fd): { id, type, name, tag, mapIds } — what tells a loaded program apart:
+// tag is the kernel's hash of its instructions (map references zeroed) as 16 hex digits,
+// mapIds the ids of the maps it uses. Two calls: the first learns how many maps there are.
+static napi_value prog_identity(napi_env env, napi_callback_info info_) {
+  int64_t a[1];
+  if (!int_args(env, info_, 1, a, "progIdentity(fd)")) return NULL;
+  struct bpf_prog_info info;
+  memset(&info, 0, sizeof info);
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) return js_fail(env, "bpf_obj_get_info_by_fd", errno);
+  __u32 count = info.nr_map_ids;
+  __u32 *ids = count ? calloc(count, sizeof *ids) : NULL;
+  if (count && !ids) return js_fail(env, "allocate map ids", ENOMEM);
+  if (count) {
+    memset(&info, 0, sizeof info);
+    info.nr_map_ids = count;
+    info.map_ids = (__u64)(unsigned long)ids;
+    len = sizeof info;
+    if (bpf_obj_get_info_by_fd((int)a[0], &info, &len)) {
+      int saved = errno;
+      free(ids);
+      return js_fail(env, "bpf_obj_get_info_by_fd", saved);
+    }
+    // The kernel writes at most `count` ids and reports how many there are.
+    if (info.nr_map_ids < count) count = info.nr_map_ids;
+  }
+  char tag[2 * BPF_TAG_SIZE + 1];
+  for (int i = 0; i < BPF_TAG_SIZE; i++) snprintf(tag + 2 * i, 3, "%02x", info.tag[i]);
+  napi_value r, list;
+  napi_create_object(env, &r);
+  js_set_number(env, r, "id", info.id);
+  js_set_number(env, r, "type", info.type);
+  js_set_string(env, r, "name", info.name);
+  js_set_string(env, r, "tag", tag);
+  napi_create_array_with_length(env, count, &list);
+  for (__u32 i = 0; i < count; i++) napi_set_element(env, list, i, js_number(env, ids[i]));
+  free(ids);
+  napi_set_named_property(env, r, "mapIds", list);
+  return r;
 }
 
 // linkNextId(id): the next link's id after `id`, 0 when there is none
@@ -129,7 +182,8 @@ static napi_value btf_by_id(napi_env env, napi_callback_info info) {
 
 void tsxdp_ids_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      JS_FUNCTION("mapNextId", map_next_id), JS_FUNCTION("mapFdById", map_fd_by_id), JS_FUNCTION("linkNextId", link_next_id),
+      JS_FUNCTION("mapNextId", map_next_id), JS_FUNCTION("mapFdById", map_fd_by_id), JS_FUNCTION("progNextId", prog_next_id),
+      JS_FUNCTION("progFdById", prog_fd_by_id), JS_FUNCTION("progIdentity", prog_identity), JS_FUNCTION("linkNextId", link_next_id),
       JS_FUNCTION("linkFdById", link_fd_by_id), JS_FUNCTION("linkInfo", link_info), JS_FUNCTION("linkUpdate", link_update), JS_FUNCTION("linkDetach", link_detach), JS_FUNCTION("btfById", btf_by_id),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
