@@ -49,8 +49,9 @@ export function readGlobalDeclaration(
   const int = valueType ? intFromType(valueType, state.checker) : undefined;
   const isBool = valueType ? isBooleanType(valueType) : false;
   const aggregate = !int && !isBool && valueType ? state.layouts.fieldTypeOf(valueType, typeNode ?? call, name) : undefined;
+  // An int through the layouts too: a const enum variable keeps its enum (BTF and the skeleton name it).
   const type: FieldType | undefined = int
-    ? { kind: "int", int }
+    ? (state.layouts.fieldTypeOf(valueType!, typeNode ?? call, name) ?? { kind: "int", int })
     : isBool
       ? { kind: "bool" }
       : aggregate?.kind === "struct" || aggregate?.kind === "array"

@@ -24,8 +24,9 @@ export function readMapDeclaration(
   const args = typeArguments(type, checker);
   const fieldOf = (t: ts.Type | undefined, what: string): FieldType | undefined => {
     if (!t) return undefined;
-    const int = intFromType(t, checker);
-    if (int) return { kind: "int", int };
+    // Through the layouts, as a struct field: a const enum key or value keeps its enum (BTF
+    // and the skeleton name it).
+    if (intFromType(t, checker)) return state.layouts.fieldTypeOf(t, decl, what);
     if (isBooleanType(t)) return { kind: "bool" };
     const layout = state.layouts.layoutOf(t, decl);
     if (layout?.kind === "struct" && layout.size === 0) {

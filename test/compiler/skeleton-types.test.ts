@@ -7,8 +7,11 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
+import { requireKernel } from "../lib/kernel-env.js";
+import { XDP } from "../../runtime/index.js";
 
 const fixtures = path.join(repoRoot, "test", "fixtures", "skeleton-types");
 const tscBin = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
@@ -103,6 +106,49 @@ test("misuses of a generated skeleton fail with the marked TypeScript errors", a
   assert.match(text, /Type 'number' is not assignable to type 'bigint'/);
   assert.match(text, /Cannot assign to 'maxLen' because it is a read-only property/);
   assert.match(text, /Property 'port' is missing .* 'Limits'/);
+  assert.match(text, /Type '5' is not assignable to type 'Verdict'/);
+  assert.match(text, /Type 'Proto\.Tcp' is not assignable to type 'Verdict'/);
+  assert.match(text, /Type '9' is not assignable to type 'XDP'/);
+  assert.match(text, /types 'Proto \| undefined' and 'Verdict' have no overlap/);
+  assert.match(text, /'Proto\.Udp' is not assignable to parameter of type 'Verdict'/);
+  assert.match(text, /Type 'XDP\.DROP' is not assignable to type 'Verdict'/);
+});
+
+test("fields declared with an exported const enum (or XDP) are typed with it; other enums stay number", async () => {
+  const dir = await project();
+  const dts = fs.readFileSync(path.join(dir, "types.skel.d.ts"), "utf8");
+  assert.match(dts, /^import type \{ [^}]*\bXDP\b[^}]* \} from "tsxdp\/runtime";$/m);
+  assert.match(dts, /export declare enum Verdict \{\n  Pass = 0,\n  Drop = 1,\n  Watch = 7,\n\}/);
+  assert.match(dts, /export declare enum Proto \{\n  Tcp = 6,\n  Udp = 17,\n\}/);
+  assert.not.match(dts, /\bHidden\b/, "an enum the program does not export is not named");
+  // Struct fields (arrays of them too), ring records, map keys, config and globals.
+  assert.match(
+    dts,
+    /export interface Rule \{\n  verdict: Verdict;\n  proto: Proto;\n  action: XDP;\n  history: Verdict\[\];\n  hidden: number;\n\}/,
+  );
+  assert.match(dts, /export interface Event \{\n(?:  .*\n)*  verdict: Verdict;\n\}/);
+  assert.match(dts, /readonly rules: TypedMap<number, Rule>;/);
+  assert.match(dts, /readonly byVerdict: TypedMap<Verdict, bigint>;/);
+  assert.match(dts, /export interface TypesConfig \{\n(?:  .*\n)*  DEFAULT_VERDICT: Verdict;\n\}/);
+  assert.match(dts, /export interface TypesGlobals \{\n(?:  .*\n)*  lastVerdict: Verdict;\n\}/);
+  // The values are numbers on both backends: an enum key, a config and a global of an enum
+  // type are described in BTF as that enum (which the kernel and the VM accept).
+  const { Types, Verdict } = (await import(pathToFileURL(path.join(dir, "types.skel.js")).href)) as Record<string, any>;
+  for (const backend of ["vm", "kernel"]) {
+    if (backend === "kernel" && !requireKernel("BTF enum map keys and variables")) continue;
+    await using skel = await Types.open({ backend });
+    skel.config.DEFAULT_VERDICT = Verdict.Watch;
+    await skel.load();
+    skel.maps.rules.set(0, { verdict: Verdict.Drop, proto: 6, action: XDP.TX, history: [0, 7], hidden: 1 });
+    skel.maps.byVerdict.set(Verdict.Drop, 0n);
+    const r = skel.programs.typesProgram.run(new Uint8Array(64));
+    assert.is(r.action, XDP.TX, backend);
+    assert.is(skel.maps.byVerdict.get(Verdict.Drop), 1n, backend);
+    assert.equal([...skel.maps.byVerdict.keys()], [1], backend);
+    assert.is(skel.globals.lastVerdict, 1, backend);
+    assert.equal(skel.maps.rules.get(0).history, [0, 7], backend);
+    assert.is(skel.maps.events.drain()[0]?.verdict, Verdict.Watch, backend);
+  }
 });
 
 test("renaming a field in the .xdp.ts source breaks the Node code that uses it", async () => {
