@@ -10,7 +10,7 @@ import { checkSubset } from "./subset.js";
 import { analyseCalls } from "./callgraph.js";
 import { explainRuntimeGlobals } from "./runtime-globals.js";
 import { lowerModule, importClosure } from "./lower/module.js";
-import { compileIr, findLlvm, LlvmError } from "./llvm.js";
+import { findLlvm, LlvmError, LlvmPipeline, type LlvmTools } from "./llvm.js";
 import type { CompiledObject } from "./object-model.js";
 import { generateSkeleton } from "./skeleton.js";
 import { OutputError, prepareOutputFolder, writeOutput } from "./output.js";
@@ -102,10 +102,17 @@ export function checkInProgram(program: ts.Program, fileName: string): PublicDia
 }
 
 export async function compile(options: CompileOptions): Promise<CompileResult> {
-  return guarded(options.files, () => compileSync(options));
+  // LLVM starts while TypeScript checks; whatever is not used is ended.
+  const tools = findLlvm();
+  const pipelines = tools ? options.files.map(() => new LlvmPipeline(tools)) : [];
+  try {
+    return await guardedAsync(options.files, () => compileWith(options, tools, pipelines));
+  } finally {
+    for (const pipeline of pipelines) pipeline.cancel();
+  }
 }
 
-function compileSync(options: CompileOptions): CompileResult {
+async function compileWith(options: CompileOptions, tools: LlvmTools | undefined, pipelines: LlvmPipeline[]): Promise<CompileResult> {
   const { front, diagnostics, calls } = analyse(parseAndCheck(options.files, options.session));
   if (diagnostics.length || !calls) return { diagnostics: inReadingOrder(diagnostics), objects: [] };
   const lowered = front.roots.map((root) => ({
@@ -114,7 +121,6 @@ function compileSync(options: CompileOptions): CompileResult {
   }));
   const loweringDiagnostics = lowered.flatMap((l) => l.diagnostics);
   if (loweringDiagnostics.length) return { diagnostics: inReadingOrder(loweringDiagnostics), objects: [] };
-  const tools = findLlvm();
   if (!tools) return { diagnostics: [withLine(makeDiagnostic(Diagnostics.LlvmNotFound, undefined))], objects: [] };
   // Every output path is known, and every folder usable, before anything is written: two
   // inputs of one base name would overwrite each other's files.
@@ -141,7 +147,7 @@ function compileSync(options: CompileOptions): CompileResult {
     const object = path.join(dir, `${base}.o`);
     let elf: Buffer;
     try {
-      elf = compileIr(tools, module.ir);
+      elf = await (pipelines[i] ?? new LlvmPipeline(tools)).compile(module.ir);
     } catch (error) {
       if (!(error instanceof LlvmError)) throw error;
       out.push({ ...makeDiagnostic(Diagnostics.LlvmFailed, root.statements[0] ?? root, error.message), start: undefined, file: root });
@@ -202,12 +208,24 @@ function guarded<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly 
   return Promise.resolve(guardedSync(files, run));
 }
 
+async function guardedAsync<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly string[], run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    return internalError(files, error) as unknown as T;
+  }
+}
+
 function guardedSync<T extends { diagnostics: PublicDiagnostic[] }>(files: readonly string[], run: () => T): T {
   try {
     return run();
   } catch (error) {
-    const message = error instanceof Error ? `${error.message}` : String(error);
-    const d = makeDiagnostic(Diagnostics.InternalError, undefined, `${message} (in ${files.join(", ")})`);
-    return { diagnostics: [withLine(d)], objects: [] } as unknown as T;
+    return internalError(files, error) as unknown as T;
   }
+}
+
+function internalError(files: readonly string[], error: unknown): { diagnostics: PublicDiagnostic[]; objects: [] } {
+  const message = error instanceof Error ? `${error.message}` : String(error);
+  const d = makeDiagnostic(Diagnostics.InternalError, undefined, `${message} (in ${files.join(", ")})`);
+  return { diagnostics: [withLine(d)], objects: [] };
 }

@@ -1,7 +1,7 @@
 // The LLVM step: `opt -O2` then `llc -march=bpf`, from the system LLVM (14 or newer),
 // located at run time. TSXDP_LLVM_DIR overrides the search. LLVM 14 needs
 // -opaque-pointers for the `ptr` IR we emit; 15+ have it on by default.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -64,21 +64,76 @@ export class LlvmError extends Error {}
  */
 const verifierSafeOptFlags = ["-simplifycfg-sink-common=false"];
 
-/** Compiles textual IR to a BPF ELF object at `outFile`. */
-/** The BPF ELF object for `ir` (llc writes it to stdout: the caller writes the file). */
-export function compileIr(tools: LlvmTools, ir: string, cpu = "v3"): Buffer {
-  const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
-  const opt = spawnSync(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"], {
-    input: ir,
-    maxBuffer: 64 << 20,
+/**
+ * `opt` and `llc` for one object, started before the IR exists: their start (loading LLVM's
+ * libraries, about half of their time for a small program) runs on the other core while
+ * TypeScript checks the program. `compile` then hands them the IR; `cancel` ends them when
+ * there is nothing to compile (diagnostics, or a file that gave no module).
+ */
+export class LlvmPipeline {
+  private readonly opt: ChildProcess;
+  private readonly llc: ChildProcess;
+  private readonly optDone: Promise<Finished>;
+  private readonly llcDone: Promise<Finished>;
+
+  constructor(tools: LlvmTools, cpu = "v3") {
+    const pointerFlags = tools.version < 15 ? ["-opaque-pointers"] : [];
+    this.opt = spawn(tools.opt, [...pointerFlags, "-O2", "-mtriple=bpf", ...verifierSafeOptFlags, "-", "-o", "-"]);
+    this.llc = spawn(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", "-", "-"]);
+    this.optDone = finished(this.opt);
+    this.llcDone = finished(this.llc);
+  }
+
+  /** The BPF ELF object for `ir` (llc writes it to stdout: the caller writes the file). */
+  async compile(ir: string): Promise<Buffer> {
+    this.opt.stdin!.end(ir);
+    const opt = await this.optDone;
+    if (opt.status !== 0) {
+      this.cancel();
+      throw new LlvmError(firstLines(opt.stderr || opt.error || `opt ${opt.ended}`));
+    }
+    this.llc.stdin!.end(opt.stdout);
+    const llc = await this.llcDone;
+    if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr || llc.error || `llc ${llc.ended}`));
+    return llc.stdout;
+  }
+
+  cancel(): void {
+    for (const child of [this.opt, this.llc]) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+interface Finished {
+  readonly status: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+  /** Why it could not run (spawn failed), in words. */
+  readonly error: string;
+  /** How it ended, in words. */
+  readonly ended: string;
+}
+
+/** Everything a child wrote, once it has ended; never rejects. */
+function finished(child: ChildProcess): Promise<Finished> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on("data", (d: Buffer) => out.push(d));
+  child.stderr!.on("data", (d: Buffer) => err.push(d));
+  // A child that died early closes its stdin: the write fails with EPIPE, and its status says why.
+  child.stdin!.on("error", () => {});
+  return new Promise((resolve) => {
+    let error = "";
+    child.on("error", (e) => (error = e.message));
+    child.on("close", (status, signal) =>
+      resolve({
+        status: error ? -1 : status,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString(),
+        error,
+        ended: signal ? `was killed by ${signal}` : `exited with status ${status}`,
+      }),
+    );
   });
-  if (opt.status !== 0) throw new LlvmError(firstLines(opt.stderr.toString()));
-  const llc = spawnSync(tools.llc, [...pointerFlags, "-march=bpf", `-mcpu=${cpu}`, "-O2", "-filetype=obj", "-o", "-", "-"], {
-    input: opt.stdout,
-    maxBuffer: 64 << 20,
-  });
-  if (llc.status !== 0) throw new LlvmError(firstLines(llc.stderr.toString()));
-  return llc.stdout;
 }
 
 function firstLines(text: string): string {

@@ -141,4 +141,30 @@ test("a missing LLVM is an environment error (exit 2) that says what to install"
   assert.match(r.stderr, /apt-get install llvm/);
 });
 
+test("LLVM failing in opt, in llc, or dying before it reads the IR is TSX5002 with LLVM's words, and no object", () => {
+  const realOpt = fs.realpathSync("/usr/bin/opt");
+  const realLlc = fs.realpathSync("/usr/bin/llc");
+  const behaviours: [string, string, string, RegExp][] = [
+    ["opt reports an error", `cat >/dev/null; echo "opt: bad IR at line 3" >&2; exit 1`, `exec ${realLlc} "$@"`, /opt: bad IR at line 3/],
+    ["llc reports an error", `exec ${realOpt} "$@"`, `cat >/dev/null; echo "llc: no BPF target" >&2; exit 1`, /llc: no BPF target/],
+    ["opt dies without reading", `echo "opt: killed early" >&2; exit 3`, `exec ${realLlc} "$@"`, /opt: killed early/],
+    ["opt is killed by a signal", `kill -9 $$`, `exec ${realLlc} "$@"`, /opt was killed by SIGKILL/],
+  ];
+  for (const [what, opt, llc, said] of behaviours) {
+    const llvm = tempDir();
+    const out = tempDir();
+    // `llc --version` tells the LLVM version when the path does not.
+    const script = (body: string) => `#!/bin/sh\nif [ "$1" = --version ]; then echo "LLVM version 14.0.6"; exit 0; fi\n${body}\n`;
+    fs.writeFileSync(path.join(llvm, "opt"), script(opt), { mode: 0o755 });
+    fs.writeFileSync(path.join(llvm, "llc"), script(llc), { mode: 0o755 });
+    const r = tsxdp(["build", firewall, "-o", out], { ...process.env, TSXDP_LLVM_DIR: llvm });
+    assert.is.not(r.status, 0, `${what}: ${r.stdout}`);
+    assert.match(r.stderr, /error TSX5002: LLVM failed on the generated IR/, what);
+    assert.match(r.stderr, said, `${what}: ${r.stderr}`);
+    assert.equal(fs.readdirSync(out), [], `${what}: nothing written`);
+    fs.rmSync(llvm, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test.run();
