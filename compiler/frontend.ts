@@ -67,21 +67,16 @@ function realPath(file: string): string {
   return ts.sys.realpath?.(file) ?? file;
 }
 
-/**
- * What one process reuses between builds (watch mode): parsed and bound source files, kept
- * while the file on disk is unchanged, and the last program, whose structure TypeScript
- * reuses — so a rebuild after an edit re-parses the edited file only, never the stdlib.
- */
-export class FrontendSession {
+/** Parsed and bound source files, each kept while the file on disk is unchanged (size and mtime). */
+class SourceFileCache {
   private readonly parsed = new Map<string, { stamp: string; file: ts.SourceFile }>();
-  lastProgram: ts.Program | undefined;
-  readonly host: ts.CompilerHost;
 
-  constructor() {
-    const base = ts.createCompilerHost(compilerOptions, true);
-    this.host = {
+  /** `base`'s getSourceFile, through this cache for the files `cached` selects. */
+  host(base: ts.CompilerHost, cached: (fileName: string) => boolean): ts.CompilerHost {
+    return {
       ...base,
       getSourceFile: (fileName, languageVersion, onError, shouldCreateNewSourceFile) => {
+        if (!cached(fileName)) return base.getSourceFile(fileName, languageVersion, onError, shouldCreateNewSourceFile);
         let stamp: string;
         try {
           const stat = fs.statSync(fileName);
@@ -100,10 +95,32 @@ export class FrontendSession {
   }
 }
 
+/**
+ * The stdlib's files, parsed and bound once per process. TypeScript reuses a bound file in a
+ * new program, as its language service does. A process started from tsxdp's startup
+ * snapshot has them from the build that made the snapshot, so it parses only the user's files.
+ */
+const stdlibFiles = new SourceFileCache();
+const stdlibPaths = new Set([stdlibIndex, stdlibLib]);
+
+/**
+ * What one process reuses between builds (watch mode): parsed and bound source files, kept
+ * while the file on disk is unchanged, and the last program, whose structure TypeScript
+ * reuses — so a rebuild after an edit re-parses the edited file only, never the stdlib.
+ */
+export class FrontendSession {
+  private readonly files = new SourceFileCache();
+  lastProgram: ts.Program | undefined;
+  readonly host: ts.CompilerHost = this.files.host(ts.createCompilerHost(compilerOptions, true), () => true);
+}
+
 export function parseAndCheck(files: readonly string[], session?: FrontendSession): Frontend {
   const rootNames = [stdlibLib, ...files.map((f) => path.resolve(f))];
   const nesting: TsxDiagnostic[] = [];
-  const host = guardedHost(session?.host ?? ts.createCompilerHost(compilerOptions, true), nesting);
+  const host = guardedHost(
+    session?.host ?? stdlibFiles.host(ts.createCompilerHost(compilerOptions, true), (f) => stdlibPaths.has(f)),
+    nesting,
+  );
   const program = ts.createProgram({ rootNames, options: compilerOptions, host, oldProgram: session?.lastProgram });
   if (session) session.lastProgram = program;
   const roots = files.map((f) => program.getSourceFile(path.resolve(f))).filter((f): f is ts.SourceFile => f !== undefined);
