@@ -139,7 +139,11 @@ function packageMain(from, name) {
 function warmUp() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-snapshot-"));
   const main = loadFile(path.join(path.dirname(spec.launch), "main.js")).exports;
-  main.main(["build", ...spec.warmUp, "-o", out]).finally(() => fs.rmSync(out, { recursive: true, force: true }));
+  // A program that is gone or broken by now still warms TypeScript; the snapshot is made anyway.
+  Promise.resolve()
+    .then(() => main.main(["build", ...spec.warmUp, "-o", out]))
+    .catch(() => {})
+    .finally(() => fs.rmSync(out, { recursive: true, force: true }));
 }
 
 /** The first source that changed since the snapshot was made (an updated tsxdp or TypeScript). */
