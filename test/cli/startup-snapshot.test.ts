@@ -157,6 +157,20 @@ test("no snapshot with TSXDP_CACHE_DIR=off, under NODE_OPTIONS, or for other com
   }
 });
 
+test("a check that finds errors (exit 1) leaves a snapshot too, made from the rejected file, which then serves builds", async () => {
+  const cache = tempDir("cache");
+  try {
+    const first = run([launcher, "check", rejected], { TSXDP_CACHE_DIR: cache });
+    assert.is(first.status, 1);
+    await snapshotIn(cache);
+    const next = build(cache);
+    assert.is(next.started, "snapshot");
+    assertSameFiles(next, plainBuild(), "a build from a snapshot made on a rejected file");
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
 test("the cache keeps the four newest snapshots (one per tsxdp folder and node binary, about 20 MB each)", async () => {
   const cache = tempDir("cache");
   try {
