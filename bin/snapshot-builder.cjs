@@ -159,10 +159,10 @@ function staleSource() {
   return undefined;
 }
 
-/** This snapshot's path without `-SIZE.blob`, so that the command replaces it. */
+/** This snapshot's path without `-TIME-SIZE.blob`, so that the command replaces it. */
 function snapshotPrefix() {
   const blob = process.execArgv[process.execArgv.indexOf("--snapshot-blob") + 1] || "";
-  return blob.replace(/-\d+\.blob$/, "");
+  return blob.replace(/-\d{13}-\d+\.blob$/, "");
 }
 
 /**

@@ -42,16 +42,39 @@ export function snapshotRequest(argv: readonly string[], stalePrefix?: string): 
   return files.length ? { prefix, files } : undefined;
 }
 
-/** Each is about 20 MB, one per tsxdp folder and node binary: older ones are removed. */
+/** Each is about 20 MB, one per tsxdp folder and node binary: the other folders' oldest are removed. */
 const keptSnapshots = 4;
+/**
+ * A replaced snapshot stays this long: a command may have chosen it just before and be about
+ * to open it (removing it then would fail that command's start). The launcher always takes
+ * the newest.
+ */
+const replacedSnapshotGraceMs = 10 * 60_000;
+const snapshotName = /^(snapshot-\d+)-\d{13}-\d+\.blob$/;
 
-function keepNewestSnapshots(folder: string, count: number): void {
-  const snapshots = fs
-    .readdirSync(folder)
-    .filter((f) => /^snapshot-\d+-\d+\.blob$/.test(f))
-    .map((f) => ({ file: path.join(folder, f), mtimeMs: fs.statSync(path.join(folder, f)).mtimeMs }))
-    .sort((a, b) => b.mtimeMs - a.mtimeMs);
-  for (const old of snapshots.slice(count)) fs.rmSync(old.file, { force: true });
+/** Snapshots of the other keys beyond the newest `keep - 1`, and this key's replaced ones after their grace. */
+function removeOldSnapshots(folder: string, prefix: string, keep: number): void {
+  const newestByKey = new Map<string, number>();
+  const snapshots = fs.readdirSync(folder).flatMap((name) => {
+    const key = snapshotName.exec(name)?.[1];
+    if (!key) return [];
+    const file = path.join(folder, name);
+    const mtimeMs = fs.statSync(file).mtimeMs;
+    newestByKey.set(key, Math.max(newestByKey.get(key) ?? 0, mtimeMs));
+    return [{ key, file, mtimeMs }];
+  });
+  const ownKey = path.basename(prefix);
+  const keptKeys = new Set(
+    [...newestByKey]
+      .filter(([key]) => key !== ownKey)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, keep - 1)
+      .map(([key]) => key),
+  );
+  for (const { key, file, mtimeMs } of snapshots) {
+    const replaced = mtimeMs < newestByKey.get(key)! && Date.now() - mtimeMs > replacedSnapshotGraceMs;
+    if (key === ownKey ? replaced : !keptKeys.has(key) || replaced) fs.rmSync(file, { force: true });
+  }
 }
 
 /** A lock older than this belongs to a builder that died. */
@@ -73,16 +96,18 @@ export function buildSnapshotLater(request: SnapshotRequest): void {
       warmUp: request.files.map((f) => path.resolve(f)),
     };
     const builder = path.resolve(here, "../../bin/snapshot-builder.cjs");
-    keepNewestSnapshots(path.dirname(request.prefix), keptSnapshots - 1);
+    removeOldSnapshots(path.dirname(request.prefix), request.prefix, keptSnapshots);
     const temporary = `${request.prefix}.${process.pid}.tmp`;
-    // The blob is named by its size: the launcher does not start Node on a torn file (a
-    // truncated snapshot crashes Node before any of our code runs).
+    // Named by when it was made, so that names sort by age (the launcher takes the last), and
+    // by its size, so that the launcher never starts Node on a torn file (a truncated
+    // snapshot crashes Node before any of our code runs).
+    const made = `${request.prefix}-${String(Date.now()).padStart(13, "0")}`;
     const script = [
       `"$1" --snapshot-blob "$2" --build-snapshot "$3" >/dev/null 2>&1`,
-      `&& size=$(stat -c %s -- "$2") && rm -f -- "$4"-*.blob && mv -f -- "$2" "$4-$size.blob"`,
+      `&& size=$(stat -c %s -- "$2") && mv -f -- "$2" "$4-$size.blob"`,
       `; rm -f -- "$2" "$5"`,
     ].join(" ");
-    const child = spawn("/bin/sh", ["-c", script, "sh", process.execPath, temporary, builder, request.prefix, lock], {
+    const child = spawn("/bin/sh", ["-c", script, "sh", process.execPath, temporary, builder, made, lock], {
       detached: true,
       stdio: "ignore",
       env: { ...process.env, TSXDP_SNAPSHOT_SPEC: JSON.stringify(spec), TSXDP_SNAPSHOT: "" },

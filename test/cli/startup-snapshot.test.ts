@@ -119,10 +119,11 @@ test("a torn snapshot is never started, a stale one is not used; both are replac
     const blob = await snapshotIn(cache);
     // A torn file (a crash while it was written): Node would crash on it before tsxdp runs.
     fs.truncateSync(blob, 1_000_000);
+    const tornAt = Date.now();
     const overTorn = build(cache);
     assert.is(overTorn.started, "loaded", overTorn.stderr);
     assertSameFiles(overTorn, plain, "a build over a torn snapshot");
-    const replaced = await snapshotIn(cache);
+    const replaced = await snapshotIn(cache, tornAt);
     assert.is(fs.statSync(replaced).size, Number(/-(\d+)\.blob$/.exec(replaced)![1]), "the torn file was replaced by a whole one");
     assert.is(build(cache).started, "snapshot");
 
@@ -134,6 +135,7 @@ test("a torn snapshot is never started, a stale one is not used; both are replac
     assertSameFiles(stale, plain, "a build over a stale snapshot");
     await snapshotIn(cache, staleAt);
     assert.is(build(cache).started, "snapshot", "a new snapshot from the changed files");
+    assert.ok(fs.existsSync(replaced), "the replaced snapshot stays a while: a command may have chosen it just before");
   } finally {
     fs.utimesSync(source, original.atime, original.mtime);
     fs.rmSync(cache, { recursive: true, force: true });
@@ -171,20 +173,26 @@ test("a check that finds errors (exit 1) leaves a snapshot too, made from the re
   }
 });
 
-test("the cache keeps the four newest snapshots (one per tsxdp folder and node binary, about 20 MB each)", async () => {
+test("the cache keeps four folders' snapshots, and a replaced one for ten minutes", async () => {
   const cache = tempDir("cache");
   try {
-    // Other folders' snapshots, made an hour, two hours … ago.
-    const others = [1, 2, 3, 4, 5].map((age) => {
-      const file = path.join(cache, `snapshot-${age}-4.blob`);
-      fs.writeFileSync(file, "blob");
-      fs.utimesSync(file, new Date(), new Date(Date.now() - age * 3_600_000));
-      return path.basename(file);
-    });
-    const start = Date.now();
     build(cache);
+    const key = /(snapshot-\d+)-/.exec(path.basename(await snapshotIn(cache)))![1]!;
+    fs.rmSync(path.join(cache, blobs(cache)[0]!));
+    // Torn files (a size other than their name's) of other folders, made 1 … 5 hours ago,
+    // and two of this folder's, made an hour and a minute ago.
+    const fake = (name: string, ageMs: number) => {
+      fs.writeFileSync(path.join(cache, name), "not 4 bytes");
+      fs.utimesSync(path.join(cache, name), new Date(), new Date(Date.now() - ageMs));
+      return name;
+    };
+    const others = [1, 2, 3, 4, 5].map((hours) => fake(`snapshot-${hours}-${String(hours).padStart(13, "0")}-4.blob`, hours * 3_600_000));
+    fake(`${key}-0000000000001-4.blob`, 3_600_000);
+    const recent = fake(`${key}-0000000000002-4.blob`, 60_000);
+    const start = Date.now();
+    assert.is(build(cache).started, "loaded", "torn files are never started");
     const made = path.basename(await snapshotIn(cache, start));
-    assert.equal(blobs(cache).sort(), [made, ...others.slice(0, 3)].sort());
+    assert.equal(blobs(cache).sort(), [made, recent, ...others.slice(0, 3)].sort());
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
   }
