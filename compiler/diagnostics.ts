@@ -289,6 +289,16 @@ export const Diagnostics = {
     message: "tailCall() uses the XdpContext of the function it is in, and this function has none.",
     hint: "Call tailCall in the program, or give this helper a 'ctx: XdpContext' parameter and pass the program's ctx.",
   },
+  PerCpuValueTooLarge: {
+    code: 4014,
+    message: "A {0} value is at most {1} bytes (the kernel's per-CPU unit); '{2}' is {3}.",
+    hint: "Use the non-per-CPU map kind for large values, or split the value over several maps.",
+  },
+  LpmKeyTooLarge: {
+    code: 4015,
+    message: "An LpmTrie key is at most {0} bytes ('prefixlen' and {1} bytes of data); '{2}' is {3}.",
+    hint: "The kernel's trie compares at most 256 bytes of data (2048 prefix bits).",
+  },
   LogFormatNotConstant: {
     code: 4050,
     message: "log.{0}() needs a string literal format.",

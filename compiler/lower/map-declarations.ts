@@ -3,9 +3,15 @@
 // C's `struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, K); … } m SEC(".maps");`.
 import ts from "#typescript";
 import { Diagnostics } from "../diagnostics.js";
-import { type FieldType, Int, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
+import { type FieldType, fieldSize, Int, intFromType, isBooleanType, stdlibName, typeArguments } from "../types.js";
 import { type MapDefinition, type MapKind, mapKindOf } from "../object-model.js";
 import type { ModuleState, Reporter } from "./context.js";
+
+/** PCPU_MIN_UNIT_SIZE: a per-CPU map value, rounded up to 8 bytes, is at most this. */
+const perCpuUnitBytes = 32 * 1024;
+/** LPM_KEY_SIZE_MAX: prefixlen (4 bytes) and LPM_DATA_SIZE_MAX (256 bytes). */
+const lpmKeyBytes = 4 + 256;
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /** Reads a map declaration; undefined (with a diagnostic) when it is not a valid one. */
 export function readMapDeclaration(
@@ -78,6 +84,18 @@ export function readMapDeclaration(
   ) {
     reporter.error(Diagnostics.LpmKey, init);
   }
+  // Limits the kernel checks only when it creates the map (E2BIG, EINVAL at load).
+  if (kind.perCpu && value && roundUp(fieldSize(value), 8) > perCpuUnitBytes)
+    reporter.error(
+      Diagnostics.PerCpuValueTooLarge,
+      init,
+      className,
+      perCpuUnitBytes,
+      checker.typeToString(args[kind.valueFrom === "arg1" ? 1 : 0]!),
+      fieldSize(value),
+    );
+  if (className === "LpmTrie" && key && fieldSize(key) > lpmKeyBytes)
+    reporter.error(Diagnostics.LpmKeyTooLarge, init, lpmKeyBytes, lpmKeyBytes - 4, checker.typeToString(args[0]!), fieldSize(key));
   return {
     name,
     className,
