@@ -6,8 +6,9 @@
 // The launcher (bin/tsxdp, a shell script: a Node launcher would cost a second Node start)
 // finds a snapshot in the cache folder by a key of the node binary and the package folder,
 // and sets TSXDP_SNAPSHOT when there is none; the command then builds one in a detached
-// process once it has finished, so nobody waits for it. A snapshot whose typescript.js has
-// changed since is not used (bin/snapshot-builder.cjs checks) and is replaced the same way.
+// process once it has finished, so nobody waits for it. A snapshot made from files that have
+// changed since (tsxdp's dist/, typescript.js) is not used (bin/snapshot-builder.cjs checks)
+// and is replaced the same way.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -29,7 +30,7 @@ export interface SnapshotSpec {
 }
 
 export interface SnapshotRequest {
-  /** The snapshot's path without `-SIZE.blob` (bin/tsxdp names it). */
+  /** The snapshot's path without `-TIME-SIZE.blob` (bin/tsxdp names it). */
   readonly prefix: string;
   readonly files: string[];
 }
@@ -82,7 +83,7 @@ const staleLockMs = 10 * 60_000;
 
 /** Starts the snapshot builder in a detached process and returns at once; no error reaches the command. */
 export function buildSnapshotLater(request: SnapshotRequest): void {
-  // A command started from a snapshot imports its modules through this loader (Node ≥ 20.12).
+  // A command started from a stale snapshot imports tsxdp's files through this loader (Node ≥ 20.12).
   if (!vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER) return;
   try {
     const lock = `${request.prefix}.lock`;
