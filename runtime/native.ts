@@ -39,15 +39,7 @@ export interface NativeBpf {
     count: number,
   ): { count: number; done: boolean };
   progLoadRaw(type: number, insns: Uint8Array, license: string, name: string): number;
-  progInfo(fd: number): {
-    id: number;
-    xlatedInsns: number;
-    jitedBytes: number;
-    verifiedInsns: number;
-    runTimeNs: number;
-    runCount: number;
-    name: string;
-  };
+  progInfo(fd: number): NativeProgInfo;
   progTestRun(
     fd: number,
     packet: Uint8Array,
@@ -193,6 +185,17 @@ export type KernelCalls = Pick<
 /** An open map handle (opaque). */
 export interface NativeMapHandle {
   readonly __brand: "NativeMapHandle";
+}
+
+/** A loaded program as bpf_prog_info tells it (progInfo). */
+export interface NativeProgInfo {
+  id: number;
+  xlatedInsns: number;
+  jitedBytes: number;
+  verifiedInsns: number;
+  runTimeNs: number;
+  runCount: number;
+  name: string;
 }
 
 export interface NativeMapInfo {

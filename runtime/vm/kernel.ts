@@ -3,7 +3,7 @@
 // the VM instead of libbpf and the bpf() syscall. BpfObject, BpfMap, BpfProgram and
 // BpfRingBuf keep all policy (codecs, errors, flags) for both backends; this class only
 // emulates the kernel's side, so the two backends cannot drift in how they are used.
-import type { KernelCalls, NativeMapInfo, NativeMapHandle } from "../native.js";
+import type { KernelCalls, NativeMapInfo, NativeMapHandle, NativeProgInfo } from "../native.js";
 import { MapType } from "../map.js";
 import { Errno, errnoError } from "./errno.js";
 import { Machine, type VmOptions, type VmProgram, type VmRunResult } from "./machine.js";
@@ -280,15 +280,7 @@ export class VmKernel implements KernelCalls {
     return this.machine.testRun(program, packet, context, repeat);
   }
 
-  progInfo(fd: number): {
-    id: number;
-    xlatedInsns: number;
-    jitedBytes: number;
-    verifiedInsns: number;
-    runTimeNs: number;
-    runCount: number;
-    name: string;
-  } {
+  progInfo(fd: number): NativeProgInfo {
     const program = this.programByFd(fd);
     return {
       id: fd,
