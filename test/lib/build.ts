@@ -1,4 +1,5 @@
 // Compiles .xdp.ts source text for a test into a temporary folder (object + skeleton).
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,4 +38,11 @@ export async function buildSkeleton<T = Record<string, any>>(
   const built = await buildFile(file, dir);
   const module = (await import(pathToFileURL(built.skeleton).href)) as T;
   return { module, ...built };
+}
+
+/** Compiles the C program test/fixtures/`fixture` into `object` with clang-14, as a C user of libbpf would; the caller judges the result. */
+export function clangFixture(fixture: string, object: string, extraFlags: string[] = []): SpawnSyncReturns<string> {
+  const source = path.join(repoRoot, "test/fixtures", fixture);
+  const flags = ["-O2", "-g", "-target", "bpf", ...extraFlags, "-I/usr/include/x86_64-linux-gnu", "-c", source, "-o", object];
+  return spawnSync("clang-14", flags, { encoding: "utf8", timeout: 60_000 });
 }

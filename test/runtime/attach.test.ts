@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { requireKernel } from "../lib/kernel-env.js";
-import { buildFile, buildSource } from "../lib/build.js";
+import { buildFile, buildSource, clangFixture } from "../lib/build.js";
 import { repoRoot } from "../lib/paths.js";
 
 const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
@@ -175,21 +175,7 @@ test("SIGKILL during an isolated load: the crash-probe child holds none of the p
   const hosts = twoHosts();
   try {
     const slow = path.join(dir, "slow-verify.o");
-    const cc = spawnSync(
-      "clang-14",
-      [
-        "-O2",
-        "-g",
-        "-target",
-        "bpf",
-        "-I/usr/include/x86_64-linux-gnu",
-        "-c",
-        path.join(repoRoot, "test/fixtures/slow-verify.c"),
-        "-o",
-        slow,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const cc = clangFixture("slow-verify.c", slow);
     assert.is(cc.status, 0, `clang-14: ${cc.error?.message ?? cc.stderr}`);
     // The child attaches by link, then loads an object that takes the verifier seconds, with
     // the crash probe (isolate, the default): libbpf loads it in a forked child first.

@@ -11,7 +11,7 @@ import path from "node:path";
 import { BpfObject, BpfProgram, BpfError, XDP } from "../../runtime/index.js";
 import { native } from "../../runtime/native.js";
 import { requireKernel } from "../lib/kernel-env.js";
-import { buildSource } from "../lib/build.js";
+import { buildSource, clangFixture } from "../lib/build.js";
 import { withVethNamespace } from "../lib/netns.js";
 import { repoRoot } from "../lib/paths.js";
 import { build } from "../lib/packets.js";
@@ -255,21 +255,7 @@ test("an object built by clang from C loads, with maps and configuration typed f
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-clang-"));
   try {
     const object = path.join(dir, "proto-stats.o");
-    const cc = spawnSync(
-      "clang-14",
-      [
-        "-O2",
-        "-g",
-        "-target",
-        "bpf",
-        "-I/usr/include/x86_64-linux-gnu",
-        "-c",
-        path.join(repoRoot, "test/fixtures/proto-stats.c"),
-        "-o",
-        object,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const cc = clangFixture("proto-stats.c", object);
     assert.is(cc.status, 0, `clang-14 (apt-get install clang-14): ${cc.error?.message ?? cc.stderr}`);
     const obj = await BpfObject.open(object);
     try {

@@ -3,36 +3,20 @@
 // object as libbpf does, and mutated frames give the same verdicts, bytes and maps.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BpfObject, XDP } from "../../runtime/index.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { BackendPair, fuzzCases, pinToCpu, vmOptionsLikeKernel } from "../lib/differential.js";
-import { repoRoot } from "../lib/paths.js";
 import { build } from "../lib/packets.js";
 import type { CasesFile } from "../lib/cases.js";
+import { clangFixture } from "../lib/build.js";
 
 function buildProtoStats(): string | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-vm-clang-"));
   const object = path.join(dir, "proto-stats.o");
-  const cc = spawnSync(
-    "clang-14",
-    [
-      "-O2",
-      "-g",
-      "-target",
-      "bpf",
-      "-mcpu=v3",
-      "-I/usr/include/x86_64-linux-gnu",
-      "-c",
-      path.join(repoRoot, "test/fixtures/proto-stats.c"),
-      "-o",
-      object,
-    ],
-    { encoding: "utf8", timeout: 60_000 },
-  );
+  const cc = clangFixture("proto-stats.c", object, ["-mcpu=v3"]);
   if (cc.error || cc.status !== 0) {
     if (process.env.CI) throw new Error(`clang-14 could not build proto-stats.c: ${cc.error?.message ?? cc.stderr}`);
     console.warn("skipping: clang-14 is not installed (scripts/setup-system.sh installs it)");
