@@ -6,6 +6,8 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as assert from "uvu/assert";
 import { topology, type Topology } from "./topology.js";
+import { repoRoot } from "./paths.js";
+import { compile, formatDiagnostic } from "../../compiler/index.js";
 
 const runtimeUrl = new URL("../../runtime/index.js", import.meta.url).href;
 
@@ -77,4 +79,25 @@ export function sendFlows(topo: Topology, role: string, to: string, count: numbe
     const t = setInterval(() => { s[i % 32].send("f" + i, 9999, ${JSON.stringify(to)}); if (++i >= ${count}) { clearInterval(t); setTimeout(() => process.exit(0), 200); } }, 2);`;
   const r = spawnSync("ip", ["netns", "exec", topo.ns[role]!, process.execPath, "-e", script], { timeout: 60_000 });
   assert.is(r.status, 0, String(r.stderr));
+}
+
+/**
+ * Readies an AF_XDP example to run: builds its XDP program (examples/`program`, when it has
+ * one: main.js imports the skeleton beside it) and type-checks the examples' Node scripts
+ * against the runtime (examples/tsconfig.xsk.json).
+ */
+export async function prepareXskExample(program?: string): Promise<void> {
+  if (program) {
+    const build = await compile({ files: [path.join(repoRoot, "examples", program)] });
+    assert.equal(
+      build.diagnostics.map((d) => formatDiagnostic(d)),
+      [],
+    );
+  }
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
+    { encoding: "utf8" },
+  );
+  assert.is(tsc.status, 0, tsc.stdout);
 }

@@ -5,12 +5,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { topology, waitForLine } from "../lib/topology.js";
-import { childScript } from "../lib/xsk.js";
+import { childScript, prepareXskExample } from "../lib/xsk.js";
 
 const HOST_MAC = "02:00:00:00:00:01";
 const PEER_MAC = "02:00:00:00:00:02";
@@ -61,17 +59,7 @@ const peer = childScript(`
 
 test("l2fwd: frames forwarded without a copy arrive at the peer's XDP hook byte for byte, and bypass the forwarder's own XDP program", async () => {
   if (!requireKernel("AF_XDP TX on veth")) return;
-  const build = await compile({ files: [path.join(repoRoot, "examples/xsk-l2fwd/l2fwd.xdp.ts")] });
-  assert.equal(
-    build.diagnostics.map((d) => formatDiagnostic(d)),
-    [],
-  );
-  const tsc = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
-    { encoding: "utf8" },
-  );
-  assert.is(tsc.status, 0, tsc.stdout);
+  await prepareXskExample("xsk-l2fwd/l2fwd.xdp.ts");
   const topo = topology(["host", "peer"], [{ a: "host:eth0", b: "peer:eth0" }]);
   try {
     topo.run("host", "ip", ["link", "set", "eth0", "address", HOST_MAC]);

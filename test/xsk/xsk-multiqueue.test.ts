@@ -2,20 +2,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { waitForLine } from "../lib/topology.js";
-import { twoQueuePair, sendFlows } from "../lib/xsk.js";
+import { prepareXskExample, twoQueuePair, sendFlows } from "../lib/xsk.js";
 
 test("a Worker per queue: frames arrive on both queues, each once", async () => {
   if (!requireKernel("AF_XDP from worker_threads")) return;
-  const tsc = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
-    { encoding: "utf8" },
-  );
-  assert.is(tsc.status, 0, tsc.stdout);
+  await prepareXskExample();
   const topo = twoQueuePair();
   try {
     const child = topo.start("host", process.execPath, [path.join(repoRoot, "examples/xsk-multiqueue/main.js"), "eth0", "2", "6"]);

@@ -4,12 +4,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { compile, formatDiagnostic } from "../../compiler/index.js";
 import { repoRoot } from "../lib/paths.js";
 import { requireKernel } from "../lib/kernel-env.js";
 import { waitForLine, udpExchange, udpEchoServer, type Topology } from "../lib/topology.js";
 import { build } from "../lib/packets.js";
-import { childScript, sendUdp, warmPair } from "../lib/xsk.js";
+import { childScript, prepareXskExample, sendUdp, warmPair } from "../lib/xsk.js";
 
 /** Host and peer; neighbours resolved first (once a socket takes every frame, ARP goes to it too). */
 const pair = (): Topology => warmPair("10.91.0");
@@ -49,17 +48,7 @@ test("a sink receives every datagram sent at a moderate rate; frames all account
 
 test("echo: XDP steers one UDP port to AF_XDP, Node answers, the peer gets the reply", async () => {
   if (!requireKernel("AF_XDP TX on veth")) return;
-  const build = await compile({ files: [path.join(repoRoot, "examples/xsk-echo/echo.xdp.ts")] });
-  assert.equal(
-    build.diagnostics.map((d) => formatDiagnostic(d)),
-    [],
-  );
-  const tsc = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", path.join(repoRoot, "examples/tsconfig.xsk.json")],
-    { encoding: "utf8" },
-  );
-  assert.is(tsc.status, 0, tsc.stdout);
+  await prepareXskExample("xsk-echo/echo.xdp.ts");
   const topo = pair();
   try {
     const stack = udpEchoServer(topo, "host", 7008);
