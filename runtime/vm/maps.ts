@@ -237,10 +237,6 @@ export class ArrayVmMap extends VmMap {
     if (spec.initial) this.values[0]![0]!.bytes.set(spec.initial.subarray(0, spec.valueSize));
   }
 
-  private index(key: Uint8Array, offset: number): number {
-    return (key[offset]! | (key[offset + 1]! << 8) | (key[offset + 2]! << 16) | (key[offset + 3]! << 24)) >>> 0;
-  }
-
   /** The value region of `index` (global data: the section). */
   valueRegion(index: number, cpu = 0): Region {
     const region = this.values[this.perCpu ? cpu : 0]![index]!;
@@ -249,14 +245,14 @@ export class ArrayVmMap extends VmMap {
   }
 
   lookup(key: Uint8Array, offset: number, cpu: number): Region | undefined {
-    const i = this.index(key, offset);
+    const i = u32At(key, offset);
     return i < this.spec.maxEntries ? this.valueRegion(i, cpu) : undefined;
   }
 
   update(key: Uint8Array, keyOffset: number, value: Uint8Array, valueOffset: number, flags: number, cpu: number): number {
     const bad = this.checkFlags(flags & ~UpdateFlag.LOCK);
     if (bad) return bad;
-    const i = this.index(key, keyOffset);
+    const i = u32At(key, keyOffset);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
     if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
     this.values[this.perCpu ? cpu : 0]![i]!.bytes.set(value.subarray(valueOffset, valueOffset + this.spec.valueSize));
@@ -268,7 +264,7 @@ export class ArrayVmMap extends VmMap {
   }
 
   userLookup(key: Uint8Array, out: Uint8Array): boolean {
-    const i = this.index(key, 0);
+    const i = u32At(key, 0);
     if (i >= this.spec.maxEntries) return false;
     const stride = perCpuStride(this.spec.valueSize);
     if (this.perCpu) out.fill(0);
@@ -279,7 +275,7 @@ export class ArrayVmMap extends VmMap {
   userUpdate(key: Uint8Array, value: Uint8Array, flags: number): void {
     const bad = this.checkFlags(flags & ~UpdateFlag.LOCK);
     if (bad) this.userFail(bad, "update");
-    const i = this.index(key, 0);
+    const i = u32At(key, 0);
     if (i >= this.spec.maxEntries)
       throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
     if (flags === UpdateFlag.NOEXIST) throw errnoError(Errno.EEXIST, `update on map '${this.name}': array elements always exist`);
@@ -293,10 +289,7 @@ export class ArrayVmMap extends VmMap {
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | null {
-    const i = key ? this.index(key, 0) : -1;
-    const next = i >= this.spec.maxEntries ? 0 : i + 1;
-    if (next >= this.spec.maxEntries) return null;
-    return Uint8Array.from([next & 0xff, (next >> 8) & 0xff, (next >> 16) & 0xff, next >>> 24]);
+    return indexAfter(key ? u32At(key, 0) : -1, this.spec.maxEntries);
   }
 }
 
@@ -312,12 +305,8 @@ export class SlotVmMap extends VmMap {
     this.slots = new Array(spec.maxEntries).fill(undefined);
   }
 
-  private index(key: Uint8Array, offset: number): number {
-    return (key[offset]! | (key[offset + 1]! << 8) | (key[offset + 2]! << 16) | (key[offset + 3]! << 24)) >>> 0;
-  }
-
   slot(key: Uint8Array, offset: number): Uint8Array | undefined {
-    const i = this.index(key, offset);
+    const i = u32At(key, offset);
     return i < this.slots.length ? this.slots[i]?.bytes : undefined;
   }
 
@@ -326,7 +315,7 @@ export class SlotVmMap extends VmMap {
   }
 
   lookup(key: Uint8Array, offset: number): Region | undefined {
-    const i = this.index(key, offset);
+    const i = u32At(key, offset);
     const region = i < this.slots.length ? this.slots[i] : undefined;
     if (region) this.table.add(region);
     return region;
@@ -349,7 +338,7 @@ export class SlotVmMap extends VmMap {
   }
 
   userUpdate(key: Uint8Array, value: Uint8Array, flags: number): void {
-    const i = this.index(key, 0);
+    const i = u32At(key, 0);
     if (i >= this.slots.length)
       throw errnoError(Errno.E2BIG, `update on map '${this.name}': index ${i} is past max_entries ${this.spec.maxEntries}`);
     const bad = this.checkFlags(flags);
@@ -361,7 +350,7 @@ export class SlotVmMap extends VmMap {
   }
 
   userDelete(key: Uint8Array): boolean {
-    const i = this.index(key, 0);
+    const i = u32At(key, 0);
     const old = this.slots[i];
     if (!old) return false;
     this.table.release(old);
@@ -371,10 +360,7 @@ export class SlotVmMap extends VmMap {
 
   nextKey(key: Uint8Array | null): Uint8Array | null {
     // Like the kernel's fd arrays and devmaps: every index, set or not.
-    const i = key ? this.index(key, 0) : -1;
-    const next = i >= this.slots.length ? 0 : i + 1;
-    if (next >= this.slots.length) return null;
-    return Uint8Array.from([next & 0xff, (next >> 8) & 0xff, (next >> 16) & 0xff, next >>> 24]);
+    return indexAfter(key ? u32At(key, 0) : -1, this.slots.length);
   }
 }
 
@@ -612,4 +598,19 @@ export function createMap(spec: VmMapSpec, cpus: number, table: RegionTable): Vm
         `map '${spec.name}': map type ${spec.type} is not one the VM has (hash, array, per-CPU and LRU variants, LPM trie, ring buffer, program, device, CPU and socket maps)`,
       );
   }
+}
+
+/** The little-endian u32 at `offset` of `key`: an array map's index. */
+function u32At(key: Uint8Array, offset: number): number {
+  return (key[offset]! | (key[offset + 1]! << 8) | (key[offset + 2]! << 16) | (key[offset + 3]! << 24)) >>> 0;
+}
+
+/**
+ * The u32 key after index `i` (-1: before the first) of an array of `length` slots, as the
+ * kernel's array maps walk them; a key past the end starts again at 0. Null after the last.
+ */
+function indexAfter(i: number, length: number): Uint8Array | null {
+  const next = i >= length ? 0 : i + 1;
+  if (next >= length) return null;
+  return Uint8Array.from([next & 0xff, (next >> 8) & 0xff, (next >> 16) & 0xff, next >>> 24]);
 }
