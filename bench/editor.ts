@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { median, timed } from "./programs.js";
+import { clangArgs, median, timed } from "./programs.js";
 import { TsServer, linkedProject } from "../test/lib/tsserver.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -172,18 +172,7 @@ export async function runEditorBench(): Promise<string[]> {
   const firewall = path.join(root, "examples", "firewall", "firewall.xdp.ts");
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsxdp-bench-cold-"));
   try {
-    const clang = measured("clang-14", [
-      "-O2",
-      "-g",
-      "-target",
-      "bpf",
-      "-mcpu=v3",
-      "-I/usr/include/x86_64-linux-gnu",
-      "-c",
-      path.join(root, "bench", "c", "firewall.c"),
-      "-o",
-      path.join(out, "firewall.c.o"),
-    ]);
+    const clang = measured("clang-14", clangArgs(path.join(root, "bench", "c", "firewall.c"), path.join(out, "firewall.c.o")));
     const cold = measured(process.execPath, [path.join(root, "bin", "tsxdp.js"), "build", firewall, "-o", out]);
     const fromSnapshot = await snapshotBuild(firewall, out);
     const rebuilds = await watchRebuilds(firewall);

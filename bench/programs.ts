@@ -36,6 +36,11 @@ export function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** clang-14's arguments for a C twin, as a libbpf user builds one (the reference of every build ratio). */
+export function clangArgs(source: string, object: string): string[] {
+  return ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-I/usr/include/x86_64-linux-gnu", "-c", source, "-o", object];
+}
+
 export function timed(command: string, args: string[]): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(command, args, { encoding: "utf8" });
@@ -112,22 +117,7 @@ export async function runProgramBench(repeat = 1_000_000): Promise<ProgramRow[]>
       [0, 1, 2].map(() => timed(process.execPath, [path.join(root, "bin/tsxdp.js"), "build", source, "-o", out, "--no-skeleton"])),
     );
     const cObject = path.join(out, `${example}.c.o`);
-    const clangMs = median(
-      [0, 1, 2].map(() =>
-        timed("clang-14", [
-          "-O2",
-          "-g",
-          "-target",
-          "bpf",
-          "-mcpu=v3",
-          "-I/usr/include/x86_64-linux-gnu",
-          "-c",
-          path.join(root, "bench/c", `${example}.c`),
-          "-o",
-          cObject,
-        ]),
-      ),
-    );
+    const clangMs = median([0, 1, 2].map(() => timed("clang-14", clangArgs(path.join(root, "bench/c", `${example}.c`), cObject))));
     const [t, c] = await measurePair([path.join(out, `${example}.o`), cObject], program, packet, maps, repeat);
     if (t!.action !== c!.action)
       throw new Error(`${example}/${program}: the tsxdp program returned ${t!.action}, its C twin ${c!.action}: they are not equivalent`);
